@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Security.Claims;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Endpoints.Runtime;
+
+/// <summary>
+/// The server side of one connection: the transmit channel and the single pump that writes it to the
+/// socket. The pump owns the socket's send side, close frame included, so writes never overlap.
+/// </summary>
+internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposable
+{
+    private readonly HttpContext _context;
+    private readonly WebSocket _socket;
+    private readonly Channel<OutboundFrame> _outbox;
+    private readonly OutboxWriter _outboxWriter;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly CancellationTokenSource _closeDeadline = new();
+    private readonly TimeSpan _closeTimeout;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource _closeWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CloseRequest? _closeRequest;
+    private Task _pump = Task.CompletedTask;
+
+    public ServerWebSocketConnection(HttpContext context, WebSocket socket, WebSocketEndpointOptions options, ILogger logger)
+    {
+        _context = context;
+        _socket = socket;
+        _closeTimeout = options.CloseTimeout;
+        _logger = logger;
+        _outbox = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(options.OutboxCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _outboxWriter = new OutboxWriter(this);
+        // A peer that never finishes the close handshake (or never reads) is dropped at the deadline.
+        _closeDeadline.Token.UnsafeRegister(static state => ((WebSocket)state!).Abort(), socket);
+    }
+
+    public override string Id => _context.TraceIdentifier;
+
+    public override ClaimsPrincipal User => _context.User;
+
+    public override string? SubProtocol => _socket.SubProtocol;
+
+    public override CancellationToken Closed => _closed.Token;
+
+    public override ChannelWriter<WebSocketMessage> Outbox => _outboxWriter;
+
+    /// <summary>The close the server asked for first, if any; later requests do not replace it.</summary>
+    public CloseRequest? CloseRequested => Volatile.Read(ref _closeRequest);
+
+    /// <summary>Completes when the pump has stopped: queued frames and the close frame written, or the socket failed.</summary>
+    public Task PumpCompletion => _pump;
+
+    public void StartPump() => _pump = PumpAsync();
+
+    public override async ValueTask SendTextAsync(string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        await SendAsync(WebSocketMessage.FromText(text), cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        => await SendAsync(WebSocketMessage.FromBinary(data), cancellationToken).ConfigureAwait(false);
+
+    public override Task CloseAsync(WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string? description = null)
+    {
+        RequestClose(status, description, WebSocketCloseReason.ServerClosed);
+        return _closeWritten.Task;
+    }
+
+    /// <summary>
+    /// Asks for the close handshake: the outbox takes no more messages, the pump sends what is queued and
+    /// then the close frame. Starts the close deadline. Returns false if a close was already requested.
+    /// </summary>
+    public bool RequestClose(WebSocketCloseStatus status, string? description, WebSocketCloseReason reason)
+    {
+        var request = new CloseRequest(status, description, reason);
+        if (Interlocked.CompareExchange(ref _closeRequest, request, null) is not null) return false;
+        try
+        {
+            _closeDeadline.CancelAfter(_closeTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection has already ended.
+        }
+        _outbox.Writer.TryComplete();
+        return true;
+    }
+
+    /// <summary>Marks the connection as ended: cancels <see cref="Closed"/>.</summary>
+    public void MarkEnded()
+    {
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (AggregateException exception)
+        {
+            Log.CallbackFailed(_logger, exception, Id, "Closed token callback");
+        }
+    }
+
+    public void Dispose()
+    {
+        _closeDeadline.Dispose();
+        _closed.Dispose();
+    }
+
+    private async Task SendAsync(WebSocketMessage message, CancellationToken cancellationToken)
+    {
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            await _outbox.Writer.WriteAsync(new OutboundFrame(message, written), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw NotOpen();
+        }
+        await written.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task PumpAsync()
+    {
+        // Let the caller (the session) go on to OnOpen before the pump's first wait.
+        await Task.Yield();
+        var reader = _outbox.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    try
+                    {
+                        await WriteAsync(frame.Message).ConfigureAwait(false);
+                    }
+                    catch (Exception exception)
+                    {
+                        frame.Written?.TrySetException(exception);
+                        throw;
+                    }
+                    frame.Written?.TrySetResult();
+                }
+            }
+
+            var close = CloseRequested ?? new CloseRequest(WebSocketCloseStatus.NormalClosure, null, WebSocketCloseReason.ServerClosed);
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(close.Status, close.Description, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception)
+        {
+            Log.SendFailed(_logger, exception, Id);
+            _outbox.Writer.TryComplete();
+            _socket.Abort();
+            while (reader.TryRead(out var frame))
+            {
+                frame.Written?.TrySetException(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The connection failed before the message was sent.", exception));
+            }
+        }
+        finally
+        {
+            _closeWritten.TrySetResult();
+        }
+    }
+
+    private ValueTask WriteAsync(WebSocketMessage message)
+    {
+        if (message.MessageType == WebSocketMessageType.Binary)
+        {
+            return _socket.SendAsync(message.Binary, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        }
+        return WriteTextAsync(message.Text!);
+    }
+
+    private async ValueTask WriteTextAsync(string text)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(text, buffer);
+            await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static WebSocketException NotOpen()
+        => new(WebSocketError.InvalidState, "The WebSocket connection is closing or closed; the message was not sent.");
+
+    /// <summary>The public face of the outbox: plain messages in, and completing it closes the connection.</summary>
+    private sealed class OutboxWriter(ServerWebSocketConnection connection) : ChannelWriter<WebSocketMessage>
+    {
+        public override bool TryWrite(WebSocketMessage item) => connection._outbox.Writer.TryWrite(new OutboundFrame(item, null));
+
+        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
+            => connection._outbox.Writer.WaitToWriteAsync(cancellationToken);
+
+        public override ValueTask WriteAsync(WebSocketMessage item, CancellationToken cancellationToken = default)
+            => connection._outbox.Writer.WriteAsync(new OutboundFrame(item, null), cancellationToken);
+
+        public override bool TryComplete(Exception? error = null) => error is null
+            ? connection.RequestClose(WebSocketCloseStatus.NormalClosure, null, WebSocketCloseReason.ServerClosed)
+            : connection.RequestClose(WebSocketCloseStatus.InternalServerError, "Internal error", WebSocketCloseReason.Error);
+    }
+}
+
+/// <summary>A close the server asked for: the status and description to send, and why.</summary>
+internal sealed record CloseRequest(WebSocketCloseStatus Status, string? Description, WebSocketCloseReason Reason);
+
+/// <summary>A queued message and, for an awaited send, what to complete once it is written.</summary>
+internal readonly record struct OutboundFrame(WebSocketMessage Message, TaskCompletionSource? Written);

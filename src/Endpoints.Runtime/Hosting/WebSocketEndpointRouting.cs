@@ -1,0 +1,50 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Endpoints.Runtime;
+
+/// <summary>Route registration for generated endpoints. Called by generated code.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class WebSocketEndpointRouting
+{
+    // HTTP/1.1 upgrades arrive as GET, HTTP/2 WebSockets (RFC 8441) as CONNECT with :protocol.
+    private static readonly string[] s_upgradeMethods = ["GET", "CONNECT"];
+
+    /// <summary>
+    /// Maps <paramref name="pattern"/> to <paramref name="accept"/>, wrapped in ASP.NET Core's WebSocket
+    /// middleware so that the endpoint works whether or not the app called <c>UseWebSockets()</c>
+    /// (the middleware leaves a request alone when an earlier one already handled it).
+    /// </summary>
+    public static IEndpointConventionBuilder Map(IEndpointRouteBuilder routes, string pattern, string displayName, RequestDelegate accept)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        ArgumentNullException.ThrowIfNull(accept);
+        var services = routes.ServiceProvider;
+        var webSocketOptions = services.GetService<IOptions<WebSocketOptions>>() ?? Options.Create(new WebSocketOptions());
+        var loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        var withWebSockets = new WebSocketMiddleware(accept, webSocketOptions, loggerFactory);
+
+        return routes.Map(pattern, withWebSockets.Invoke)
+            .WithMetadata(new HttpMethodMetadata(s_upgradeMethods))
+            .WithDisplayName("WebSocket " + displayName);
+    }
+
+    /// <summary>The raw route value <paramref name="name"/>, or <see langword="null"/> when the route has none.</summary>
+    public static string? GetRouteValue(HttpContext context, string name)
+        => context.Request.RouteValues.TryGetValue(name, out var value) ? value?.ToString() : null;
+
+    /// <summary>Ends a request that cannot be upgraded with 400 and a plain-text reason.</summary>
+    public static Task BadRequest(HttpContext context, string reason)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(reason);
+    }
+}

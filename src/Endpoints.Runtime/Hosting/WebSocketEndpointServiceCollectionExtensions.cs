@@ -1,0 +1,31 @@
+using Endpoints;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the services WebSocket endpoints use.</summary>
+public static class WebSocketEndpointServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds WebSocket endpoint options, validated when the app starts. Optional: without it endpoints
+    /// run with the defaults of <see cref="WebSocketEndpointOptions"/>.
+    /// </summary>
+    public static IServiceCollection AddWebSocketEndpoints(this IServiceCollection services, Action<WebSocketEndpointOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<WebSocketEndpointOptions>();
+        if (configure is not null) options.Configure(configure);
+        services.AddSingleton<IValidateOptions<WebSocketEndpointOptions>, WebSocketEndpointOptionsValidator>();
+        options.ValidateOnStart();
+        return services;
+    }
+
+    private sealed class WebSocketEndpointOptionsValidator : IValidateOptions<WebSocketEndpointOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, WebSocketEndpointOptions options)
+        {
+            var failures = options.Validate().ToList();
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}

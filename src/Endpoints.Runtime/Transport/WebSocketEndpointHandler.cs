@@ -1,0 +1,64 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http;
+
+namespace Endpoints.Runtime;
+
+/// <summary>
+/// The bridge between the receive loop and one endpoint instance. The generator writes one subclass per
+/// endpoint class: it builds the instance, calls its callbacks with bound arguments and keeps the state
+/// <c>OnOpen</c> returned. One handler serves one connection.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class WebSocketEndpointHandler
+{
+    private HttpContext? _context;
+    private WebSocketConnection? _connection;
+    private IServiceProvider? _services;
+
+    /// <summary>The upgrade request.</summary>
+    protected HttpContext Context => _context ?? throw NotStarted();
+
+    /// <summary>The connection; set before <see cref="OnOpenAsync"/> runs.</summary>
+    protected WebSocketConnection Connection => _connection ?? throw NotStarted();
+
+    /// <summary>The services of the connection's own scope, which lives as long as the connection.</summary>
+    protected IServiceProvider Services => _services ?? throw NotStarted();
+
+    /// <summary>The endpoint's own maximum message size from its attribute; 0 uses the options.</summary>
+    public virtual int MaxMessageSize => 0;
+
+    /// <summary>Whether the endpoint has <c>OnText</c>; text messages are refused with 1003 otherwise.</summary>
+    public virtual bool AcceptsText => false;
+
+    /// <summary>Whether the endpoint has <c>OnBinary</c>; binary messages are refused with 1003 otherwise.</summary>
+    public virtual bool AcceptsBinary => false;
+
+    internal void Start(HttpContext context, IServiceProvider services)
+    {
+        _context = context;
+        _services = services;
+        CreateEndpoint(services);
+    }
+
+    internal void Attach(WebSocketConnection connection) => _connection = connection;
+
+    /// <summary>Creates the endpoint instance from the connection's services (before the upgrade).</summary>
+    protected abstract void CreateEndpoint(IServiceProvider services);
+
+    /// <summary>Calls <c>OnOpen</c> (if any) and keeps the state it returns.</summary>
+    protected internal virtual ValueTask OnOpenAsync() => default;
+
+    /// <summary>Calls <c>OnText</c>.</summary>
+    protected internal virtual ValueTask OnTextAsync(string text) => default;
+
+    /// <summary>Calls <c>OnBinary</c>; <paramref name="data"/> is only valid until the returned task completes.</summary>
+    protected internal virtual ValueTask OnBinaryAsync(ReadOnlyMemory<byte> data) => default;
+
+    /// <summary>Calls <c>OnClose</c>.</summary>
+    protected internal virtual ValueTask OnCloseAsync(WebSocketCloseInfo close) => default;
+
+    /// <summary>Calls <c>OnError</c>.</summary>
+    protected internal virtual ValueTask OnErrorAsync(Exception error) => default;
+
+    private static InvalidOperationException NotStarted() => new("The handler has not been started for a connection yet.");
+}

@@ -1,0 +1,69 @@
+using System.ComponentModel;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Endpoints.Runtime;
+
+/// <summary>Accepts the upgrade and runs a connection for a generated handler. Called by generated code.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class WebSocketEndpointRunner
+{
+    private const string LoggerCategory = "Endpoints.WebSocketEndpoint";
+    private static readonly WebSocketEndpointOptions s_defaultOptions = new();
+
+    /// <summary>
+    /// Whether the request asks for a WebSocket; when it does not, answers it with 400 so that the caller
+    /// can return at once.
+    /// </summary>
+    public static bool IsWebSocketRequest(HttpContext context, out Task rejection)
+    {
+        if (context.WebSockets.IsWebSocketRequest)
+        {
+            rejection = Task.CompletedTask;
+            return true;
+        }
+        rejection = WebSocketEndpointRouting.BadRequest(context, "This endpoint only accepts WebSocket requests.");
+        return false;
+    }
+
+    /// <summary>
+    /// Creates the endpoint instance in a new service scope (a failure there is a 500 before the upgrade),
+    /// accepts the WebSocket and runs the connection until it ends. The scope is disposed after OnClose.
+    /// </summary>
+    public static async Task RunAsync(HttpContext context, WebSocketEndpointHandler handler, string endpointName)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(handler);
+        var requestServices = context.RequestServices;
+        var options = requestServices.GetService<IOptions<WebSocketEndpointOptions>>()?.Value ?? s_defaultOptions;
+        var logger = requestServices.GetService<ILoggerFactory>()?.CreateLogger(LoggerCategory) ?? NullLogger.Instance;
+
+        await using var scope = requestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+        try
+        {
+            handler.Start(context, scope.ServiceProvider);
+        }
+        catch (Exception exception)
+        {
+            Log.CreateFailed(logger, exception, endpointName);
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        using var connection = new ServerWebSocketConnection(context, socket, options, logger);
+        handler.Attach(connection);
+
+        var lifetime = requestServices.GetService<IHostApplicationLifetime>();
+        using var shutdown = lifetime?.ApplicationStopping.UnsafeRegister(
+            static state => ((ServerWebSocketConnection)state!).RequestClose(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down", WebSocketCloseReason.ServerShutdown),
+            connection);
+
+        await new WebSocketSession(socket, connection, handler, options, endpointName, logger).RunAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,242 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Unicode;
+using Microsoft.Extensions.Logging;
+
+namespace Endpoints.Runtime;
+
+/// <summary>
+/// Runs one accepted connection: OnOpen, the receive loop (one message at a time, in arrival order),
+/// the close handshake and OnClose exactly once.
+/// </summary>
+internal sealed class WebSocketSession(
+    WebSocket socket,
+    ServerWebSocketConnection connection,
+    WebSocketEndpointHandler handler,
+    WebSocketEndpointOptions options,
+    string endpointName,
+    ILogger logger)
+{
+    private readonly int _maxMessageSize = handler.MaxMessageSize > 0 ? handler.MaxMessageSize : options.MaxMessageSize;
+    private readonly int _receiveBufferSize = Math.Max(16, options.ReceiveBufferSize);
+
+    // Grows to hold a large message and shrinks back after it, so idle connections stay small.
+    private byte[] _buffer = [];
+
+    public async Task RunAsync()
+    {
+        connection.StartPump();
+        bool opened;
+        try
+        {
+            await handler.OnOpenAsync().ConfigureAwait(false);
+            opened = true;
+        }
+        catch (Exception exception)
+        {
+            // The connection never opened: no OnError or OnClose, because there is no state to give them.
+            Log.OnOpenFailed(logger, exception, connection.Id, endpointName);
+            opened = false;
+        }
+
+        _buffer = ArrayPool<byte>.Shared.Rent(_receiveBufferSize);
+        WebSocketCloseInfo close;
+        try
+        {
+            if (opened)
+            {
+                Log.Opened(logger, connection.Id, endpointName);
+                close = await ReceiveMessagesAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                close = await FailAsync(WebSocketCloseStatus.InternalServerError, "Internal error", WebSocketCloseReason.Error).ConfigureAwait(false);
+            }
+            await connection.PumpCompletion.ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            connection.MarkEnded();
+        }
+
+        Log.Closed(logger, connection.Id, endpointName, close.Reason, close.Status);
+        if (!opened) return;
+        try
+        {
+            await handler.OnCloseAsync(close).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Log.OnCloseFailed(logger, exception, connection.Id, endpointName);
+        }
+    }
+
+    private async Task<WebSocketCloseInfo> ReceiveMessagesAsync()
+    {
+        var count = 0;
+        while (true)
+        {
+            var limit = Math.Min(_buffer.Length, _maxMessageSize + 1);
+            if (count == limit) limit = Grow(count);
+
+            ValueWebSocketReceiveResult result;
+            try
+            {
+                result = await socket.ReceiveAsync(_buffer.AsMemory(count, limit - count), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                return ReceiveFailed(exception);
+            }
+
+            if (result.MessageType == WebSocketMessageType.Close) return CloseFrameReceived();
+
+            count += result.Count;
+            if (count > _maxMessageSize)
+            {
+                return await FailAsync(WebSocketCloseStatus.MessageTooBig, "Message too big", WebSocketCloseReason.MessageTooBig).ConfigureAwait(false);
+            }
+            if (!result.EndOfMessage) continue;
+
+            var message = _buffer.AsMemory(0, count);
+            count = 0;
+            if (connection.CloseRequested is not null) continue; // closing: late messages are dropped
+
+            Exception? callbackError = null;
+            if (result.MessageType == WebSocketMessageType.Text)
+            {
+                // Checked on the whole message: the socket's own per-frame check misses some cases.
+                if (!Utf8.IsValid(message.Span))
+                {
+                    return await FailAsync(WebSocketCloseStatus.InvalidPayloadData, "Invalid UTF-8 in text message", WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
+                }
+                if (!handler.AcceptsText)
+                {
+                    return await FailAsync(WebSocketCloseStatus.InvalidMessageType, "Text messages are not accepted", WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
+                }
+                var text = Encoding.UTF8.GetString(message.Span);
+                try
+                {
+                    await handler.OnTextAsync(text).ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    callbackError = exception;
+                }
+            }
+            else
+            {
+                if (!handler.AcceptsBinary)
+                {
+                    return await FailAsync(WebSocketCloseStatus.InvalidMessageType, "Binary messages are not accepted", WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
+                }
+                try
+                {
+                    await handler.OnBinaryAsync(message).ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    callbackError = exception;
+                }
+            }
+
+            if (callbackError is not null)
+            {
+                await ReportErrorAsync(callbackError).ConfigureAwait(false);
+                return await FailAsync(WebSocketCloseStatus.InternalServerError, "Internal error", WebSocketCloseReason.Error).ConfigureAwait(false);
+            }
+
+            // A big message grew the buffer; give the memory back.
+            if (_buffer.Length > _receiveBufferSize * 4)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = ArrayPool<byte>.Shared.Rent(_receiveBufferSize);
+            }
+        }
+    }
+
+    private int Grow(int count)
+    {
+        var newSize = (int)Math.Min((long)_buffer.Length * 2, (long)_maxMessageSize + 1);
+        var larger = ArrayPool<byte>.Shared.Rent(newSize);
+        _buffer.AsSpan(0, count).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = larger;
+        return Math.Min(larger.Length, _maxMessageSize + 1);
+    }
+
+    private WebSocketCloseInfo CloseFrameReceived()
+    {
+        var requested = connection.CloseRequested;
+        if (requested is not null)
+        {
+            // The client answered the server's close: the server's reason stands.
+            return new WebSocketCloseInfo(requested.Status, requested.Description, requested.Reason);
+        }
+        var status = socket.CloseStatus ?? WebSocketCloseStatus.Empty;
+        var description = socket.CloseStatusDescription;
+        // Echo the client's status, as RFC 6455 (5.5.1) asks; 1005 (no status) cannot be sent, so answer 1000.
+        var echo = status == WebSocketCloseStatus.Empty ? WebSocketCloseStatus.NormalClosure : status;
+        connection.RequestClose(echo, description, WebSocketCloseReason.ClientClosed);
+        return new WebSocketCloseInfo(socket.CloseStatus, description, WebSocketCloseReason.ClientClosed);
+    }
+
+    private WebSocketCloseInfo ReceiveFailed(Exception exception)
+    {
+        var requested = connection.CloseRequested;
+        if (requested is not null)
+        {
+            // The server was closing and the peer did not finish the handshake in time (or went away).
+            return new WebSocketCloseInfo(requested.Status, requested.Description, requested.Reason);
+        }
+        if (exception is WebSocketException { WebSocketErrorCode: not WebSocketError.ConnectionClosedPrematurely } && socket.State != WebSocketState.Aborted)
+        {
+            // The socket found a protocol violation and sent the close frame itself.
+            Log.ProtocolError(logger, exception, connection.Id, endpointName);
+            connection.RequestClose(WebSocketCloseStatus.ProtocolError, null, WebSocketCloseReason.ProtocolError);
+            return new WebSocketCloseInfo(WebSocketCloseStatus.ProtocolError, exception.Message, WebSocketCloseReason.ProtocolError);
+        }
+        connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, null, WebSocketCloseReason.Aborted);
+        return new WebSocketCloseInfo(null, null, WebSocketCloseReason.Aborted);
+    }
+
+    /// <summary>
+    /// Fails the connection: queued messages go out first, then the close frame; then waits (bounded by the
+    /// close deadline) for the client's close frame, discarding whatever else it sends, so that the close
+    /// frame is not lost to a TCP reset caused by unread data.
+    /// </summary>
+    private async Task<WebSocketCloseInfo> FailAsync(WebSocketCloseStatus status, string description, WebSocketCloseReason reason)
+    {
+        connection.RequestClose(status, description, reason);
+        var requested = connection.CloseRequested!;
+        try
+        {
+            while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                var result = await socket.ReceiveAsync(_buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close) break;
+            }
+        }
+        catch (Exception)
+        {
+            // The peer went away or the deadline aborted the socket: the close is over either way.
+        }
+        return new WebSocketCloseInfo(requested.Status, requested.Description, requested.Reason);
+    }
+
+    private async ValueTask ReportErrorAsync(Exception error)
+    {
+        Log.CallbackFailed(logger, error, connection.Id, endpointName);
+        try
+        {
+            await handler.OnErrorAsync(error).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Log.OnErrorFailed(logger, exception, connection.Id, endpointName);
+        }
+    }
+}
