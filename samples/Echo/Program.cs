@@ -1,0 +1,22 @@
+var builder = WebApplication.CreateSlimBuilder(args);
+
+// A fixed local address unless --urls or ASPNETCORE_URLS says otherwise.
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+}
+
+builder.Services.AddWebSocketEndpoints();
+
+var app = builder.Build();
+app.MapWebSocketEndpoints();
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    foreach (var url in app.Urls)
+    {
+        Console.WriteLine($"Echo endpoint: {url.Replace("http", "ws", StringComparison.Ordinal)}/echo");
+    }
+});
+
+app.Run();

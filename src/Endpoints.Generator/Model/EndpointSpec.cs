@@ -1,0 +1,93 @@
+namespace Endpoints.Generator.Model;
+
+/// <summary>Everything the emitter needs to write one endpoint; strings, enums and equatable arrays only.</summary>
+/// <param name="TypeName">The endpoint class, <c>global::</c>-qualified.</param>
+/// <param name="DisplayName">The class's full name without <c>global::</c>, e.g. <c>Chat.ChatEndpoint</c>.</param>
+/// <param name="Identifier">A C# identifier unique to the class, e.g. <c>Chat_ChatEndpoint</c>.</param>
+/// <param name="Pattern">The route pattern.</param>
+/// <param name="MaxMessageSize">The attribute's maximum message size; 0 when not set.</param>
+/// <param name="ConstructorServices">The services the chosen constructor takes, in order.</param>
+/// <param name="RouteValues">The route values any callback takes, parsed before the upgrade.</param>
+/// <param name="StateType">What OnOpen returns (<c>global::</c>-qualified), or null when it returns no state.</param>
+internal sealed record EndpointSpec(
+    string TypeName,
+    string DisplayName,
+    string Identifier,
+    string Pattern,
+    int MaxMessageSize,
+    EquatableArray<ServiceSpec> ConstructorServices,
+    EquatableArray<RouteValueSpec> RouteValues,
+    string? StateType,
+    CallbackSpec? OnOpen,
+    CallbackSpec? OnText,
+    CallbackSpec? OnBinary,
+    CallbackSpec? OnClose,
+    CallbackSpec? OnError)
+{
+    public string HintName => DisplayName + ".WebSocketEndpoint.g.cs";
+}
+
+/// <summary>A service resolved from the connection's scope.</summary>
+/// <param name="TypeName">The service type, <c>global::</c>-qualified.</param>
+/// <param name="Required">False when the parameter is nullable or optional: a missing service is null then.</param>
+internal sealed record ServiceSpec(string TypeName, bool Required);
+
+/// <summary>A route value bound to a parameter.</summary>
+/// <param name="RouteName">The name in the route template.</param>
+/// <param name="VariableName">The C# name the generated code gives the parsed value.</param>
+/// <param name="TypeName">The parameter's type, <c>global::</c>-qualified, nullable annotation included.</param>
+/// <param name="ParsedTypeName">The type that is parsed (the underlying type of a nullable value type).</param>
+/// <param name="Parse">How the raw string becomes the value.</param>
+/// <param name="Optional">True when a missing value binds as null instead of a 400.</param>
+internal sealed record RouteValueSpec(string RouteName, string VariableName, string TypeName, string ParsedTypeName, RouteValueParse Parse, bool Optional);
+
+internal enum RouteValueParse
+{
+    None,
+    TryParseWithFormatProvider,
+    TryParse,
+    Enum,
+}
+
+/// <summary>One callback method and how to call it.</summary>
+internal sealed record CallbackSpec(string MethodName, bool IsStatic, CallbackReturn Return, EquatableArray<ArgumentSpec> Arguments);
+
+internal enum CallbackReturn
+{
+    Void,
+    Task,
+    ValueTask,
+    /// <summary>OnOpen only: returns the state directly.</summary>
+    State,
+    /// <summary>OnOpen only: returns <c>Task&lt;T&gt;</c>.</summary>
+    TaskOfState,
+    /// <summary>OnOpen only: returns <c>ValueTask&lt;T&gt;</c>.</summary>
+    ValueTaskOfState,
+}
+
+/// <summary>One argument of a callback: where its value comes from.</summary>
+/// <param name="Source">What is bound.</param>
+/// <param name="Detail">The service type for a service, the variable name for a route value; empty otherwise.</param>
+internal sealed record ArgumentSpec(ArgumentSource Source, string Detail);
+
+internal enum ArgumentSource
+{
+    Connection,
+    HttpContext,
+    CancellationToken,
+    User,
+    RouteValue,
+    Service,
+    OptionalService,
+    State,
+    TextMessage,
+    BinaryMessage,
+    CloseInfo,
+    Exception,
+}
+
+/// <summary>What the module file needs: this assembly's name as an identifier and the modules of referenced projects.</summary>
+internal sealed record ModuleSpec(string AssemblyIdentifier, EquatableArray<string> ReferencedModules)
+{
+    public string ModuleClassName => "WebSocketEndpoints_" + AssemblyIdentifier;
+}

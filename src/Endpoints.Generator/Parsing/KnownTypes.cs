@@ -1,0 +1,23 @@
+namespace Endpoints.Generator.Parsing;
+
+/// <summary>Fully qualified names of the types the parser recognises.</summary>
+internal static class KnownTypes
+{
+    public const string EndpointAttribute = "Endpoints.WebSocketEndpointAttribute";
+    public const string ModuleAttribute = "global::Endpoints.WebSocketEndpointModuleAttribute";
+    public const string Connection = "global::Endpoints.WebSocketConnection";
+    public const string CloseInfo = "global::Endpoints.WebSocketCloseInfo";
+    public const string HttpContext = "global::Microsoft.AspNetCore.Http.HttpContext";
+    public const string CancellationToken = "global::System.Threading.CancellationToken";
+    public const string ClaimsPrincipal = "global::System.Security.Claims.ClaimsPrincipal";
+    public const string Exception = "global::System.Exception";
+    public const string String = "string";
+    public const string ReadOnlyMemoryOfByte = "global::System.ReadOnlyMemory<byte>";
+    public const string Task = "global::System.Threading.Tasks.Task";
+    public const string ValueTask = "global::System.Threading.Tasks.ValueTask";
+    public const string TaskOfT = "System.Threading.Tasks.Task<TResult>";
+    public const string ValueTaskOfT = "System.Threading.Tasks.ValueTask<TResult>";
+    public const string FromServicesAttributeName = "FromServicesAttribute";
+    public const string FromServiceMetadata = "global::Microsoft.AspNetCore.Http.Metadata.IFromServiceMetadata";
+    public const string FormatProvider = "global::System.IFormatProvider";
+}

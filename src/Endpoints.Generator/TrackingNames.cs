@@ -1,0 +1,12 @@
+namespace Endpoints.Generator;
+
+/// <summary>Names of the pipeline steps, so that tests can check what was cached after an edit.</summary>
+internal static class TrackingNames
+{
+    public const string ParseEndpoints = nameof(ParseEndpoints);
+    public const string EndpointDiagnostics = nameof(EndpointDiagnostics);
+    public const string ValidEndpoints = nameof(ValidEndpoints);
+    public const string EndpointsWithModule = nameof(EndpointsWithModule);
+    public const string Module = nameof(Module);
+    public const string AllEndpoints = nameof(AllEndpoints);
+}
