@@ -41,7 +41,12 @@ internal sealed class EndpointParser
 
     private EndpointParseResult Parse(AttributeData attribute)
     {
-        _pattern = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string pattern ? pattern : "";
+        // A half-typed attribute has no pattern yet: the compiler reports that, and nothing is generated.
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string pattern)
+        {
+            return new EndpointParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+        _pattern = pattern;
         _routeNames = RoutePattern.ParameterNames(_pattern);
         var maxMessageSize = 0;
         foreach (var named in attribute.NamedArguments)
@@ -49,7 +54,7 @@ internal sealed class EndpointParser
             if (named.Key == "MaxMessageSize" && named.Value.Value is int size) maxMessageSize = size;
         }
 
-        var classUsable = CheckClass();
+        if (!CheckClass()) return new EndpointParseResult(null, _diagnostics.ToEquatableArray());
         var constructorServices = ParseConstructor();
         var methods = FindCallbacks();
         _cancellationToken.ThrowIfCancellationRequested();
@@ -66,7 +71,7 @@ internal sealed class EndpointParser
         var onError = methods[4] is { } error ? ParseCallback(error, CallbackKind.Error) : null;
 
         var diagnostics = _diagnostics.ToEquatableArray();
-        if (!classUsable || constructorServices is null || _diagnostics.Count > 0 || _hasUnresolvedTypes)
+        if (constructorServices is null || _diagnostics.Count > 0 || _hasUnresolvedTypes)
         {
             // An endpoint with errors emits no code: the diagnostics say what to fix.
             return new EndpointParseResult(null, diagnostics);
@@ -111,7 +116,7 @@ internal sealed class EndpointParser
         IMethodSymbol? chosen = null;
         foreach (var constructor in _type.InstanceConstructors)
         {
-            if (!IsAccessibleFromAssembly(constructor)) continue;
+            if (!IsAccessible(constructor)) continue;
             if (chosen is null || constructor.Parameters.Length > chosen.Parameters.Length) chosen = constructor;
         }
         if (chosen is null)
@@ -177,7 +182,7 @@ internal sealed class EndpointParser
         var name = method.Name;
         var valid = true;
 
-        if (!IsAccessibleFromAssembly(method))
+        if (!IsAccessible(method))
         {
             Report(DiagnosticDescriptors.CallbackNotUsable, location, name, "it is private or protected; make it public or internal");
             valid = false;
@@ -211,7 +216,10 @@ internal sealed class EndpointParser
             else arguments.Add(argument);
         }
 
-        if (kind == CallbackKind.Text && !messageBound)
+        // An unresolved parameter type may be the message still being typed: the compiler already reports it.
+        var unresolved = method.Parameters.Any(static parameter => parameter.Type.TypeKind == TypeKind.Error);
+        if (unresolved) valid = false;
+        else if (kind == CallbackKind.Text && !messageBound)
         {
             Report(DiagnosticDescriptors.MissingMessageParameter, location, name, "string");
             valid = false;
@@ -417,6 +425,9 @@ internal sealed class EndpointParser
         underlying = null;
         return false;
     }
+
+    private static bool IsAccessible(ISymbol member)
+        => member.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
 
     private static bool IsGeneric(INamedTypeSymbol type)
     {

@@ -1,0 +1,67 @@
+using System.Collections.Immutable;
+using Endpoints.Generator;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Endpoints.Generator.Tests.Infrastructure;
+
+/// <summary>Compiles C# source with the generator, the way the compiler does in a user's build.</summary>
+internal static class GeneratorHarness
+{
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    // Everything the test process runs on: the BCL, ASP.NET Core, and Endpoints' own assemblies.
+    private static readonly Lazy<MetadataReference[]> s_references = new(() =>
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Where(path => !Path.GetFileName(path).StartsWith("Endpoints.Generator", StringComparison.Ordinal))
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToArray());
+
+    public static CSharpCompilation CreateCompilation(string source, string assemblyName = "TestApp", IEnumerable<MetadataReference>? extraReferences = null)
+        => CreateCompilation([source], assemblyName, extraReferences);
+
+    public static CSharpCompilation CreateCompilation(IEnumerable<string> sources, string assemblyName = "TestApp", IEnumerable<MetadataReference>? extraReferences = null)
+        => CSharpCompilation.Create(
+            assemblyName,
+            sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, ParseOptions, path: $"Source{i}.cs")),
+            s_references.Value.Concat(extraReferences ?? []),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
+        [new WebSocketEndpointGenerator().AsSourceGenerator()],
+        parseOptions: ParseOptions,
+        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    public static GeneratorRun Run(string source, string assemblyName = "TestApp", IEnumerable<MetadataReference>? extraReferences = null)
+        => Run(CreateCompilation(source, assemblyName, extraReferences));
+
+    public static GeneratorRun Run(Compilation compilation)
+    {
+        var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var result = driver.GetRunResult();
+        var exception = result.Results.Single().Exception;
+        if (exception is not null) throw new InvalidOperationException("The generator threw: " + exception, exception);
+        return new GeneratorRun(output, result);
+    }
+}
+
+/// <summary>What one generator run gave: the compilation with generated code added, and the run's result.</summary>
+internal sealed record GeneratorRun(Compilation Output, GeneratorDriverRunResult Result)
+{
+    public ImmutableArray<Diagnostic> GeneratorDiagnostics => Result.Diagnostics;
+
+    public ImmutableArray<GeneratedSourceResult> Sources => Result.Results.Single().GeneratedSources;
+
+    /// <summary>Errors and warnings of the compilation including generated code.</summary>
+    public IReadOnlyList<Diagnostic> CompilationProblems => Output.GetDiagnostics()
+        .Where(d => d.Severity >= DiagnosticSeverity.Warning)
+        .ToList();
+
+    public void AssertCompilesCleanly()
+    {
+        Assert.Empty(GeneratorDiagnostics);
+        var problems = CompilationProblems;
+        Assert.True(problems.Count == 0, "The compilation has problems:\n" + string.Join("\n", problems));
+    }
+}
