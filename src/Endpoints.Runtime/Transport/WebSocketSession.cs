@@ -192,12 +192,13 @@ internal sealed class WebSocketSession(
             // The server was closing and the peer did not finish the handshake in time (or went away).
             return new WebSocketCloseInfo(requested.Status, requested.Description, requested.Reason);
         }
-        if (exception is WebSocketException { WebSocketErrorCode: not WebSocketError.ConnectionClosedPrematurely } && socket.State != WebSocketState.Aborted)
+        if (exception is WebSocketException { WebSocketErrorCode: WebSocketError.Faulted })
         {
-            // The socket found a protocol violation and sent the close frame itself.
+            // The socket found a violation (1002) or bad UTF-8 in a frame (1007), sent the close frame itself and
+            // aborted. Which of the two it sent is not exposed, so the status is left unknown.
             Log.ProtocolError(logger, exception, connection.Id, endpointName);
             connection.RequestClose(WebSocketCloseStatus.ProtocolError, null, WebSocketCloseReason.ProtocolError);
-            return new WebSocketCloseInfo(WebSocketCloseStatus.ProtocolError, exception.Message, WebSocketCloseReason.ProtocolError);
+            return new WebSocketCloseInfo(null, exception.Message, WebSocketCloseReason.ProtocolError);
         }
         connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, null, WebSocketCloseReason.Aborted);
         return new WebSocketCloseInfo(null, null, WebSocketCloseReason.Aborted);

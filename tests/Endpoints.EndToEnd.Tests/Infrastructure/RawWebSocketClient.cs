@@ -1,0 +1,177 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Endpoints.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// A WebSocket client written against a bare TCP socket, so tests can send frames no well-behaved client
+/// would (bad UTF-8, unmasked or reserved frames) and see exactly which frames arrive before the TCP end.
+/// </summary>
+public sealed class RawWebSocketClient : IAsyncDisposable
+{
+    public const byte Continuation = 0x0, Text = 0x1, Binary = 0x2, Close = 0x8, Ping = 0x9, Pong = 0xA;
+
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+
+    private RawWebSocketClient(TcpClient tcp)
+    {
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+    }
+
+    public static async Task<RawWebSocketClient> ConnectAsync(Uri uri)
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        var client = new RawWebSocketClient(tcp);
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        var request = $"GET {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                      $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        await client._stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        var response = await client.ReadHeadersAsync();
+        if (!response.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("Upgrade refused: " + response);
+        }
+        return client;
+    }
+
+    /// <summary>Sends one frame; client frames are masked unless a test wants to break that rule.</summary>
+    public async Task SendFrameAsync(byte opcode, ReadOnlyMemory<byte> payload, bool fin = true, bool mask = true)
+    {
+        var header = new List<byte> { (byte)((fin ? 0x80 : 0) | opcode) };
+        var maskBit = mask ? 0x80 : 0;
+        if (payload.Length < 126) header.Add((byte)(maskBit | payload.Length));
+        else if (payload.Length <= ushort.MaxValue)
+        {
+            header.Add((byte)(maskBit | 126));
+            header.Add((byte)(payload.Length >> 8));
+            header.Add((byte)payload.Length);
+        }
+        else
+        {
+            header.Add((byte)(maskBit | 127));
+            var length = new byte[8];
+            BinaryPrimitives.WriteUInt64BigEndian(length, (ulong)payload.Length);
+            header.AddRange(length);
+        }
+        var body = payload.ToArray();
+        if (mask)
+        {
+            var key = RandomNumberGenerator.GetBytes(4);
+            header.AddRange(key);
+            for (var i = 0; i < body.Length; i++) body[i] ^= key[i % 4];
+        }
+        await _stream.WriteAsync(header.ToArray());
+        await _stream.WriteAsync(body);
+    }
+
+    public Task SendTextAsync(string text) => SendFrameAsync(Text, Encoding.UTF8.GetBytes(text));
+
+    public Task SendCloseAsync(ushort status)
+    {
+        var payload = new byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, status);
+        return SendFrameAsync(Close, payload);
+    }
+
+    /// <summary>Reads the next frame, or null when the server ended the TCP connection.</summary>
+    public async Task<RawFrame?> ReadFrameAsync()
+    {
+        var head = await ReadExactlyOrEndAsync(2);
+        if (head is null) return null;
+        var fin = (head[0] & 0x80) != 0;
+        var opcode = (byte)(head[0] & 0x0F);
+        long length = head[1] & 0x7F;
+        if (length == 126) length = BinaryPrimitives.ReadUInt16BigEndian(await ReadExactlyOrEndAsync(2) ?? throw Ended());
+        else if (length == 127) length = (long)BinaryPrimitives.ReadUInt64BigEndian(await ReadExactlyOrEndAsync(8) ?? throw Ended());
+        var payload = length == 0 ? [] : await ReadExactlyOrEndAsync((int)length) ?? throw Ended();
+        return new RawFrame(fin, opcode, payload);
+    }
+
+    /// <summary>Reads frames until the server's close frame; returns the data frames before it and the close.</summary>
+    public async Task<(List<RawFrame> Before, RawFrame? Close)> ReadUntilCloseAsync()
+    {
+        var before = new List<RawFrame>();
+        while (await ReadFrameAsync() is { } frame)
+        {
+            if (frame.Opcode == Close) return (before, frame);
+            before.Add(frame);
+        }
+        return (before, null);
+    }
+
+    /// <summary>True when the server has closed the TCP connection (reads end) within the wait.</summary>
+    public async Task<bool> ServerEndedConnectionAsync(TimeSpan wait)
+    {
+        using var timeout = new CancellationTokenSource(wait);
+        var buffer = new byte[1024];
+        try
+        {
+            while (true)
+            {
+                if (await _stream.ReadAsync(buffer, timeout.Token) == 0) return true;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    public void AbortWithoutClose() => _tcp.Client.Close(0);
+
+    public ValueTask DisposeAsync()
+    {
+        _tcp.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task<string> ReadHeadersAsync()
+    {
+        var bytes = new List<byte>();
+        var one = new byte[1];
+        while (!(bytes.Count >= 4 && bytes[^4] == '\r' && bytes[^3] == '\n' && bytes[^2] == '\r' && bytes[^1] == '\n'))
+        {
+            if (await _stream.ReadAsync(one) == 0) break;
+            bytes.Add(one[0]);
+        }
+        return Encoding.ASCII.GetString(bytes.ToArray());
+    }
+
+    private async Task<byte[]?> ReadExactlyOrEndAsync(int count)
+    {
+        var buffer = new byte[count];
+        var read = 0;
+        try
+        {
+            while (read < count)
+            {
+                var n = await _stream.ReadAsync(buffer.AsMemory(read));
+                if (n == 0) return read == 0 ? null : throw Ended();
+                read += n;
+            }
+        }
+        catch (IOException) when (read == 0)
+        {
+            return null;
+        }
+        return buffer;
+    }
+
+    private static IOException Ended() => new("The server ended the connection in the middle of a frame.");
+}
+
+public sealed record RawFrame(bool Fin, byte Opcode, byte[] Payload)
+{
+    public ushort CloseStatus => Payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(Payload) : (ushort)0;
+
+    public string Text => Encoding.UTF8.GetString(Payload.AsSpan(Opcode == RawWebSocketClient.Close ? Math.Min(2, Payload.Length) : 0));
+}

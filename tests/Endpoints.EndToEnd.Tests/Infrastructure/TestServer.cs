@@ -1,0 +1,75 @@
+using System.Net;
+using Endpoints.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Endpoints.EndToEnd.Tests.Infrastructure;
+
+/// <summary>A real Kestrel server on 127.0.0.1 with a free port, serving the test endpoints. Stops itself on dispose.</summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestServer(WebApplication app, Uri httpBase)
+    {
+        _app = app;
+        HttpBase = httpBase;
+    }
+
+    public Uri HttpBase { get; }
+
+    public Probe Probe => _app.Services.GetRequiredService<Probe>();
+
+    public IServiceProvider Services => _app.Services;
+
+    public Uri WebSocketUri(string path) => new($"ws://{HttpBase.Authority}{path}");
+
+    public static async Task<TestServer> StartAsync(
+        Action<WebSocketEndpointOptions>? options = null,
+        Action<WebApplication>? map = null,
+        HttpProtocols protocols = HttpProtocols.Http1,
+        bool addEndpointServices = true)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = protocols));
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Probe>();
+        builder.Services.AddScoped<ScopedResource>();
+        if (addEndpointServices)
+        {
+            builder.Services.AddWebSocketEndpoints(o =>
+            {
+                o.CloseTimeout = TimeSpan.FromSeconds(3);
+                options?.Invoke(o);
+            });
+        }
+
+        var app = builder.Build();
+        if (map is null) app.MapWebSocketEndpoints();
+        else map(app);
+        await app.StartAsync();
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestServer(app, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _app.StopAsync(timeout.Token);
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>A scoped service that records when its scope ends.</summary>
+public sealed class ScopedResource(Probe probe) : IDisposable
+{
+    public string Key { get; set; } = "";
+
+    public void Dispose() => probe.Record(Key, "scope disposed");
+}
