@@ -33,13 +33,15 @@ public sealed class TestServer : IAsyncDisposable
         Action<WebSocketEndpointOptions>? options = null,
         Action<WebApplication>? map = null,
         HttpProtocols protocols = HttpProtocols.Http1,
-        bool addEndpointServices = true)
+        bool addEndpointServices = true,
+        Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = protocols));
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<Probe>();
         builder.Services.AddScoped<ScopedResource>();
+        services?.Invoke(builder.Services);
         if (addEndpointServices)
         {
             builder.Services.AddWebSocketEndpoints(o =>
