@@ -45,7 +45,9 @@ public sealed class SendingTests
 
         await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("by-server").Count > 0, "OnClose");
         Assert.Equal(new WebSocketCloseInfo((WebSocketCloseStatus)4000, "bye now", WebSocketCloseReason.ServerClosed), Assert.Single(server.Probe.ClosesOf("by-server")));
-        Assert.Contains("closed token cancelled: True", server.Probe.EventsOf("by-server"));
+        Assert.Equal(
+            ["closed token cancelled: True", "TrySendText after close: False", "SendTextAsync after close: InvalidState"],
+            server.Probe.EventsOf("by-server"));
     }
 
     [Fact]

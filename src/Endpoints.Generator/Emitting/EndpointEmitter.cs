@@ -39,7 +39,7 @@ internal static class EndpointEmitter
         writer.Line(GeneratedCodeAttribute(version));
         writer.Open("file static class " + dispatcher);
         writer.Open("public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)");
-        writer.Line($"if (!{Runner}.IsWebSocketRequest(context, out var rejection)) return rejection;");
+        writer.Line($"if (!context.WebSockets.IsWebSocketRequest) return {Routing}.RejectNonWebSocketRequest(context);");
         foreach (var route in spec.RouteValues) WriteRouteBinding(writer, route);
         var routeArguments = Join(spec.RouteValues, static route => route.VariableName);
         writer.Line($"return {Runner}.RunAsync(context, new {handler}({routeArguments}), {Literal(spec.DisplayName)});");

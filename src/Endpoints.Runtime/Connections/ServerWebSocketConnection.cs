@@ -104,7 +104,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         }
         catch (AggregateException exception)
         {
-            Log.CallbackFailed(_logger, exception, Id, "Closed token callback");
+            Log.ClosedCallbackFailed(_logger, exception, Id);
         }
     }
 

@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Debug, "WebSocket {ConnectionId}: sending failed; the connection is dropped.")]
     public static partial void SendFailed(ILogger logger, Exception exception, string connectionId);
+
+    [LoggerMessage(10, LogLevel.Error, "A callback registered on the Closed token of WebSocket {ConnectionId} threw.")]
+    public static partial void ClosedCallbackFailed(ILogger logger, Exception exception, string connectionId);
 }

@@ -40,6 +40,10 @@ public static class WebSocketEndpointRouting
     public static string? GetRouteValue(HttpContext context, string name)
         => context.Request.RouteValues.TryGetValue(name, out var value) ? value?.ToString() : null;
 
+    /// <summary>Answers a request to a WebSocket endpoint that is not a WebSocket upgrade with 400.</summary>
+    public static Task RejectNonWebSocketRequest(HttpContext context)
+        => BadRequest(context, "This endpoint only accepts WebSocket requests.");
+
     /// <summary>Ends a request that cannot be upgraded with 400 and a plain-text reason.</summary>
     public static Task BadRequest(HttpContext context, string reason)
     {

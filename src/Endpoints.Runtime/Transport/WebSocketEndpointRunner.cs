@@ -17,21 +17,6 @@ public static class WebSocketEndpointRunner
     private static readonly WebSocketEndpointOptions s_defaultOptions = new();
 
     /// <summary>
-    /// Whether the request asks for a WebSocket; when it does not, answers it with 400 so that the caller
-    /// can return at once.
-    /// </summary>
-    public static bool IsWebSocketRequest(HttpContext context, out Task rejection)
-    {
-        if (context.WebSockets.IsWebSocketRequest)
-        {
-            rejection = Task.CompletedTask;
-            return true;
-        }
-        rejection = WebSocketEndpointRouting.BadRequest(context, "This endpoint only accepts WebSocket requests.");
-        return false;
-    }
-
-    /// <summary>
     /// Creates the endpoint instance in a new service scope (a failure there is a 500 before the upgrade),
     /// accepts the WebSocket and runs the connection until it ends. The scope is disposed after OnClose.
     /// </summary>

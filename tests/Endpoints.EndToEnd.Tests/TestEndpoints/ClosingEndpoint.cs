@@ -24,9 +24,19 @@ public sealed class ClosingEndpoint(Probe probe)
         }
     }
 
-    public void OnClose(string key, WebSocketCloseInfo close, CancellationToken closed)
+    public async Task OnClose(string key, WebSocketCloseInfo close, CancellationToken closed, WebSocketConnection connection)
     {
         probe.Record(key, "closed token cancelled: " + closed.IsCancellationRequested);
+        probe.Record(key, "TrySendText after close: " + connection.TrySendText("late"));
+        try
+        {
+            await connection.SendTextAsync("late");
+            probe.Record(key, "SendTextAsync after close: sent");
+        }
+        catch (WebSocketException error)
+        {
+            probe.Record(key, "SendTextAsync after close: " + error.WebSocketErrorCode);
+        }
         probe.Closes.Add((key, close));
     }
 }

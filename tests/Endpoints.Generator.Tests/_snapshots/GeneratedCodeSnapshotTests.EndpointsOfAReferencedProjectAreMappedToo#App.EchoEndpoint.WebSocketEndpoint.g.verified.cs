@@ -18,7 +18,7 @@ namespace Endpoints.Generated
     {
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!global::Endpoints.Runtime.WebSocketEndpointRunner.IsWebSocketRequest(context, out var rejection)) return rejection;
+            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
             return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new App_EchoEndpoint_Handler(), "App.EchoEndpoint");
         }
     }

@@ -18,7 +18,7 @@ namespace Endpoints.Generated
     {
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!global::Endpoints.Runtime.WebSocketEndpointRunner.IsWebSocketRequest(context, out var rejection)) return rejection;
+            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
             var route_tenant = global::Endpoints.Runtime.WebSocketEndpointRouting.GetRouteValue(context, "tenant");
             if (route_tenant is null) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'tenant' is missing.");
             var route_id_raw = global::Endpoints.Runtime.WebSocketEndpointRouting.GetRouteValue(context, "id");

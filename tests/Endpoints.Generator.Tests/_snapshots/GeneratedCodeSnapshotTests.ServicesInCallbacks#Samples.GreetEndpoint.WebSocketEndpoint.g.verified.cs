@@ -18,7 +18,7 @@ namespace Endpoints.Generated
     {
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!global::Endpoints.Runtime.WebSocketEndpointRunner.IsWebSocketRequest(context, out var rejection)) return rejection;
+            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
             var route_name = global::Endpoints.Runtime.WebSocketEndpointRouting.GetRouteValue(context, "name");
             if (route_name is null) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'name' is missing.");
             return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_GreetEndpoint_Handler(route_name), "Samples.GreetEndpoint");
