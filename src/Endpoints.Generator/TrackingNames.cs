@@ -9,4 +9,5 @@ internal static class TrackingNames
     public const string EndpointsWithModule = nameof(EndpointsWithModule);
     public const string Module = nameof(Module);
     public const string AllEndpoints = nameof(AllEndpoints);
+    public const string Routes = nameof(Routes);
 }

@@ -36,6 +36,17 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
             foreach (var diagnostic in items) output.ReportDiagnostic(diagnostic.ToDiagnostic());
         });
 
+        // Two endpoints on one pattern can only be seen across all of them.
+        var routes = parsed
+            .Where(static result => result.Route is not null)
+            .Select(static (result, _) => result.Route!)
+            .Collect()
+            .WithTrackingName(TrackingNames.Routes);
+        context.RegisterSourceOutput(routes, static (output, items) =>
+        {
+            foreach (var diagnostic in DuplicateRoutes.Find(items)) output.ReportDiagnostic(diagnostic.ToDiagnostic());
+        });
+
         var endpoints = parsed
             .Where(static result => result.Spec is not null)
             .Select(static (result, _) => result.Spec!)

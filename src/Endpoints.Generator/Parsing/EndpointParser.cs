@@ -5,6 +5,7 @@ using System.Threading;
 using Endpoints.Generator.Diagnostics;
 using Endpoints.Generator.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Endpoints.Generator.Parsing;
 
@@ -16,27 +17,29 @@ internal sealed class EndpointParser
 {
     private static readonly SymbolDisplayFormat s_userFormat = SymbolDisplayFormat.MinimallyQualifiedFormat;
 
-    private static readonly string[] s_callbackNames = { "OnOpen", "OnText", "OnBinary", "OnClose", "OnError" };
-
+    private readonly GeneratorAttributeSyntaxContext _context;
     private readonly INamedTypeSymbol _type;
     private readonly CancellationToken _cancellationToken;
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private readonly List<RouteValueSpec> _routeValues = new();
+    private readonly HashSet<string> _routeNamesAskedFor = new(StringComparer.OrdinalIgnoreCase);
     private List<string> _routeNames = new();
     private string _pattern = "";
     private ITypeSymbol? _stateType;
+    private bool _hasOnOpen;
     private bool _hasUnresolvedTypes;
 
-    private EndpointParser(INamedTypeSymbol type, CancellationToken cancellationToken)
+    private EndpointParser(GeneratorAttributeSyntaxContext context, INamedTypeSymbol type, CancellationToken cancellationToken)
     {
+        _context = context;
         _type = type;
         _cancellationToken = cancellationToken;
     }
 
     public static EndpointParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol is not INamedTypeSymbol type) return new EndpointParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
-        return new EndpointParser(type, cancellationToken).Parse(context.Attributes[0]);
+        if (context.TargetSymbol is not INamedTypeSymbol type) return new EndpointParseResult(null, EquatableArray<DiagnosticInfo>.Empty, null);
+        return new EndpointParser(context, type, cancellationToken).Parse(context.Attributes[0]);
     }
 
     private EndpointParseResult Parse(AttributeData attribute)
@@ -44,19 +47,23 @@ internal sealed class EndpointParser
         // A half-typed attribute has no pattern yet: the compiler reports that, and nothing is generated.
         if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string pattern)
         {
-            return new EndpointParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            return new EndpointParseResult(null, EquatableArray<DiagnosticInfo>.Empty, null);
         }
         _pattern = pattern;
-        _routeNames = RoutePattern.ParameterNames(_pattern);
+        var patternLocation = PatternLocation(attribute);
+        var displayName = _type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Substring("global::".Length);
+        var route = ParsePattern(patternLocation, displayName);
+
         var maxMessageSize = 0;
         foreach (var named in attribute.NamedArguments)
         {
             if (named.Key == "MaxMessageSize" && named.Value.Value is int size) maxMessageSize = size;
         }
 
-        if (!CheckClass()) return new EndpointParseResult(null, _diagnostics.ToEquatableArray());
+        if (!CheckClass()) return Result(null, route);
         var constructorServices = ParseConstructor();
         var methods = FindCallbacks();
+        ReportTypos(methods);
         _cancellationToken.ThrowIfCancellationRequested();
 
         if (methods.All(method => method is null))
@@ -64,20 +71,26 @@ internal sealed class EndpointParser
             Report(DiagnosticDescriptors.NoCallbacks, _type.Locations.FirstOrDefault(), _type.Name);
         }
 
+        _hasOnOpen = methods[0] is not null;
         var onOpen = methods[0] is { } open ? ParseCallback(open, CallbackKind.Open) : null;
         var onText = methods[1] is { } text ? ParseCallback(text, CallbackKind.Text) : null;
         var onBinary = methods[2] is { } binary ? ParseCallback(binary, CallbackKind.Binary) : null;
         var onClose = methods[3] is { } close ? ParseCallback(close, CallbackKind.Close) : null;
         var onError = methods[4] is { } error ? ParseCallback(error, CallbackKind.Error) : null;
+        if (methods[2] is { } binaryMethod) CheckBinaryBufferUse(binaryMethod);
 
-        var diagnostics = _diagnostics.ToEquatableArray();
-        if (constructorServices is null || _diagnostics.Count > 0 || _hasUnresolvedTypes)
+        foreach (var name in route is null ? new List<string>() : _routeNames)
         {
-            // An endpoint with errors emits no code: the diagnostics say what to fix.
-            return new EndpointParseResult(null, diagnostics);
+            if (_routeNamesAskedFor.Contains(name)) continue;
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusedRouteParameter, patternLocation, name, _type.Name) with { Suggestion = name });
         }
 
-        var displayName = _type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Substring("global::".Length);
+        if (constructorServices is null || _hasUnresolvedTypes || _diagnostics.Any(static d => d.IsError))
+        {
+            // An endpoint with errors emits no code: the diagnostics say what to fix.
+            return Result(null, route);
+        }
+
         var spec = new EndpointSpec(
             TypeName: FullName(_type),
             DisplayName: displayName,
@@ -92,22 +105,52 @@ internal sealed class EndpointParser
             OnBinary: onBinary,
             OnClose: onClose,
             OnError: onError);
-        return new EndpointParseResult(spec, diagnostics);
+        return Result(spec, route);
+    }
+
+    private EndpointParseResult Result(EndpointSpec? spec, RouteInfo? route) => new(spec, _diagnostics.ToEquatableArray(), route);
+
+    private RouteInfo? ParsePattern(LocationInfo? location, string displayName)
+    {
+        if (_pattern.Trim().Length == 0)
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmptyPattern, location, _type.Name));
+            return null;
+        }
+        if (!_pattern.StartsWith("/", StringComparison.Ordinal))
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PatternWithoutLeadingSlash, location, _pattern) with { Suggestion = "/" + _pattern });
+        }
+        _routeNames = RoutePattern.Parse(_pattern, out var error, out var matchKey);
+        if (error is not null)
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidPattern, location, _pattern, error));
+            return null;
+        }
+        return new RouteInfo(displayName, _pattern, matchKey, location);
+    }
+
+    private LocationInfo? PatternLocation(AttributeData attribute)
+    {
+        var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax;
+        var argument = syntax?.ArgumentList?.Arguments.FirstOrDefault();
+        return LocationInfo.From(argument?.GetLocation() ?? syntax?.GetLocation());
     }
 
     private bool CheckClass()
     {
         var location = _type.Locations.FirstOrDefault();
-        string? problem = null;
-        if (_type.IsStatic) problem = "it is static; make it an instance class";
-        else if (_type.IsAbstract) problem = "it is abstract; the generator creates one instance per connection, so it must be concrete";
-        else if (_type.TypeKind != TypeKind.Class) problem = "it is not a class";
-        else if (IsGeneric(_type)) problem = "it is generic (or nested in a generic type); make it a non-generic class";
-        else if (_type.IsFileLocal) problem = "it is file-local; make it internal or public";
-        else if (!IsAccessibleFromAssembly(_type)) problem = "it (or a type it is nested in) is private or protected; make it internal or public";
-
-        if (problem is null) return true;
-        Report(DiagnosticDescriptors.EndpointClassNotUsable, location, _type.Name, problem);
+        var name = _type.Name;
+        if (_type.IsStatic) Report(DiagnosticDescriptors.ClassIsStatic, location, name);
+        else if (_type.IsAbstract) Report(DiagnosticDescriptors.ClassIsAbstract, location, name);
+        else if (IsGeneric(_type)) Report(DiagnosticDescriptors.ClassIsGeneric, location, name);
+        else if (_type.IsFileLocal) Report(DiagnosticDescriptors.ClassNotAccessible, location, name, "file-local");
+        else if (InaccessibleContainer(_type) is { } hidden)
+        {
+            var what = SymbolEqualityComparer.Default.Equals(hidden, _type) ? AccessibilityText(hidden) : $"nested in {AccessibilityText(hidden)} '{hidden.Name}'";
+            Report(DiagnosticDescriptors.ClassNotAccessible, location, name, what);
+        }
+        else return true;
         return false;
     }
 
@@ -121,43 +164,44 @@ internal sealed class EndpointParser
         }
         if (chosen is null)
         {
-            if (!_type.IsStatic && !_type.IsAbstract)
-            {
-                Report(DiagnosticDescriptors.EndpointClassNotUsable, _type.Locations.FirstOrDefault(), _type.Name,
-                    "it has no public or internal constructor; add one (its parameters are resolved from dependency injection)");
-            }
+            Report(DiagnosticDescriptors.NoUsableConstructor, _type.Locations.FirstOrDefault(), _type.Name);
             return null;
         }
 
         var services = new List<ServiceSpec>();
         foreach (var parameter in chosen.Parameters)
         {
-            if (parameter.Type.TypeKind == TypeKind.Error)
+            var type = parameter.Type;
+            if (type.TypeKind == TypeKind.Error)
             {
                 _hasUnresolvedTypes = true;
                 continue;
             }
             if (parameter.RefKind != RefKind.None)
             {
-                Report(DiagnosticDescriptors.ParameterCannotBeBound, parameter.Locations.FirstOrDefault(), parameter.Name, "the constructor",
-                    "constructor parameters are services and cannot be ref, out or in");
+                Report(DiagnosticDescriptors.ConstructorParameterByRef, parameter.Locations.FirstOrDefault(), parameter.Name, _type.Name);
                 continue;
             }
-            services.Add(new ServiceSpec(ServiceTypeName(parameter.Type), Required: !IsOptional(parameter)));
+            var serviceType = IsNullableValueType(type, out var underlying) ? underlying! : type;
+            if (serviceType.SpecialType != SpecialType.None || serviceType.TypeKind == TypeKind.Enum)
+            {
+                Report(DiagnosticDescriptors.ConstructorParameterNotAService, parameter.Locations.FirstOrDefault(), parameter.Name, _type.Name, Display(type));
+            }
+            services.Add(new ServiceSpec(ServiceTypeName(type), Required: !IsOptional(parameter)));
         }
         return services;
     }
 
     private IMethodSymbol?[] FindCallbacks()
     {
-        var found = new IMethodSymbol?[s_callbackNames.Length];
-        for (var i = 0; i < s_callbackNames.Length; i++)
+        var found = new IMethodSymbol?[CallbackNames.All.Length];
+        for (var i = 0; i < CallbackNames.All.Length; i++)
         {
             var candidates = new List<IMethodSymbol>();
             var overridden = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             for (var type = _type; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
             {
-                foreach (var member in type.GetMembers(s_callbackNames[i]))
+                foreach (var member in type.GetMembers(CallbackNames.All[i]))
                 {
                     if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method) continue;
                     if (overridden.Contains(method)) continue;
@@ -169,10 +213,23 @@ internal sealed class EndpointParser
             found[i] = candidates[0];
             for (var extra = 1; extra < candidates.Count; extra++)
             {
-                Report(DiagnosticDescriptors.DuplicateCallback, candidates[extra].Locations.FirstOrDefault(), _type.Name, s_callbackNames[i]);
+                Report(DiagnosticDescriptors.DuplicateCallback, candidates[extra].Locations.FirstOrDefault(), _type.Name, CallbackNames.All[i]);
             }
         }
         return found;
+    }
+
+    private void ReportTypos(IMethodSymbol?[] callbacks)
+    {
+        foreach (var member in _type.GetMembers())
+        {
+            if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method || method.IsOverride) continue;
+            var suggestion = CallbackNames.Suggest(method.Name);
+            if (suggestion is null) continue;
+            // Renaming into a callback the class already has would only make an overload.
+            if (callbacks[Array.IndexOf(CallbackNames.All, suggestion)] is not null) continue;
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CallbackNameTypo, method.Locations.FirstOrDefault(), method.Name, suggestion) with { Suggestion = suggestion });
+        }
     }
 
     private CallbackSpec? ParseCallback(IMethodSymbol method, CallbackKind kind)
@@ -184,17 +241,12 @@ internal sealed class EndpointParser
 
         if (!IsAccessible(method))
         {
-            Report(DiagnosticDescriptors.CallbackNotUsable, location, name, "it is private or protected; make it public or internal");
+            Report(DiagnosticDescriptors.CallbackNotAccessible, location, name, AccessibilityText(method));
             valid = false;
         }
         else if (method.IsGenericMethod)
         {
-            Report(DiagnosticDescriptors.CallbackNotUsable, location, name, "it is generic; remove its type parameters");
-            valid = false;
-        }
-        else if (method.IsAbstract)
-        {
-            Report(DiagnosticDescriptors.CallbackNotUsable, location, name, "it is abstract");
+            Report(DiagnosticDescriptors.CallbackIsGeneric, location, name);
             valid = false;
         }
 
@@ -208,25 +260,20 @@ internal sealed class EndpointParser
         if (returns is null) return null;
 
         var arguments = new List<ArgumentSpec>();
-        var messageBound = false;
+        var binding = new MessageBinding();
         foreach (var parameter in method.Parameters)
         {
-            var argument = BindParameter(parameter, method, kind, ref messageBound);
+            var argument = BindParameter(parameter, method, kind, binding);
             if (argument is null) valid = false;
             else arguments.Add(argument);
         }
 
         // An unresolved parameter type may be the message still being typed: the compiler already reports it.
         var unresolved = method.Parameters.Any(static parameter => parameter.Type.TypeKind == TypeKind.Error);
-        if (unresolved) valid = false;
-        else if (kind == CallbackKind.Text && !messageBound)
+        if (unresolved || binding.ProblemReported) valid = false;
+        else if (binding.Parameter is null && MessageType(kind) is { } required && kind is CallbackKind.Text or CallbackKind.Binary)
         {
-            Report(DiagnosticDescriptors.MissingMessageParameter, location, name, "string");
-            valid = false;
-        }
-        else if (kind == CallbackKind.Binary && !messageBound)
-        {
-            Report(DiagnosticDescriptors.MissingMessageParameter, location, name, "ReadOnlyMemory<byte>");
+            Report(DiagnosticDescriptors.MissingMessageParameter, location, name, required.Display);
             valid = false;
         }
 
@@ -273,7 +320,7 @@ internal sealed class EndpointParser
         return null;
     }
 
-    private ArgumentSpec? BindParameter(IParameterSymbol parameter, IMethodSymbol method, CallbackKind kind, ref bool messageBound)
+    private ArgumentSpec? BindParameter(IParameterSymbol parameter, IMethodSymbol method, CallbackKind kind, MessageBinding binding)
     {
         var location = parameter.Locations.FirstOrDefault();
         var type = parameter.Type;
@@ -284,7 +331,7 @@ internal sealed class EndpointParser
         }
         if (parameter.RefKind != RefKind.None)
         {
-            Report(DiagnosticDescriptors.ParameterCannotBeBound, location, parameter.Name, method.Name, "callback parameters cannot be ref, out or in");
+            Report(DiagnosticDescriptors.ByRefParameter, location, parameter.Name, method.Name);
             return null;
         }
 
@@ -303,33 +350,24 @@ internal sealed class EndpointParser
         }
 
         var routeName = _routeNames.FirstOrDefault(route => string.Equals(route, parameter.Name, StringComparison.OrdinalIgnoreCase));
-        var messageType = kind switch
+        var message = MessageType(kind);
+        if (message is not null && fullName == message.Value.FullName && routeName is null)
         {
-            CallbackKind.Text => KnownTypes.String,
-            CallbackKind.Binary => KnownTypes.ReadOnlyMemoryOfByte,
-            CallbackKind.Close => KnownTypes.CloseInfo,
-            CallbackKind.Error => KnownTypes.Exception,
-            _ => null,
-        };
-        if (messageType is not null && fullName == messageType && routeName is null)
-        {
-            if (messageBound)
+            if (binding.Parameter is { } first)
             {
-                Report(DiagnosticDescriptors.ParameterCannotBeBound, location, parameter.Name, method.Name,
-                    "the callback already takes the " + DescribeMessage(kind) + " in an earlier parameter; remove one of them");
+                Report(DiagnosticDescriptors.SecondMessageParameter, location, parameter.Name, method.Name, message.Value.What, first);
+                binding.ProblemReported = true;
                 return null;
             }
-            messageBound = true;
-            return new ArgumentSpec(kind switch
-            {
-                CallbackKind.Text => ArgumentSource.TextMessage,
-                CallbackKind.Binary => ArgumentSource.BinaryMessage,
-                CallbackKind.Close => ArgumentSource.CloseInfo,
-                _ => ArgumentSource.Exception,
-            }, "");
+            binding.Parameter = parameter.Name;
+            return new ArgumentSpec(message.Value.Source, "");
         }
 
-        if (routeName is not null) return BindRouteValue(parameter, method, routeName);
+        if (routeName is not null)
+        {
+            _routeNamesAskedFor.Add(routeName);
+            return BindRouteValue(parameter, method, routeName);
+        }
 
         if (kind == CallbackKind.Open)
         {
@@ -345,11 +383,46 @@ internal sealed class EndpointParser
         {
             return new ArgumentSpec(ArgumentSource.State, "");
         }
-        var expectation = _stateType is null
-            ? "OnOpen returns no state; return the state from OnOpen, mark the parameter [FromServices], or remove it"
-            : $"OnOpen returns state of type '{Display(_stateType)}'; change the parameter's type to '{Display(_stateType)}'";
-        Report(DiagnosticDescriptors.StateTypeMismatch, location, parameter.Name, method.Name, Display(type), expectation);
+        if (message is not null && binding.Parameter is null && LooksLikeMessage(type, kind))
+        {
+            Report(DiagnosticDescriptors.WrongMessageType, location, parameter.Name, method.Name, Display(type), message.Value.Display);
+            binding.ProblemReported = true;
+            return null;
+        }
+        if (_stateType is null)
+        {
+            Report(DiagnosticDescriptors.StateWithoutState, location, parameter.Name, method.Name, Display(type),
+                _hasOnOpen ? "OnOpen returns no state" : "there is no OnOpen to return state");
+            return null;
+        }
+        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StateTypeMismatch, location, parameter.Name, method.Name, Display(type), Display(_stateType))
+            with { Suggestion = FullName(_stateType) });
         return null;
+    }
+
+    /// <summary>Types people reach for when they mean the message, but that the callback does not receive it as.</summary>
+    private static bool LooksLikeMessage(ITypeSymbol type, CallbackKind kind)
+    {
+        var name = FullName(type);
+        return kind switch
+        {
+            CallbackKind.Text => name is "global::System.ReadOnlyMemory<byte>" or "global::System.ReadOnlySpan<byte>" or "global::System.ReadOnlySpan<char>"
+                or "global::System.ReadOnlyMemory<char>" or "char[]" or "byte[]",
+            CallbackKind.Binary => name is "byte[]" or "global::System.ReadOnlySpan<byte>" or "global::System.Memory<byte>" or "global::System.ArraySegment<byte>"
+                or "global::System.IO.Stream" or "string",
+            CallbackKind.Close => name is "global::System.Net.WebSockets.WebSocketCloseStatus" or "global::System.Net.WebSockets.WebSocketCloseStatus?",
+            CallbackKind.Error => IsException(type),
+            _ => false,
+        };
+    }
+
+    private static bool IsException(ITypeSymbol type)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (FullName(current) == KnownTypes.Exception) return true;
+        }
+        return false;
     }
 
     private ArgumentSpec? BindRouteValue(IParameterSymbol parameter, IMethodSymbol method, string routeName)
@@ -381,6 +454,43 @@ internal sealed class EndpointParser
         return new ArgumentSpec(ArgumentSource.RouteValue, variable);
     }
 
+    /// <summary>Warns where OnBinary lets the received buffer escape: into a field or property, or into a lambda.</summary>
+    private void CheckBinaryBufferUse(IMethodSymbol method)
+    {
+        var data = method.Parameters.FirstOrDefault(p => FullName(p.Type) == KnownTypes.ReadOnlyMemoryOfByte);
+        if (data is null) return;
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(_cancellationToken) is not MethodDeclarationSyntax declaration) continue;
+            SyntaxNode? body = (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody;
+            if (body is null) continue;
+            var model = declaration.SyntaxTree == _context.SemanticModel.SyntaxTree
+                ? _context.SemanticModel
+                : _context.SemanticModel.Compilation.GetSemanticModel(declaration.SyntaxTree);
+            foreach (var identifier in body.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (identifier.Identifier.ValueText != data.Name) continue;
+                if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, _cancellationToken).Symbol, data)) continue;
+                var escape = DescribeEscape(identifier, body, model);
+                if (escape is not null) Report(DiagnosticDescriptors.BinaryBufferEscapes, identifier.GetLocation(), data.Name, escape);
+            }
+        }
+    }
+
+    private string? DescribeEscape(IdentifierNameSyntax identifier, SyntaxNode body, SemanticModel model)
+    {
+        for (var node = identifier.Parent; node is not null && node != body; node = node.Parent)
+        {
+            if (node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax) return "captured by a lambda or local function that may run later";
+        }
+        if (identifier.Parent is AssignmentExpressionSyntax assignment && assignment.Right == identifier)
+        {
+            var target = model.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol;
+            if (target is IFieldSymbol or IPropertySymbol) return $"stored in '{target.Name}'";
+        }
+        return null;
+    }
+
     private static bool HasTryParse(ITypeSymbol type, bool withFormatProvider)
     {
         foreach (var member in type.GetMembers("TryParse"))
@@ -410,6 +520,15 @@ internal sealed class EndpointParser
         return false;
     }
 
+    private static (string FullName, string Display, string What, ArgumentSource Source)? MessageType(CallbackKind kind) => kind switch
+    {
+        CallbackKind.Text => (KnownTypes.String, "string", "message", ArgumentSource.TextMessage),
+        CallbackKind.Binary => (KnownTypes.ReadOnlyMemoryOfByte, "ReadOnlyMemory<byte>", "message", ArgumentSource.BinaryMessage),
+        CallbackKind.Close => (KnownTypes.CloseInfo, "WebSocketCloseInfo", "close information", ArgumentSource.CloseInfo),
+        CallbackKind.Error => (KnownTypes.Exception, "Exception", "exception", ArgumentSource.Exception),
+        _ => null,
+    };
+
     private static bool IsOptional(IParameterSymbol parameter)
         => parameter.HasExplicitDefaultValue
            || parameter.Type.NullableAnnotation == NullableAnnotation.Annotated
@@ -438,21 +557,22 @@ internal sealed class EndpointParser
         return false;
     }
 
-    private static bool IsAccessibleFromAssembly(ISymbol symbol)
+    /// <summary>The class itself or the first type it is nested in that code elsewhere in the assembly cannot see.</summary>
+    private static INamedTypeSymbol? InaccessibleContainer(INamedTypeSymbol type)
     {
-        for (var current = symbol; current is not null && current is not INamespaceSymbol; current = current.ContainingSymbol)
+        for (var current = type; current is not null; current = current.ContainingType)
         {
-            if (current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal)) return false;
+            if (!IsAccessible(current)) return current;
         }
-        return true;
+        return null;
     }
 
-    private static string DescribeMessage(CallbackKind kind) => kind switch
+    private static string AccessibilityText(ISymbol symbol) => symbol.DeclaredAccessibility switch
     {
-        CallbackKind.Text => "message",
-        CallbackKind.Binary => "message",
-        CallbackKind.Close => "close information",
-        _ => "exception",
+        Accessibility.Private => "private",
+        Accessibility.Protected => "protected",
+        Accessibility.ProtectedAndInternal => "private protected",
+        _ => "not accessible",
     };
 
     private static string FullName(ITypeSymbol type) => type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
@@ -475,6 +595,13 @@ internal sealed class EndpointParser
 
     private void Report(DiagnosticDescriptor descriptor, Location? location, params string[] args)
         => _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, args));
+
+    /// <summary>Which parameter of a callback took the message, and whether a problem with it was reported.</summary>
+    private sealed class MessageBinding
+    {
+        public string? Parameter;
+        public bool ProblemReported;
+    }
 
     private enum CallbackKind
     {

@@ -1,0 +1,53 @@
+using System;
+
+namespace Endpoints.Generator.Parsing;
+
+/// <summary>The callback names, and the near misses people write instead of them.</summary>
+internal static class CallbackNames
+{
+    public static readonly string[] All = { "OnOpen", "OnText", "OnBinary", "OnClose", "OnError" };
+
+    // Names from other WebSocket libraries, mapped to ours.
+    private static readonly (string Name, string Callback)[] s_synonyms =
+    {
+        ("OnMessage", "OnText"), ("OnTextMessage", "OnText"), ("OnReceive", "OnText"),
+        ("OnBinaryMessage", "OnBinary"), ("OnData", "OnBinary"), ("OnBytes", "OnBinary"),
+        ("OnConnect", "OnOpen"), ("OnConnected", "OnOpen"), ("OnOpened", "OnOpen"),
+        ("OnDisconnect", "OnClose"), ("OnDisconnected", "OnClose"), ("OnClosed", "OnClose"),
+        ("OnException", "OnError"), ("OnFault", "OnError"),
+    };
+
+    /// <summary>The callback <paramref name="name"/> was probably meant to be, or null if it does not look like one.</summary>
+    public static string? Suggest(string name)
+    {
+        if (name.Length < 3 || !name.StartsWith("On", StringComparison.Ordinal) || Array.IndexOf(All, name) >= 0) return null;
+        foreach (var callback in All)
+        {
+            if (Distance(name, callback) <= 2) return callback;
+        }
+        foreach (var (synonym, callback) in s_synonyms)
+        {
+            if (Distance(name, synonym) <= 1) return callback;
+        }
+        return null;
+    }
+
+    /// <summary>Levenshtein distance, ignoring case.</summary>
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++) previous[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+}
