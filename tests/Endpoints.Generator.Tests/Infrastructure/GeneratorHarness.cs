@@ -11,10 +11,12 @@ internal static class GeneratorHarness
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
     // Everything the test process runs on: the BCL, ASP.NET Core, and Endpoints' own assemblies.
+    public static MetadataReference[] References => s_references.Value;
+
     private static readonly Lazy<MetadataReference[]> s_references = new(() =>
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Where(path => !Path.GetFileName(path).StartsWith("Endpoints.Generator", StringComparison.Ordinal))
+            .Where(path => !Path.GetFileName(path).StartsWith("Endpoints.Generator", StringComparison.Ordinal) && !Path.GetFileName(path).StartsWith("Endpoints.CodeFixes", StringComparison.Ordinal))
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToArray());
 

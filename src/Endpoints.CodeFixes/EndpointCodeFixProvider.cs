@@ -1,0 +1,175 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Endpoints.Generator.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Rename;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace Endpoints.CodeFixes;
+
+/// <summary>The mechanical fixes for Endpoints diagnostics; each is one small syntax change.</summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(EndpointCodeFixProvider)), Shared]
+public sealed class EndpointCodeFixProvider : CodeFixProvider
+{
+    /// <inheritdoc />
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.AsyncVoidCallback.Id,
+        DiagnosticDescriptors.CallbackNameTypo.Id,
+        DiagnosticDescriptors.StateTypeMismatch.Id,
+        DiagnosticDescriptors.UnusedRouteParameter.Id,
+        DiagnosticDescriptors.ClassNotAccessible.Id,
+        DiagnosticDescriptors.PatternWithoutLeadingSlash.Id);
+
+    /// <inheritdoc />
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    /// <inheritdoc />
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null) return;
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            diagnostic.Properties.TryGetValue(DiagnosticDescriptors.SuggestionProperty, out var suggestion);
+            var action = diagnostic.Id switch
+            {
+                "WS0006" => AsyncVoidToTask(context.Document, node),
+                "WS0030" => RenameCallback(context.Document, node, suggestion),
+                "WS0003" => ChangeStateType(context.Document, node, suggestion),
+                "WS0024" => AddRouteParameter(context.Document, node, suggestion),
+                "WS0010" => MakeAccessible(context.Document, node),
+                "WS0021" => AddLeadingSlash(context.Document, node, suggestion),
+                _ => null,
+            };
+            if (action is not null) context.RegisterCodeFix(action, diagnostic);
+        }
+    }
+
+    private static CodeAction? AsyncVoidToTask(Document document, SyntaxNode node)
+    {
+        var method = node.FirstAncestorOrSelf<MethodDeclarationSyntax>();
+        if (method is null) return null;
+        return CodeAction.Create("Return Task instead of void", ct =>
+        {
+            var task = SyntaxFactory.ParseTypeName("global::System.Threading.Tasks.Task")
+                .WithTriviaFrom(method.ReturnType)
+                .WithAdditionalAnnotations(Simplifier.Annotation);
+            return ReplaceAndSimplify(document, method.ReturnType, task, ct);
+        }, nameof(AsyncVoidToTask));
+    }
+
+    private static CodeAction? RenameCallback(Document document, SyntaxNode node, string? suggestion)
+    {
+        var method = node.FirstAncestorOrSelf<MethodDeclarationSyntax>();
+        if (method is null || string.IsNullOrEmpty(suggestion)) return null;
+        return CodeAction.Create($"Rename to '{suggestion}'", async ct =>
+        {
+            var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
+            var symbol = model?.GetDeclaredSymbol(method, ct);
+            if (symbol is null) return document.Project.Solution;
+            return await Renamer.RenameSymbolAsync(document.Project.Solution, symbol, new SymbolRenameOptions(), suggestion!, ct).ConfigureAwait(false);
+        }, nameof(RenameCallback));
+    }
+
+    private static CodeAction? ChangeStateType(Document document, SyntaxNode node, string? suggestion)
+    {
+        var parameter = node.FirstAncestorOrSelf<ParameterSyntax>();
+        if (parameter?.Type is null || string.IsNullOrEmpty(suggestion)) return null;
+        var display = suggestion!.Replace("global::", "");
+        return CodeAction.Create($"Change the type to '{display}'", ct =>
+        {
+            var type = SyntaxFactory.ParseTypeName(suggestion!).WithTriviaFrom(parameter.Type).WithAdditionalAnnotations(Simplifier.Annotation);
+            return ReplaceAndSimplify(document, parameter.Type, type, ct);
+        }, nameof(ChangeStateType));
+    }
+
+    private static CodeAction? AddRouteParameter(Document document, SyntaxNode node, string? routeName)
+    {
+        var type = node.FirstAncestorOrSelf<ClassDeclarationSyntax>();
+        if (type is null || string.IsNullOrEmpty(routeName)) return null;
+        return CodeAction.Create($"Take '{routeName}' in OnOpen", async ct =>
+        {
+            var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+            if (root is null) return document.Project.Solution;
+            var parameter = SyntaxFactory.Parameter(SyntaxFactory.Identifier(routeName!))
+                .WithType(SyntaxFactory.PredefinedType(SyntaxFactory.Token(SyntaxKind.StringKeyword)));
+            var onOpen = type.Members.OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Identifier.ValueText == "OnOpen");
+            SyntaxNode newType;
+            if (onOpen is not null)
+            {
+                newType = type.ReplaceNode(onOpen, onOpen.AddParameterListParameters(parameter));
+            }
+            else
+            {
+                var method = SyntaxFactory.MethodDeclaration(SyntaxFactory.PredefinedType(SyntaxFactory.Token(SyntaxKind.VoidKeyword)), "OnOpen")
+                    .AddModifiers(SyntaxFactory.Token(SyntaxKind.PublicKeyword))
+                    .AddParameterListParameters(parameter)
+                    .WithBody(SyntaxFactory.Block())
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                newType = type.WithMembers(type.Members.Insert(0, method));
+            }
+            var document2 = document.WithSyntaxRoot(root.ReplaceNode(type, newType));
+            return (await Formatter.FormatAsync(document2, Formatter.Annotation, cancellationToken: ct).ConfigureAwait(false)).Project.Solution;
+        }, nameof(AddRouteParameter));
+    }
+
+    private static CodeAction? MakeAccessible(Document document, SyntaxNode node)
+    {
+        var type = node.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+        if (type is null) return null;
+        return CodeAction.Create("Make it internal", async ct =>
+        {
+            var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+            if (root is null) return document.Project.Solution;
+            // The class and every type it is nested in must be visible to the rest of the assembly.
+            var hidden = type.AncestorsAndSelf().OfType<TypeDeclarationSyntax>().Where(IsHidden).ToList();
+            var newRoot = root.ReplaceNodes(hidden, (_, current) => WithInternal(current));
+            return document.WithSyntaxRoot(newRoot).Project.Solution;
+        }, nameof(MakeAccessible));
+    }
+
+    private static CodeAction? AddLeadingSlash(Document document, SyntaxNode node, string? suggestion)
+    {
+        var literal = node.DescendantNodesAndSelf().OfType<LiteralExpressionSyntax>().FirstOrDefault();
+        if (literal is null || string.IsNullOrEmpty(suggestion)) return null;
+        return CodeAction.Create($"Use \"{suggestion}\"", async ct =>
+        {
+            var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+            if (root is null) return document.Project.Solution;
+            var replacement = SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(suggestion!)).WithTriviaFrom(literal);
+            return document.WithSyntaxRoot(root.ReplaceNode(literal, replacement)).Project.Solution;
+        }, nameof(AddLeadingSlash));
+    }
+
+    // 'protected internal' is visible to the whole assembly; 'private protected' is not.
+    private static bool IsHidden(TypeDeclarationSyntax type)
+        => type.Modifiers.Any(m => m.IsKind(SyntaxKind.PrivateKeyword) || m.IsKind(SyntaxKind.FileKeyword))
+           || (type.Modifiers.Any(m => m.IsKind(SyntaxKind.ProtectedKeyword)) && !type.Modifiers.Any(m => m.IsKind(SyntaxKind.InternalKeyword)));
+
+    private static TypeDeclarationSyntax WithInternal(TypeDeclarationSyntax type)
+    {
+        var access = type.Modifiers.Where(m => m.IsKind(SyntaxKind.PrivateKeyword) || m.IsKind(SyntaxKind.ProtectedKeyword) || m.IsKind(SyntaxKind.FileKeyword)).ToList();
+        var leading = access[0].LeadingTrivia;
+        var modifiers = type.Modifiers;
+        foreach (var modifier in access) modifiers = modifiers.Remove(modifiers.First(m => m.IsKind(modifier.Kind())));
+        var @internal = SyntaxFactory.Token(leading, SyntaxKind.InternalKeyword, SyntaxFactory.TriviaList(SyntaxFactory.Space));
+        return type.WithModifiers(modifiers.Insert(0, @internal));
+    }
+
+    private static async Task<Solution> ReplaceAndSimplify(Document document, SyntaxNode old, SyntaxNode replacement, CancellationToken ct)
+    {
+        var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+        if (root is null) return document.Project.Solution;
+        var changed = document.WithSyntaxRoot(root.ReplaceNode(old, replacement));
+        return (await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: ct).ConfigureAwait(false)).Project.Solution;
+    }
+}

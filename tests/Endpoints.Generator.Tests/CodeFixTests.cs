@@ -1,0 +1,206 @@
+using Endpoints.CodeFixes;
+using Endpoints.Generator.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Endpoints.Generator.Tests;
+
+/// <summary>Each code fix as before and after: the generator reports the marked diagnostic, the fix removes it.</summary>
+public sealed class CodeFixTests
+{
+    private const string Usings = """
+        using System;
+        using System.Threading.Tasks;
+        using Endpoints;
+
+        """;
+
+    [Fact]
+    public Task AsyncVoidCallbackReturnsTask() => VerifyFix(
+        """
+        [WebSocketEndpoint("/v")]
+        public sealed class VoidEndpoint
+        {
+            public async void {|WS0006:OnText|}(string text) => await Task.Yield();
+        }
+        """,
+        """
+        [WebSocketEndpoint("/v")]
+        public sealed class VoidEndpoint
+        {
+            public async Task OnText(string text) => await Task.Yield();
+        }
+        """);
+
+    [Fact]
+    public Task MisspeltCallbackIsRenamedWithItsCallers() => VerifyFix(
+        """
+        [WebSocketEndpoint("/t")]
+        public sealed class TypoEndpoint
+        {
+            public void {|WS0030:OnTxt|}(string text) { }
+            public void Replay(string text) => OnTxt(text);
+        }
+        """,
+        """
+        [WebSocketEndpoint("/t")]
+        public sealed class TypoEndpoint
+        {
+            public void OnText(string text) { }
+            public void Replay(string text) => OnText(text);
+        }
+        """);
+
+    [Fact]
+    public Task StateParameterTakesOnOpensType() => VerifyFix(
+        """
+        namespace Chat
+        {
+            public sealed class Member { }
+            public sealed class Guest { }
+
+            [WebSocketEndpoint("/chat")]
+            public sealed class ChatEndpoint
+            {
+                public Member OnOpen() => new Member();
+                public void OnText(Guest {|WS0003:member|}, string text) { }
+            }
+        }
+        """,
+        """
+        namespace Chat
+        {
+            public sealed class Member { }
+            public sealed class Guest { }
+
+            [WebSocketEndpoint("/chat")]
+            public sealed class ChatEndpoint
+            {
+                public Member OnOpen() => new Member();
+                public void OnText(Member member, string text) { }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task UnusedRouteValueIsAddedToOnOpen() => VerifyFix(
+        """
+        [WebSocketEndpoint({|WS0024:"/rooms/{room}/{user}"|})]
+        public sealed class RoomEndpoint
+        {
+            public void OnOpen(string user) { }
+        }
+        """,
+        """
+        [WebSocketEndpoint("/rooms/{room}/{user}")]
+        public sealed class RoomEndpoint
+        {
+            public void OnOpen(string user, string room) { }
+        }
+        """);
+
+    [Fact]
+    public Task UnusedRouteValueGetsAnOnOpenWhenThereIsNone() => VerifyFix(
+        """
+        [WebSocketEndpoint({|WS0024:"/rooms/{room}"|})]
+        public sealed class RoomEndpoint
+        {
+            public void OnText(string text) { }
+        }
+        """,
+        """
+        [WebSocketEndpoint("/rooms/{room}")]
+        public sealed class RoomEndpoint
+        {
+            public void OnOpen(string room)
+            {
+            }
+
+            public void OnText(string text) { }
+        }
+        """);
+
+    [Fact]
+    public Task HiddenClassAndItsHiddenContainerBecomeInternal() => VerifyFix(
+        """
+        public sealed class Outer
+        {
+            private sealed class Hidden
+            {
+                [WebSocketEndpoint("/n")]
+                protected internal sealed class Visible { public void OnText(string text) { } }
+
+                [WebSocketEndpoint("/p")]
+                private sealed class {|WS0010:Inner|} { public void OnText(string text) { } }
+            }
+        }
+        """,
+        """
+        public sealed class Outer
+        {
+            internal sealed class Hidden
+            {
+                [WebSocketEndpoint("/n")]
+                protected internal sealed class Visible { public void OnText(string text) { } }
+
+                [WebSocketEndpoint("/p")]
+                internal sealed class Inner { public void OnText(string text) { } }
+            }
+        }
+        """,
+        // Fixing Inner also fixes Visible's container, so the other WS0010 goes away too.
+        remainingIds: []);
+
+    [Fact]
+    public Task PatternGetsItsLeadingSlash() => VerifyFix(
+        """
+        [WebSocketEndpoint({|WS0021:"chat/{room}"|})]
+        public sealed class ChatEndpoint { public void OnOpen(string room) { } }
+        """,
+        """
+        [WebSocketEndpoint("/chat/{room}")]
+        public sealed class ChatEndpoint { public void OnOpen(string room) { } }
+        """);
+
+    private static async Task VerifyFix(string before, string after, string[]? remainingIds = null)
+    {
+        var (source, expected) = Markup.Parse(Usings + before);
+        var (id, span) = Assert.Single(expected);
+
+        using var workspace = new AdhocWorkspace();
+        var projectId = ProjectId.CreateNewId();
+        var solution = workspace.CurrentSolution
+            .AddProject(ProjectInfo.Create(projectId, VersionStamp.Create(), "TestApp", "TestApp", LanguageNames.CSharp,
+                compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
+                parseOptions: GeneratorHarness.ParseOptions,
+                metadataReferences: GeneratorHarness.References));
+        var documentId = DocumentId.CreateNewId(projectId);
+        solution = solution.AddDocument(documentId, "Endpoint.cs", SourceText.From(source), filePath: "Endpoint.cs");
+        var document = solution.GetDocument(documentId)!;
+
+        var diagnostic = (await GeneratorDiagnosticsAsync(document)).Single(d => d.Id == id && d.Location.SourceSpan == span);
+        var actions = new List<CodeAction>();
+        var provider = new EndpointCodeFixProvider();
+        Assert.Contains(id, provider.FixableDiagnosticIds);
+        await provider.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None));
+        var action = Assert.Single(actions);
+
+        var operation = (await action.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single();
+        var fixedDocument = operation.ChangedSolution.GetDocument(documentId)!;
+        var text = (await fixedDocument.GetTextAsync()).ToString();
+        Assert.Equal((Usings + after).ReplaceLineEndings("\n"), text.ReplaceLineEndings("\n"));
+
+        var remaining = (await GeneratorDiagnosticsAsync(fixedDocument)).Select(d => d.Id).ToList();
+        Assert.DoesNotContain(id, remaining);
+        if (remainingIds is not null) Assert.Equal(remainingIds, remaining);
+    }
+
+    private static async Task<IReadOnlyList<Diagnostic>> GeneratorDiagnosticsAsync(Document document)
+    {
+        var compilation = (await document.Project.GetCompilationAsync())!;
+        return GeneratorHarness.Run(compilation).GeneratorDiagnostics;
+    }
+}
