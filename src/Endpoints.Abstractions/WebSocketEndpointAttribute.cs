@@ -22,4 +22,23 @@ public sealed class WebSocketEndpointAttribute : Attribute
     /// close the connection with 1009. Zero (the default) uses <c>WebSocketEndpointOptions.MaxMessageSize</c>.
     /// </summary>
     public int MaxMessageSize { get; set; }
+
+    /// <summary>
+    /// The subprotocols this endpoint speaks. The server picks the first one in the client's
+    /// <c>Sec-WebSocket-Protocol</c> list that is also here; a client that offers none of them gets 400.
+    /// Empty (the default): the endpoint speaks no subprotocol and ignores the client's list.
+    /// </summary>
+    public string[]? SubProtocols { get; set; }
+
+    /// <summary>
+    /// Origins (e.g. <c>"https://app.example.com"</c>) allowed to open a connection from a browser, instead of
+    /// <c>WebSocketEndpointOptions.AllowedOrigins</c>. <c>"*"</c> allows any origin.
+    /// </summary>
+    public string[]? AllowedOrigins { get; set; }
+
+    /// <summary>
+    /// Negotiates permessage-deflate compression when the client offers it. Off by default: compressing
+    /// secrets together with data an attacker controls can leak them (CRIME/BREACH).
+    /// </summary>
+    public bool EnableCompression { get; set; }
 }

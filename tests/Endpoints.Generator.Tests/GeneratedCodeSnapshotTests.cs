@@ -169,6 +169,43 @@ public sealed class GeneratedCodeSnapshotTests
     }
 
     [Fact]
+    public void PipelineMetadataSettingsAndRequestValues()
+    {
+        var run = GeneratorHarness.Run(Usings + """
+            using Microsoft.AspNetCore.Authorization;
+            using Microsoft.AspNetCore.RateLimiting;
+
+            namespace Samples;
+
+            [AttributeUsage(AttributeTargets.Class, Inherited = true)]
+            public sealed class AuditAttribute(Type kind, DayOfWeek day, params int[] levels) : Attribute
+            {
+                public Type Kind { get; } = kind;
+                public DayOfWeek Day { get; } = day;
+                public int[] Levels { get; } = levels;
+                public char Marker { get; set; }
+                public string? Note { get; set; }
+            }
+
+            [Audit(typeof(string), DayOfWeek.Friday, 1, 2, Marker = 'x', Note = "say \"hi\"")]
+            [System.Diagnostics.DebuggerDisplay("not metadata")]
+            public abstract class AuditedEndpointBase { }
+
+            [Authorize(Policy = "members", Roles = "admin,ops")]
+            [EnableRateLimiting("per-user")]
+            [Tags("chat", "realtime")]
+            [WebSocketEndpoint("/secure/{room}", SubProtocols = new[] { "chat.v2", "chat.v1" }, AllowedOrigins = new[] { "https://app.example.com" }, EnableCompression = true)]
+            public sealed class SecureEndpoint : AuditedEndpointBase
+            {
+                public void OnOpen(string room, [FromQuery] int? page, [FromQuery(Name = "access_token")] string? token, [FromHeader(Name = "X-Client")] string client, [FromHeader] Guid? trace) { }
+                public void OnText(string text, [FromQuery] int? page) { }
+            }
+            """);
+        run.AssertCompilesCleanly();
+        Snapshot.Verify(run);
+    }
+
+    [Fact]
     public void NestedClassAndInheritedCallback()
     {
         var run = GeneratorHarness.Run(Usings + """

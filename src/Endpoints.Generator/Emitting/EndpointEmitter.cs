@@ -31,18 +31,31 @@ internal static class EndpointEmitter
         writer.Line($"/// <summary>Maps <see cref=\"{spec.TypeName}\"/> at <c>{Xml(spec.Pattern)}</c>.</summary>");
         writer.Line(GeneratedCodeAttribute(version));
         writer.Line($"public static {ConventionBuilder} {MapMethodName(spec)}({RouteBuilder} routes)");
-        writer.Line($"    => {Routing}.Map(routes, {Literal(spec.Pattern)}, {Literal(spec.DisplayName)}, {dispatcher}.AcceptAsync);");
+        if (spec.Metadata.Count == 0)
+        {
+            writer.Line($"    => {Routing}.Map(routes, {Literal(spec.Pattern)}, {Literal(spec.DisplayName)}, {dispatcher}.AcceptAsync);");
+        }
+        else
+        {
+            writer.Line($"    => {Routing}.Map(routes, {Literal(spec.Pattern)}, {Literal(spec.DisplayName)}, {dispatcher}.AcceptAsync,");
+            for (var i = 0; i < spec.Metadata.Count; i++)
+            {
+                writer.Line("        " + spec.Metadata[i] + (i == spec.Metadata.Count - 1 ? ");" : ","));
+            }
+        }
         writer.Close();
         writer.Line();
 
-        writer.Line("/// <summary>Checks the request and binds route values before the upgrade; a bad request gets 400.</summary>");
+        writer.Line("/// <summary>Checks the request and binds route, query and header values before the upgrade; a bad request gets 400.</summary>");
         writer.Line(GeneratedCodeAttribute(version));
         writer.Open("file static class " + dispatcher);
+        WriteSettings(writer, spec);
+        writer.Line();
         writer.Open("public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)");
         writer.Line($"if (!context.WebSockets.IsWebSocketRequest) return {Routing}.RejectNonWebSocketRequest(context);");
-        foreach (var route in spec.RouteValues) WriteRouteBinding(writer, route);
-        var routeArguments = Join(spec.RouteValues, static route => route.VariableName);
-        writer.Line($"return {Runner}.RunAsync(context, new {handler}({routeArguments}), {Literal(spec.DisplayName)});");
+        foreach (var value in spec.RequestValues) WriteRequestValueBinding(writer, value);
+        var routeArguments = Join(spec.RequestValues, static value => value.VariableName);
+        writer.Line($"return {Runner}.RunAsync(context, new {handler}({routeArguments}), s_settings);");
         writer.Close();
         writer.Close();
         writer.Line();
@@ -114,12 +127,31 @@ internal static class EndpointEmitter
         return writer.ToString();
     }
 
-    private static void WriteRouteBinding(SourceWriter writer, RouteValueSpec route)
+    private static void WriteSettings(SourceWriter writer, EndpointSpec spec)
+    {
+        writer.Line("private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()");
+        writer.Line("{");
+        writer.Line($"    Name = {Literal(spec.DisplayName)},");
+        if (spec.MaxMessageSize > 0) writer.Line($"    MaxMessageSize = {spec.MaxMessageSize.ToString(CultureInfo.InvariantCulture)},");
+        if (spec.SubProtocols.Count > 0) writer.Line($"    SubProtocols = new string[] {{ {Join(spec.SubProtocols, Literal)} }},");
+        if (spec.AllowedOrigins.Count > 0) writer.Line($"    AllowedOrigins = new string[] {{ {Join(spec.AllowedOrigins, Literal)} }},");
+        if (spec.EnableCompression) writer.Line("    EnableCompression = true,");
+        writer.Line("};");
+    }
+
+    private static void WriteRequestValueBinding(SourceWriter writer, RequestValueSpec route)
     {
         var name = route.VariableName;
-        var getValue = $"{Routing}.GetRouteValue(context, {Literal(route.RouteName)})";
-        var missing = $"return {Routing}.BadRequest(context, {Literal($"The route value '{route.RouteName}' is missing.")});";
-        if (route.Parse == RouteValueParse.None)
+        var getter = route.Source switch
+        {
+            RequestValueSource.Query => "GetQueryValue",
+            RequestValueSource.Header => "GetHeaderValue",
+            _ => "GetRouteValue",
+        };
+        var what = Parsing.EndpointParser.Describe(route.Source);
+        var getValue = $"{Routing}.{getter}(context, {Literal(route.Key)})";
+        var missing = $"return {Routing}.BadRequest(context, {Literal($"The {what} '{route.Key}' is missing.")});";
+        if (route.Parse == ValueParse.None)
         {
             writer.Line($"var {name} = {getValue};");
             if (!route.Optional) writer.Line($"if ({name} is null) {missing}");
@@ -127,12 +159,12 @@ internal static class EndpointEmitter
         }
 
         var parsedDisplay = route.ParsedTypeName.Replace("global::", "");
-        var invalid = $"return {Routing}.BadRequest(context, {Literal($"The route value '{route.RouteName}' is not a valid {parsedDisplay}.")});";
+        var invalid = $"return {Routing}.BadRequest(context, {Literal($"The {what} '{route.Key}' is not a valid {parsedDisplay}.")});";
         var raw = name + "_raw";
         var parse = route.Parse switch
         {
-            RouteValueParse.Enum => $"global::System.Enum.TryParse<{route.ParsedTypeName}>({raw}, ignoreCase: true, out var {{0}})",
-            RouteValueParse.TryParseWithFormatProvider => $"{route.ParsedTypeName}.TryParse({raw}, global::System.Globalization.CultureInfo.InvariantCulture, out var {{0}})",
+            ValueParse.Enum => $"global::System.Enum.TryParse<{route.ParsedTypeName}>({raw}, ignoreCase: true, out var {{0}})",
+            ValueParse.TryParseWithFormatProvider => $"{route.ParsedTypeName}.TryParse({raw}, global::System.Globalization.CultureInfo.InvariantCulture, out var {{0}})",
             _ => $"{route.ParsedTypeName}.TryParse({raw}, out var {{0}})",
         };
         writer.Line($"var {raw} = {getValue};");
@@ -151,7 +183,7 @@ internal static class EndpointEmitter
 
     private static void WriteHandler(SourceWriter writer, EndpointSpec spec, string handler, string version)
     {
-        var parameters = Join(spec.RouteValues, static route => (route.Optional ? NullableTypeName(route) : route.TypeName) + " " + route.VariableName);
+        var parameters = Join(spec.RequestValues, static route => (route.Optional ? NullableTypeName(route) : route.TypeName) + " " + route.VariableName);
         writer.Line($"/// <summary>Calls the callbacks of <see cref=\"{spec.TypeName}\"/> for one connection and keeps its state.</summary>");
         writer.Line(GeneratedCodeAttribute(version));
         writer.Open($"file sealed class {handler}{(parameters.Length > 0 ? "(" + parameters + ")" : "")} : global::Endpoints.Runtime.WebSocketEndpointHandler");
@@ -159,11 +191,6 @@ internal static class EndpointEmitter
         var keepsState = spec.StateType is not null && spec.OnOpen is not null;
         if (keepsState) writer.Line($"private {spec.StateType} _state = default!;");
         writer.Line();
-        if (spec.MaxMessageSize > 0)
-        {
-            writer.Line("public override int MaxMessageSize => " + spec.MaxMessageSize.ToString(CultureInfo.InvariantCulture) + ";");
-            writer.Line();
-        }
         if (spec.OnText is not null) writer.Line("public override bool AcceptsText => true;");
         if (spec.OnBinary is not null) writer.Line("public override bool AcceptsBinary => true;");
         if (spec.OnText is not null || spec.OnBinary is not null) writer.Line();
@@ -237,7 +264,7 @@ internal static class EndpointEmitter
         ArgumentSource.HttpContext => "Context",
         ArgumentSource.CancellationToken => "Connection.Closed",
         ArgumentSource.User => "Context.User",
-        ArgumentSource.RouteValue => argument.Detail,
+        ArgumentSource.RequestValue => argument.Detail,
         ArgumentSource.Service => $"{ServiceExtensions}.GetRequiredService<{argument.Detail}>(Services)",
         ArgumentSource.OptionalService => $"{ServiceExtensions}.GetService<{argument.Detail}>(Services)",
         ArgumentSource.State => "_state",
@@ -249,7 +276,7 @@ internal static class EndpointEmitter
 
     public static string MapMethodName(EndpointSpec spec) => "Map_" + spec.Identifier;
 
-    private static string NullableTypeName(RouteValueSpec route) => route.TypeName.EndsWith("?") ? route.TypeName : route.TypeName + "?";
+    private static string NullableTypeName(RequestValueSpec route) => route.TypeName.EndsWith("?") ? route.TypeName : route.TypeName + "?";
 
     private static SourceWriter Header()
     {

@@ -7,7 +7,11 @@ namespace Endpoints.Generator.Model;
 /// <param name="Pattern">The route pattern.</param>
 /// <param name="MaxMessageSize">The attribute's maximum message size; 0 when not set.</param>
 /// <param name="ConstructorServices">The services the chosen constructor takes, in order.</param>
-/// <param name="RouteValues">The route values any callback takes, parsed before the upgrade.</param>
+/// <param name="RequestValues">The route, query and header values any callback takes, parsed before the upgrade.</param>
+/// <param name="SubProtocols">The subprotocols the endpoint speaks, in order.</param>
+/// <param name="AllowedOrigins">The endpoint's own allowed origins; empty uses the options.</param>
+/// <param name="EnableCompression">Whether to negotiate permessage-deflate.</param>
+/// <param name="Metadata">C# expressions constructing the class's attributes, handed to routing as endpoint metadata.</param>
 /// <param name="StateType">What OnOpen returns (<c>global::</c>-qualified), or null when it returns no state.</param>
 internal sealed record EndpointSpec(
     string TypeName,
@@ -15,8 +19,12 @@ internal sealed record EndpointSpec(
     string Identifier,
     string Pattern,
     int MaxMessageSize,
+    EquatableArray<string> SubProtocols,
+    EquatableArray<string> AllowedOrigins,
+    bool EnableCompression,
+    EquatableArray<string> Metadata,
     EquatableArray<ServiceSpec> ConstructorServices,
-    EquatableArray<RouteValueSpec> RouteValues,
+    EquatableArray<RequestValueSpec> RequestValues,
     string? StateType,
     CallbackSpec? OnOpen,
     CallbackSpec? OnText,
@@ -32,16 +40,24 @@ internal sealed record EndpointSpec(
 /// <param name="Required">False when the parameter is nullable or optional: a missing service is null then.</param>
 internal sealed record ServiceSpec(string TypeName, bool Required);
 
-/// <summary>A route value bound to a parameter.</summary>
-/// <param name="RouteName">The name in the route template.</param>
+/// <summary>A value of the upgrade request (route, query string or header) bound to a parameter.</summary>
+/// <param name="Source">Where the value comes from.</param>
+/// <param name="Key">The route parameter, query key or header name.</param>
 /// <param name="VariableName">The C# name the generated code gives the parsed value.</param>
 /// <param name="TypeName">The parameter's type, <c>global::</c>-qualified, nullable annotation included.</param>
 /// <param name="ParsedTypeName">The type that is parsed (the underlying type of a nullable value type).</param>
 /// <param name="Parse">How the raw string becomes the value.</param>
 /// <param name="Optional">True when a missing value binds as null instead of a 400.</param>
-internal sealed record RouteValueSpec(string RouteName, string VariableName, string TypeName, string ParsedTypeName, RouteValueParse Parse, bool Optional);
+internal sealed record RequestValueSpec(RequestValueSource Source, string Key, string VariableName, string TypeName, string ParsedTypeName, ValueParse Parse, bool Optional);
 
-internal enum RouteValueParse
+internal enum RequestValueSource
+{
+    Route,
+    Query,
+    Header,
+}
+
+internal enum ValueParse
 {
     None,
     TryParseWithFormatProvider,
@@ -67,7 +83,7 @@ internal enum CallbackReturn
 
 /// <summary>One argument of a callback: where its value comes from.</summary>
 /// <param name="Source">What is bound.</param>
-/// <param name="Detail">The service type for a service, the variable name for a route value; empty otherwise.</param>
+/// <param name="Detail">The service type for a service, the variable name for a request value; empty otherwise.</param>
 internal sealed record ArgumentSpec(ArgumentSource Source, string Detail);
 
 internal enum ArgumentSource
@@ -76,7 +92,7 @@ internal enum ArgumentSource
     HttpContext,
     CancellationToken,
     User,
-    RouteValue,
+    RequestValue,
     Service,
     OptionalService,
     State,

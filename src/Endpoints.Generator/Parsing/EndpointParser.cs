@@ -21,7 +21,7 @@ internal sealed class EndpointParser
     private readonly INamedTypeSymbol _type;
     private readonly CancellationToken _cancellationToken;
     private readonly List<DiagnosticInfo> _diagnostics = new();
-    private readonly List<RouteValueSpec> _routeValues = new();
+    private readonly List<RequestValueSpec> _requestValues = new();
     private readonly HashSet<string> _routeNamesAskedFor = new(StringComparer.OrdinalIgnoreCase);
     private List<string> _routeNames = new();
     private string _pattern = "";
@@ -55,9 +55,26 @@ internal sealed class EndpointParser
         var route = ParsePattern(patternLocation, displayName);
 
         var maxMessageSize = 0;
+        var subProtocols = EquatableArray<string>.Empty;
+        var allowedOrigins = EquatableArray<string>.Empty;
+        var enableCompression = false;
         foreach (var named in attribute.NamedArguments)
         {
-            if (named.Key == "MaxMessageSize" && named.Value.Value is int size) maxMessageSize = size;
+            switch (named.Key)
+            {
+                case "MaxMessageSize" when named.Value.Value is int size:
+                    maxMessageSize = size;
+                    break;
+                case "SubProtocols":
+                    subProtocols = Strings(named.Value);
+                    break;
+                case "AllowedOrigins":
+                    allowedOrigins = Strings(named.Value);
+                    break;
+                case "EnableCompression" when named.Value.Value is bool enabled:
+                    enableCompression = enabled;
+                    break;
+            }
         }
 
         if (!CheckClass()) return Result(null, route);
@@ -97,8 +114,12 @@ internal sealed class EndpointParser
             Identifier: ToIdentifier(displayName),
             Pattern: _pattern,
             MaxMessageSize: maxMessageSize,
+            SubProtocols: subProtocols,
+            AllowedOrigins: allowedOrigins,
+            EnableCompression: enableCompression,
+            Metadata: AttributeRenderer.EndpointMetadata(_type).ToEquatableArray(),
             ConstructorServices: constructorServices.ToEquatableArray(),
-            RouteValues: _routeValues.ToEquatableArray(),
+            RequestValues: _requestValues.ToEquatableArray(),
             StateType: _stateType is null ? null : FullName(_stateType),
             OnOpen: onOpen,
             OnText: onText,
@@ -107,6 +128,11 @@ internal sealed class EndpointParser
             OnError: onError);
         return Result(spec, route);
     }
+
+    private static EquatableArray<string> Strings(TypedConstant array)
+        => array.Kind == TypedConstantKind.Array && !array.IsNull
+            ? array.Values.Select(static value => value.Value as string).Where(static value => value is not null).Select(static value => value!).ToEquatableArray()
+            : EquatableArray<string>.Empty;
 
     private EndpointParseResult Result(EndpointSpec? spec, RouteInfo? route) => new(spec, _diagnostics.ToEquatableArray(), route);
 
@@ -335,6 +361,11 @@ internal sealed class EndpointParser
             return null;
         }
 
+        if (RequestValueAttribute(parameter) is { } fromRequest)
+        {
+            return BindRequestValue(parameter, method, fromRequest.Source, fromRequest.Key);
+        }
+
         if (HasFromServices(parameter))
         {
             return new ArgumentSpec(IsOptional(parameter) ? ArgumentSource.OptionalService : ArgumentSource.Service, ServiceTypeName(type));
@@ -366,7 +397,7 @@ internal sealed class EndpointParser
         if (routeName is not null)
         {
             _routeNamesAskedFor.Add(routeName);
-            return BindRouteValue(parameter, method, routeName);
+            return BindRequestValue(parameter, method, RequestValueSource.Route, routeName);
         }
 
         if (kind == CallbackKind.Open)
@@ -425,33 +456,33 @@ internal sealed class EndpointParser
         return false;
     }
 
-    private ArgumentSpec? BindRouteValue(IParameterSymbol parameter, IMethodSymbol method, string routeName)
+    private ArgumentSpec? BindRequestValue(IParameterSymbol parameter, IMethodSymbol method, RequestValueSource source, string key)
     {
         var type = parameter.Type;
         var optional = type.NullableAnnotation == NullableAnnotation.Annotated || IsNullableValueType(type, out _);
         var parsedType = IsNullableValueType(type, out var underlying) ? underlying! : type;
-        RouteValueParse parse;
-        if (parsedType.SpecialType == SpecialType.System_String) parse = RouteValueParse.None;
-        else if (parsedType.TypeKind == TypeKind.Enum) parse = RouteValueParse.Enum;
-        else if (HasTryParse(parsedType, withFormatProvider: true)) parse = RouteValueParse.TryParseWithFormatProvider;
-        else if (HasTryParse(parsedType, withFormatProvider: false)) parse = RouteValueParse.TryParse;
+        ValueParse parse;
+        if (parsedType.SpecialType == SpecialType.System_String) parse = ValueParse.None;
+        else if (parsedType.TypeKind == TypeKind.Enum) parse = ValueParse.Enum;
+        else if (HasTryParse(parsedType, withFormatProvider: true)) parse = ValueParse.TryParseWithFormatProvider;
+        else if (HasTryParse(parsedType, withFormatProvider: false)) parse = ValueParse.TryParse;
         else
         {
             Report(DiagnosticDescriptors.ParameterCannotBeBound, parameter.Locations.FirstOrDefault(), parameter.Name, method.Name,
-                $"it takes the route value '{routeName}', but '{Display(type)}' has no static TryParse method; take it as string or as a type with a static TryParse(string, out T)");
+                $"it takes the {Describe(source)} '{key}', but '{Display(type)}' has no static TryParse method; take it as string or as a type with a static TryParse(string, out T)");
             return null;
         }
 
         var typeName = FullName(type);
-        foreach (var existing in _routeValues)
+        foreach (var existing in _requestValues)
         {
-            if (existing.RouteName == routeName && existing.TypeName == typeName) return new ArgumentSpec(ArgumentSource.RouteValue, existing.VariableName);
+            if (existing.Source == source && existing.Key == key && existing.TypeName == typeName) return new ArgumentSpec(ArgumentSource.RequestValue, existing.VariableName);
         }
-        var variable = "route_" + ToIdentifier(routeName);
-        var sameName = _routeValues.Count(existing => existing.RouteName == routeName);
+        var variable = source.ToString().ToLowerInvariant() + "_" + ToIdentifier(key);
+        var sameName = _requestValues.Count(existing => existing.VariableName == variable || existing.VariableName.StartsWith(variable + "_", StringComparison.Ordinal));
         if (sameName > 0) variable += "_" + (sameName + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _routeValues.Add(new RouteValueSpec(routeName, variable, typeName, FullName(parsedType), parse, optional));
-        return new ArgumentSpec(ArgumentSource.RouteValue, variable);
+        _requestValues.Add(new RequestValueSpec(source, key, variable, typeName, FullName(parsedType), parse, optional));
+        return new ArgumentSpec(ArgumentSource.RequestValue, variable);
     }
 
     /// <summary>Warns where OnBinary lets the received buffer escape: into a field or property, or into a lambda.</summary>
@@ -506,6 +537,34 @@ internal sealed class EndpointParser
             if (result.RefKind == RefKind.Out && SymbolEqualityComparer.Default.Equals(result.Type, type)) return true;
         }
         return false;
+    }
+
+    internal static string Describe(RequestValueSource source) => source switch
+    {
+        RequestValueSource.Query => "query value",
+        RequestValueSource.Header => "header",
+        _ => "route value",
+    };
+
+    /// <summary>[FromQuery] or [FromHeader] on the parameter, with the key it names (the parameter's name by default).</summary>
+    private static (RequestValueSource Source, string Key)? RequestValueAttribute(IParameterSymbol parameter)
+    {
+        foreach (var attribute in parameter.GetAttributes())
+        {
+            var attributeClass = attribute.AttributeClass;
+            if (attributeClass is null) continue;
+            RequestValueSource? source = null;
+            foreach (var implemented in attributeClass.AllInterfaces)
+            {
+                var name = FullName(implemented);
+                if (name == KnownTypes.FromQueryMetadata) source = RequestValueSource.Query;
+                else if (name == KnownTypes.FromHeaderMetadata) source = RequestValueSource.Header;
+            }
+            if (source is null) continue;
+            var key = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Name").Value.Value as string;
+            return (source.Value, string.IsNullOrEmpty(key) ? parameter.Name : key!);
+        }
+        return null;
     }
 
     private static bool HasFromServices(IParameterSymbol parameter)

@@ -19,5 +19,7 @@ internal static class KnownTypes
     public const string ValueTaskOfT = "System.Threading.Tasks.ValueTask<TResult>";
     public const string FromServicesAttributeName = "FromServicesAttribute";
     public const string FromServiceMetadata = "global::Microsoft.AspNetCore.Http.Metadata.IFromServiceMetadata";
+    public const string FromQueryMetadata = "global::Microsoft.AspNetCore.Http.Metadata.IFromQueryMetadata";
+    public const string FromHeaderMetadata = "global::Microsoft.AspNetCore.Http.Metadata.IFromHeaderMetadata";
     public const string FormatProvider = "global::System.IFormatProvider";
 }

@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(9, LogLevel.Debug, "WebSocket {ConnectionId}: sending failed; the connection is dropped.")]
     public static partial void SendFailed(ILogger logger, Exception exception, string connectionId);
 
+    [LoggerMessage(11, LogLevel.Information, "A WebSocket upgrade to {Endpoint} from origin {Origin} was refused with 403.")]
+    public static partial void OriginRejected(ILogger logger, string origin, string endpoint);
+
     [LoggerMessage(10, LogLevel.Error, "A callback registered on the Closed token of WebSocket {ConnectionId} threw.")]
     public static partial void ClosedCallbackFailed(ILogger logger, Exception exception, string connectionId);
 }

@@ -20,9 +20,11 @@ public static class WebSocketEndpointRouting
     /// <summary>
     /// Maps <paramref name="pattern"/> to <paramref name="accept"/>, wrapped in ASP.NET Core's WebSocket
     /// middleware so that the endpoint works whether or not the app called <c>UseWebSockets()</c>
-    /// (the middleware leaves a request alone when an earlier one already handled it).
+    /// (the middleware leaves a request alone when an earlier one already handled it). The endpoint
+    /// class's attributes come in as <paramref name="metadata"/>, so authorization, rate limiting and the
+    /// rest of the pipeline see them before the upgrade.
     /// </summary>
-    public static IEndpointConventionBuilder Map(IEndpointRouteBuilder routes, string pattern, string displayName, RequestDelegate accept)
+    public static IEndpointConventionBuilder Map(IEndpointRouteBuilder routes, string pattern, string displayName, RequestDelegate accept, params object[] metadata)
     {
         ArgumentNullException.ThrowIfNull(routes);
         ArgumentNullException.ThrowIfNull(accept);
@@ -33,12 +35,21 @@ public static class WebSocketEndpointRouting
 
         return routes.Map(pattern, withWebSockets.Invoke)
             .WithMetadata(new HttpMethodMetadata(s_upgradeMethods))
+            .WithMetadata(metadata)
             .WithDisplayName("WebSocket " + displayName);
     }
 
     /// <summary>The raw route value <paramref name="name"/>, or <see langword="null"/> when the route has none.</summary>
     public static string? GetRouteValue(HttpContext context, string name)
         => context.Request.RouteValues.TryGetValue(name, out var value) ? value?.ToString() : null;
+
+    /// <summary>The query string value <paramref name="name"/> (the first, if repeated), or <see langword="null"/>.</summary>
+    public static string? GetQueryValue(HttpContext context, string name)
+        => context.Request.Query.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
+
+    /// <summary>The request header <paramref name="name"/> (the first, if repeated), or <see langword="null"/>.</summary>
+    public static string? GetHeaderValue(HttpContext context, string name)
+        => context.Request.Headers.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
 
     /// <summary>Answers a request to a WebSocket endpoint that is not a WebSocket upgrade with 400.</summary>
     public static Task RejectNonWebSocketRequest(HttpContext context)

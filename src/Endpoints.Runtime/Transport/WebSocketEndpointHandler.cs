@@ -24,9 +24,6 @@ public abstract class WebSocketEndpointHandler
     /// <summary>The services of the connection's own scope, which lives as long as the connection.</summary>
     protected IServiceProvider Services => _services ?? throw NotStarted();
 
-    /// <summary>The endpoint's own maximum message size from its attribute; 0 uses the options.</summary>
-    public virtual int MaxMessageSize => 0;
-
     /// <summary>Whether the endpoint has <c>OnText</c>; text messages are refused with 1003 otherwise.</summary>
     public virtual bool AcceptsText => false;
 

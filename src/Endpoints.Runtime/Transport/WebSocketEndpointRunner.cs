@@ -17,16 +17,39 @@ public static class WebSocketEndpointRunner
     private static readonly WebSocketEndpointOptions s_defaultOptions = new();
 
     /// <summary>
-    /// Creates the endpoint instance in a new service scope (a failure there is a 500 before the upgrade),
-    /// accepts the WebSocket and runs the connection until it ends. The scope is disposed after OnClose.
+    /// Checks the request's origin (403) and subprotocol (400), creates the endpoint instance in a new service
+    /// scope (a failure there is a 500), all before the upgrade; then accepts the WebSocket and runs the
+    /// connection until it ends. The scope is disposed after OnClose.
     /// </summary>
-    public static async Task RunAsync(HttpContext context, WebSocketEndpointHandler handler, string endpointName)
+    public static async Task RunAsync(HttpContext context, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(settings);
+        var endpointName = settings.Name;
         var requestServices = context.RequestServices;
         var options = requestServices.GetService<IOptions<WebSocketEndpointOptions>>()?.Value ?? s_defaultOptions;
         var logger = requestServices.GetService<ILoggerFactory>()?.CreateLogger(LoggerCategory) ?? NullLogger.Instance;
+
+        if (!UpgradeChecks.IsOriginAllowed(context, settings.AllowedOrigins ?? [], options.AllowedOrigins))
+        {
+            Log.OriginRejected(logger, context.Request.Headers.Origin.ToString(), endpointName);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await context.Response.WriteAsync("This origin may not open WebSocket connections to this endpoint.").ConfigureAwait(false);
+            return;
+        }
+
+        string? subProtocol = null;
+        if (settings.SubProtocols.Count > 0)
+        {
+            subProtocol = UpgradeChecks.ChooseSubProtocol(context, settings.SubProtocols);
+            if (subProtocol is null)
+            {
+                await WebSocketEndpointRouting.BadRequest(context,
+                    "This endpoint requires one of the subprotocols " + string.Join(", ", settings.SubProtocols) + " (Sec-WebSocket-Protocol).").ConfigureAwait(false);
+                return;
+            }
+        }
 
         await using var scope = requestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
         try
@@ -40,7 +63,13 @@ public static class WebSocketEndpointRunner
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            SubProtocol = subProtocol,
+            KeepAliveInterval = options.KeepAliveInterval,
+            KeepAliveTimeout = options.KeepAliveTimeout,
+            DangerousEnableCompression = settings.EnableCompression,
+        }).ConfigureAwait(false);
         using var connection = new ServerWebSocketConnection(context, socket, options, logger);
         handler.Attach(connection);
 
@@ -49,6 +78,6 @@ public static class WebSocketEndpointRunner
             static state => ((ServerWebSocketConnection)state!).RequestClose(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down", WebSocketCloseReason.ServerShutdown),
             connection);
 
-        await new WebSocketSession(socket, connection, handler, options, endpointName, logger).RunAsync().ConfigureAwait(false);
+        await new WebSocketSession(socket, connection, handler, options, settings, logger).RunAsync().ConfigureAwait(false);
     }
 }

@@ -15,10 +15,11 @@ internal sealed class WebSocketSession(
     ServerWebSocketConnection connection,
     WebSocketEndpointHandler handler,
     WebSocketEndpointOptions options,
-    string endpointName,
+    WebSocketEndpointSettings settings,
     ILogger logger)
 {
-    private readonly int _maxMessageSize = handler.MaxMessageSize > 0 ? handler.MaxMessageSize : options.MaxMessageSize;
+    private readonly string _endpointName = settings.Name;
+    private readonly int _maxMessageSize = settings.MaxMessageSize > 0 ? settings.MaxMessageSize : options.MaxMessageSize;
     private readonly int _receiveBufferSize = Math.Max(16, options.ReceiveBufferSize);
 
     // Grows to hold a large message and shrinks back after it, so idle connections stay small.
@@ -36,7 +37,7 @@ internal sealed class WebSocketSession(
         catch (Exception exception)
         {
             // The connection never opened: no OnError or OnClose, because there is no state to give them.
-            Log.OnOpenFailed(logger, exception, connection.Id, endpointName);
+            Log.OnOpenFailed(logger, exception, connection.Id, _endpointName);
             opened = false;
         }
 
@@ -46,7 +47,7 @@ internal sealed class WebSocketSession(
         {
             if (opened)
             {
-                Log.Opened(logger, connection.Id, endpointName);
+                Log.Opened(logger, connection.Id, _endpointName);
                 close = await ReceiveMessagesAsync().ConfigureAwait(false);
             }
             else
@@ -62,7 +63,7 @@ internal sealed class WebSocketSession(
             connection.MarkEnded();
         }
 
-        Log.Closed(logger, connection.Id, endpointName, close.Reason, close.Status);
+        Log.Closed(logger, connection.Id, _endpointName, close.Reason, close.Status);
         if (!opened) return;
         try
         {
@@ -70,7 +71,7 @@ internal sealed class WebSocketSession(
         }
         catch (Exception exception)
         {
-            Log.OnCloseFailed(logger, exception, connection.Id, endpointName);
+            Log.OnCloseFailed(logger, exception, connection.Id, _endpointName);
         }
     }
 
@@ -196,7 +197,7 @@ internal sealed class WebSocketSession(
         {
             // The socket found a violation (1002) or bad UTF-8 in a frame (1007), sent the close frame itself and
             // aborted. Which of the two it sent is not exposed, so the status is left unknown.
-            Log.ProtocolError(logger, exception, connection.Id, endpointName);
+            Log.ProtocolError(logger, exception, connection.Id, _endpointName);
             connection.RequestClose(WebSocketCloseStatus.ProtocolError, null, WebSocketCloseReason.ProtocolError);
             return new WebSocketCloseInfo(null, exception.Message, WebSocketCloseReason.ProtocolError);
         }
@@ -230,14 +231,14 @@ internal sealed class WebSocketSession(
 
     private async ValueTask ReportErrorAsync(Exception error)
     {
-        Log.CallbackFailed(logger, error, connection.Id, endpointName);
+        Log.CallbackFailed(logger, error, connection.Id, _endpointName);
         try
         {
             await handler.OnErrorAsync(error).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
-            Log.OnErrorFailed(logger, exception, connection.Id, endpointName);
+            Log.OnErrorFailed(logger, exception, connection.Id, _endpointName);
         }
     }
 }

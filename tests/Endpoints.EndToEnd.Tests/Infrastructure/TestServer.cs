@@ -1,9 +1,13 @@
 using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.RateLimiting;
 using Endpoints.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -41,6 +45,19 @@ public sealed class TestServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<Probe>();
         builder.Services.AddScoped<ScopedResource>();
+        builder.Services.AddAuthentication(TestAuthenticationHandler.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.Scheme, null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddFixedWindowLimiter("one-per-minute", window =>
+            {
+                window.PermitLimit = 1;
+                window.Window = TimeSpan.FromMinutes(1);
+                window.QueueLimit = 0;
+            });
+        });
         services?.Invoke(builder.Services);
         if (addEndpointServices)
         {
@@ -52,6 +69,7 @@ public sealed class TestServer : IAsyncDisposable
         }
 
         var app = builder.Build();
+        app.UseRateLimiter();
         if (map is null) app.MapWebSocketEndpoints();
         else map(app);
         await app.StartAsync();

@@ -16,10 +16,16 @@ namespace Endpoints.Generated
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
     file static class Samples_EverythingEndpoint_Dispatcher
     {
+        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        {
+            Name = "Samples.EverythingEndpoint",
+            MaxMessageSize = 65536,
+        };
+
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
             if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_EverythingEndpoint_Handler(), "Samples.EverythingEndpoint");
+            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_EverythingEndpoint_Handler(), s_settings);
         }
     }
 
@@ -29,8 +35,6 @@ namespace Endpoints.Generated
     {
         private global::Samples.EverythingEndpoint _endpoint = null!;
         private global::Samples.Session _state = default!;
-
-        public override int MaxMessageSize => 65536;
 
         public override bool AcceptsText => true;
         public override bool AcceptsBinary => true;

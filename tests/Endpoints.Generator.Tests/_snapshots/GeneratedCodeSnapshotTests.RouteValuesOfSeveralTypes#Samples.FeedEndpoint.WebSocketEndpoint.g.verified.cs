@@ -16,6 +16,11 @@ namespace Endpoints.Generated
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
     file static class Samples_FeedEndpoint_Dispatcher
     {
+        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        {
+            Name = "Samples.FeedEndpoint",
+        };
+
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
             if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
@@ -40,7 +45,7 @@ namespace Endpoints.Generated
                 if (!int.TryParse(route_page_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var route_page_value)) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'page' is not a valid int.");
                 route_page = route_page_value;
             }
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_FeedEndpoint_Handler(route_tenant, route_id, route_session, route_channel, route_slug, route_page), "Samples.FeedEndpoint");
+            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_FeedEndpoint_Handler(route_tenant, route_id, route_session, route_channel, route_slug, route_page), s_settings);
         }
     }
 

@@ -16,12 +16,17 @@ namespace Endpoints.Generated
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
     file static class Samples_GreetEndpoint_Dispatcher
     {
+        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        {
+            Name = "Samples.GreetEndpoint",
+        };
+
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
             if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
             var route_name = global::Endpoints.Runtime.WebSocketEndpointRouting.GetRouteValue(context, "name");
             if (route_name is null) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'name' is missing.");
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_GreetEndpoint_Handler(route_name), "Samples.GreetEndpoint");
+            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_GreetEndpoint_Handler(route_name), s_settings);
         }
     }
 

@@ -16,10 +16,15 @@ namespace Endpoints.Generated
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
     file static class Samples_EchoEndpoint_Dispatcher
     {
+        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        {
+            Name = "Samples.EchoEndpoint",
+        };
+
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
             if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_EchoEndpoint_Handler(), "Samples.EchoEndpoint");
+            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_EchoEndpoint_Handler(), s_settings);
         }
     }
 

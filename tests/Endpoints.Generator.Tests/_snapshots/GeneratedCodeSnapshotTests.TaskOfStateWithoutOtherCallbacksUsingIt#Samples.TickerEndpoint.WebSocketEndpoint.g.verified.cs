@@ -16,10 +16,15 @@ namespace Endpoints.Generated
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
     file static class Samples_TickerEndpoint_Dispatcher
     {
+        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        {
+            Name = "Samples.TickerEndpoint",
+        };
+
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
             if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_TickerEndpoint_Handler(), "Samples.TickerEndpoint");
+            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_TickerEndpoint_Handler(), s_settings);
         }
     }
 
