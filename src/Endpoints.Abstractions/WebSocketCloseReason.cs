@@ -26,4 +26,7 @@ public enum WebSocketCloseReason
 
     /// <summary>The TCP connection ended without a close handshake.</summary>
     Aborted,
+
+    /// <summary>The client broke a limit the server sets (1008): too many messages, or reading too slowly.</summary>
+    PolicyViolation,
 }

@@ -21,6 +21,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     private readonly CancellationTokenSource _closed = new();
     private readonly CancellationTokenSource _closeDeadline = new();
     private readonly TimeSpan _closeTimeout;
+    private readonly OutboxFullPolicy _fullPolicy;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _closeWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CloseRequest? _closeRequest;
@@ -31,6 +32,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         _context = context;
         _socket = socket;
         _closeTimeout = options.CloseTimeout;
+        _fullPolicy = options.OutboxFullPolicy;
         _logger = logger;
         _outbox = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(options.OutboxCapacity)
         {
@@ -38,8 +40,9 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
             FullMode = BoundedChannelFullMode.Wait,
         });
         _outboxWriter = new OutboxWriter(this);
-        // A peer that never finishes the close handshake (or never reads) is dropped at the deadline.
-        _closeDeadline.Token.UnsafeRegister(static state => ((WebSocket)state!).Abort(), socket);
+        // A peer that never finishes the close handshake (or never reads) is dropped at the deadline. Aborting
+        // the socket alone does not end a write blocked on transport backpressure; aborting the request does.
+        _closeDeadline.Token.UnsafeRegister(static state => ((ServerWebSocketConnection)state!).Abort(), this);
     }
 
     public override string Id => _context.TraceIdentifier;
@@ -95,6 +98,13 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         return true;
     }
 
+    /// <summary>Drops the connection at once: no close handshake, pending reads and writes fail.</summary>
+    public void Abort()
+    {
+        _socket.Abort();
+        _context.Abort();
+    }
+
     /// <summary>Marks the connection as ended: cancels <see cref="Closed"/>.</summary>
     public void MarkEnded()
     {
@@ -117,16 +127,39 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     private async Task SendAsync(WebSocketMessage message, CancellationToken cancellationToken)
     {
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await EnqueueAsync(new OutboundFrame(message, written), cancellationToken).ConfigureAwait(false);
+        await written.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask EnqueueAsync(OutboundFrame frame, CancellationToken cancellationToken)
+    {
+        if (_outbox.Writer.TryWrite(frame)) return;
+        if (CloseRequested is not null) throw NotOpen();
+        if (_fullPolicy == OutboxFullPolicy.Close)
+        {
+            CloseSlowConsumer();
+            throw new WebSocketException(WebSocketError.InvalidState, "The client reads too slowly: its outbox is full, so the connection is being closed.");
+        }
         try
         {
-            await _outbox.Writer.WriteAsync(new OutboundFrame(message, written), cancellationToken).ConfigureAwait(false);
+            await _outbox.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
             throw NotOpen();
         }
-        await written.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A non-waiting enqueue; with the close policy a full outbox also closes the connection.</summary>
+    private bool TryEnqueue(OutboundFrame frame)
+    {
+        if (_outbox.Writer.TryWrite(frame)) return true;
+        if (_fullPolicy == OutboxFullPolicy.Close && CloseRequested is null) CloseSlowConsumer();
+        return false;
+    }
+
+    private void CloseSlowConsumer()
+        => RequestClose(WebSocketCloseStatus.PolicyViolation, "Slow consumer", WebSocketCloseReason.PolicyViolation);
 
     private async Task PumpAsync()
     {
@@ -162,7 +195,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         {
             Log.SendFailed(_logger, exception, Id);
             _outbox.Writer.TryComplete();
-            _socket.Abort();
+            Abort();
             while (reader.TryRead(out var frame))
             {
                 frame.Written?.TrySetException(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The connection failed before the message was sent.", exception));
@@ -203,13 +236,13 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     /// <summary>The public face of the outbox: plain messages in, and completing it closes the connection.</summary>
     private sealed class OutboxWriter(ServerWebSocketConnection connection) : ChannelWriter<WebSocketMessage>
     {
-        public override bool TryWrite(WebSocketMessage item) => connection._outbox.Writer.TryWrite(new OutboundFrame(item, null));
+        public override bool TryWrite(WebSocketMessage item) => connection.TryEnqueue(new OutboundFrame(item, null));
 
         public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
             => connection._outbox.Writer.WaitToWriteAsync(cancellationToken);
 
         public override ValueTask WriteAsync(WebSocketMessage item, CancellationToken cancellationToken = default)
-            => connection._outbox.Writer.WriteAsync(new OutboundFrame(item, null), cancellationToken);
+            => connection.EnqueueAsync(new OutboundFrame(item, null), cancellationToken);
 
         public override bool TryComplete(Exception? error = null) => error is null
             ? connection.RequestClose(WebSocketCloseStatus.NormalClosure, null, WebSocketCloseReason.ServerClosed)

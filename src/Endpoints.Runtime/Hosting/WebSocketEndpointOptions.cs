@@ -48,6 +48,20 @@ public sealed class WebSocketEndpointOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = Timeout.InfiniteTimeSpan;
 
+    /// <summary>
+    /// A limit on how many messages each connection may send, or null (the default) for none. A client over
+    /// it has its messages dropped or is closed with 1008, as <see cref="WebSocketMessageRateLimit.Policy"/> says.
+    /// </summary>
+    public WebSocketMessageRateLimit? MessageRateLimit { get; set; }
+
+    /// <summary>
+    /// What a send does when the connection's outbox is full because the client reads too slowly: wait for
+    /// room (the default), or close the connection with 1008. The outbox fills through <c>TrySend…</c> and
+    /// <c>Outbox</c> writes, which do not wait for the frame to be written (the broadcast pattern);
+    /// <c>SendTextAsync</c> / <c>SendBinaryAsync</c> wait for their own frame, so they hold the sender back anyway.
+    /// </summary>
+    public OutboxFullPolicy OutboxFullPolicy { get; set; } = OutboxFullPolicy.Wait;
+
     internal IEnumerable<string> Validate()
     {
         if (MaxMessageSize <= 0) yield return $"{nameof(MaxMessageSize)} must be greater than zero (it is {MaxMessageSize}).";
@@ -57,9 +71,46 @@ public sealed class WebSocketEndpointOptions
         if (KeepAliveInterval < TimeSpan.Zero) yield return $"{nameof(KeepAliveInterval)} must not be negative (it is {KeepAliveInterval}).";
         if (KeepAliveTimeout <= TimeSpan.Zero && KeepAliveTimeout != Timeout.InfiniteTimeSpan) yield return $"{nameof(KeepAliveTimeout)} must be positive or Timeout.InfiniteTimeSpan (it is {KeepAliveTimeout}).";
         if (IdleTimeout <= TimeSpan.Zero && IdleTimeout != Timeout.InfiniteTimeSpan) yield return $"{nameof(IdleTimeout)} must be positive or Timeout.InfiniteTimeSpan (it is {IdleTimeout}).";
+        if (MessageRateLimit is { } limit && (limit.MessagesPerSecond <= 0 || limit.Burst <= 0))
+        {
+            yield return $"{nameof(MessageRateLimit)} needs MessagesPerSecond and Burst greater than zero (they are {limit.MessagesPerSecond} and {limit.Burst}).";
+        }
         foreach (var origin in AllowedOrigins)
         {
             if (origin != "*" && !Uri.TryCreate(origin, UriKind.Absolute, out _)) yield return $"{nameof(AllowedOrigins)} holds '{origin}', which is neither \"*\" nor an origin such as https://app.example.com.";
         }
     }
+}
+
+/// <summary>A token bucket per connection: <see cref="Burst"/> messages at once, refilled at <see cref="MessagesPerSecond"/>.</summary>
+public sealed class WebSocketMessageRateLimit
+{
+    /// <summary>How fast the bucket refills.</summary>
+    public int MessagesPerSecond { get; set; } = 50;
+
+    /// <summary>How many messages may arrive at once.</summary>
+    public int Burst { get; set; } = 100;
+
+    /// <summary>What happens to a message over the limit.</summary>
+    public MessageRateLimitPolicy Policy { get; set; } = MessageRateLimitPolicy.Close;
+}
+
+/// <summary>What happens to a message over the rate limit.</summary>
+public enum MessageRateLimitPolicy
+{
+    /// <summary>The message is dropped without calling the endpoint; the connection stays open.</summary>
+    Drop,
+
+    /// <summary>The connection is closed with 1008 Policy Violation (reason <c>PolicyViolation</c>).</summary>
+    Close,
+}
+
+/// <summary>What a send does when a connection's outbox is full.</summary>
+public enum OutboxFullPolicy
+{
+    /// <summary>Awaited sends wait for room; <c>TrySend…</c> returns false.</summary>
+    Wait,
+
+    /// <summary>The slow client is closed with 1008 Policy Violation; the send fails.</summary>
+    Close,
 }

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Unicode;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace Endpoints.Runtime;
@@ -25,9 +27,20 @@ internal sealed class WebSocketSession(
     // Grows to hold a large message and shrinks back after it, so idle connections stay small.
     private byte[] _buffer = [];
 
+    // Restarted by every message; when it fires the connection has been idle too long.
+    private ITimer? _idleTimer;
+
+    private readonly RateLimiter? _rateLimiter = CreateRateLimiter(options.MessageRateLimit);
+
     public async Task RunAsync()
     {
         connection.StartPump();
+        if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            _idleTimer = TimeProvider.System.CreateTimer(
+                static state => ((ServerWebSocketConnection)state!).RequestClose(WebSocketCloseStatus.NormalClosure, "Idle timeout", WebSocketCloseReason.TimedOut),
+                connection, options.IdleTimeout, Timeout.InfiniteTimeSpan);
+        }
         bool opened;
         try
         {
@@ -58,6 +71,8 @@ internal sealed class WebSocketSession(
         }
         finally
         {
+            _idleTimer?.Dispose();
+            _rateLimiter?.Dispose();
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = [];
             connection.MarkEnded();
@@ -104,7 +119,17 @@ internal sealed class WebSocketSession(
 
             var message = _buffer.AsMemory(0, count);
             count = 0;
+            _idleTimer?.Change(options.IdleTimeout, Timeout.InfiniteTimeSpan);
             if (connection.CloseRequested is not null) continue; // closing: late messages are dropped
+            if (_rateLimiter is not null)
+            {
+                using var lease = _rateLimiter.AttemptAcquire();
+                if (!lease.IsAcquired)
+                {
+                    if (options.MessageRateLimit!.Policy == MessageRateLimitPolicy.Drop) continue;
+                    return await FailAsync(WebSocketCloseStatus.PolicyViolation, "Message rate limit exceeded", WebSocketCloseReason.PolicyViolation).ConfigureAwait(false);
+                }
+            }
 
             Exception? callbackError = null;
             if (result.MessageType == WebSocketMessageType.Text)
@@ -159,6 +184,22 @@ internal sealed class WebSocketSession(
         }
     }
 
+    private static TokenBucketRateLimiter? CreateRateLimiter(WebSocketMessageRateLimit? limit)
+    {
+        if (limit is null) return null;
+        // Refill one token at a time up to 100 times a second; faster rates refill in steps every 10 ms.
+        var perStep = Math.Max(1, limit.MessagesPerSecond / 100);
+        var period = TimeSpan.FromSeconds((double)perStep / limit.MessagesPerSecond);
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limit.Burst,
+            TokensPerPeriod = perStep,
+            ReplenishmentPeriod = period,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
+
     private int Grow(int count)
     {
         var newSize = (int)Math.Min((long)_buffer.Length * 2, (long)_maxMessageSize + 1);
@@ -200,6 +241,12 @@ internal sealed class WebSocketSession(
             Log.ProtocolError(logger, exception, connection.Id, _endpointName);
             connection.RequestClose(WebSocketCloseStatus.ProtocolError, null, WebSocketCloseReason.ProtocolError);
             return new WebSocketCloseInfo(null, exception.Message, WebSocketCloseReason.ProtocolError);
+        }
+        if (exception is ConnectionAbortedException && options.KeepAliveTimeout != Timeout.InfiniteTimeSpan)
+        {
+            // Aborted from inside the process without a close of ours: the socket's keep-alive gave up on the peer.
+            connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, null, WebSocketCloseReason.TimedOut);
+            return new WebSocketCloseInfo(null, "No answer to keep-alive pings", WebSocketCloseReason.TimedOut);
         }
         connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, null, WebSocketCloseReason.Aborted);
         return new WebSocketCloseInfo(null, null, WebSocketCloseReason.Aborted);

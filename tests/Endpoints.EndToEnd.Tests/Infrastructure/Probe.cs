@@ -12,6 +12,8 @@ public sealed class Probe
 
     public ConcurrentBag<(string Key, Exception Error)> Errors { get; } = [];
 
+    public ConcurrentDictionary<string, int> Counters { get; } = new();
+
     public void Record(string key, string @event) => _events.Enqueue((key, @event));
 
     public IReadOnlyList<string> EventsOf(string key) => _events.Where(e => e.Key == key).Select(e => e.Event).ToList();
