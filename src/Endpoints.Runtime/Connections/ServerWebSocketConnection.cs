@@ -27,8 +27,14 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     private CloseRequest? _closeRequest;
     private Task _pump = Task.CompletedTask;
 
-    public ServerWebSocketConnection(HttpContext context, WebSocket socket, WebSocketEndpointOptions options, ILogger logger)
+    private readonly WebSocketEndpointMetrics _metrics;
+    private readonly KeyValuePair<string, object?> _endpointTag;
+
+    public ServerWebSocketConnection(HttpContext context, WebSocket socket, WebSocketEndpointOptions options, ILogger logger,
+        WebSocketEndpointMetrics metrics, KeyValuePair<string, object?> endpointTag)
     {
+        _metrics = metrics;
+        _endpointTag = endpointTag;
         _context = context;
         _socket = socket;
         _closeTimeout = options.CloseTimeout;
@@ -133,7 +139,11 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
 
     private async ValueTask EnqueueAsync(OutboundFrame frame, CancellationToken cancellationToken)
     {
-        if (_outbox.Writer.TryWrite(frame)) return;
+        if (_outbox.Writer.TryWrite(frame))
+        {
+            _metrics.OutboxDepth.Add(1, _endpointTag);
+            return;
+        }
         if (CloseRequested is not null) throw NotOpen();
         if (_fullPolicy == OutboxFullPolicy.Close)
         {
@@ -148,12 +158,17 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         {
             throw NotOpen();
         }
+        _metrics.OutboxDepth.Add(1, _endpointTag);
     }
 
     /// <summary>A non-waiting enqueue; with the close policy a full outbox also closes the connection.</summary>
     private bool TryEnqueue(OutboundFrame frame)
     {
-        if (_outbox.Writer.TryWrite(frame)) return true;
+        if (_outbox.Writer.TryWrite(frame))
+        {
+            _metrics.OutboxDepth.Add(1, _endpointTag);
+            return true;
+        }
         if (_fullPolicy == OutboxFullPolicy.Close && CloseRequested is null) CloseSlowConsumer();
         return false;
     }
@@ -172,6 +187,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
             {
                 while (reader.TryRead(out var frame))
                 {
+                    _metrics.OutboxDepth.Add(-1, _endpointTag);
                     try
                     {
                         await WriteAsync(frame.Message).ConfigureAwait(false);
@@ -182,6 +198,12 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
                         throw;
                     }
                     frame.Written?.TrySetResult();
+                    _metrics.MessagesSent.Add(1, _endpointTag);
+                    if (_metrics.BytesSent.Enabled)
+                    {
+                        var message = frame.Message;
+                        _metrics.BytesSent.Add(message.MessageType == WebSocketMessageType.Binary ? message.Binary.Length : Encoding.UTF8.GetByteCount(message.Text!), _endpointTag);
+                    }
                 }
             }
 
@@ -198,6 +220,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
             Abort();
             while (reader.TryRead(out var frame))
             {
+                _metrics.OutboxDepth.Add(-1, _endpointTag);
                 frame.Written?.TrySetException(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The connection failed before the message was sent.", exception));
             }
         }

@@ -1,4 +1,7 @@
+using System.Diagnostics.Metrics;
 using Endpoints;
+using Endpoints.Runtime;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -17,6 +20,7 @@ public static class WebSocketEndpointServiceCollectionExtensions
         if (configure is not null) options.Configure(configure);
         services.AddSingleton<IValidateOptions<WebSocketEndpointOptions>, WebSocketEndpointOptionsValidator>();
         options.ValidateOnStart();
+        services.TryAddSingleton(provider => new WebSocketEndpointMetrics(provider.GetService<IMeterFactory>()));
         return services;
     }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,6 +14,12 @@ namespace Endpoints.Runtime;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class WebSocketEndpointRunner
 {
+    // Cached so that tagging a close allocates no string.
+    private static readonly string[] s_reasonTags = Enum.GetNames<WebSocketCloseReason>().Select(static name => name.ToLowerInvariant()).ToArray();
+
+    private static string ReasonTag(WebSocketCloseReason reason)
+        => (uint)reason < (uint)s_reasonTags.Length ? s_reasonTags[(int)reason] : reason.ToString();
+
     private const string LoggerCategory = "Endpoints.WebSocketEndpoint";
     private static readonly WebSocketEndpointOptions s_defaultOptions = new();
 
@@ -70,7 +77,13 @@ public static class WebSocketEndpointRunner
             KeepAliveTimeout = options.KeepAliveTimeout,
             DangerousEnableCompression = settings.EnableCompression,
         }).ConfigureAwait(false);
-        using var connection = new ServerWebSocketConnection(context, socket, options, logger);
+        var metrics = requestServices.GetService<WebSocketEndpointMetrics>() ?? WebSocketEndpointMetrics.Shared;
+        var endpointTag = new KeyValuePair<string, object?>("endpoint", endpointName);
+        using var activity = WebSocketEndpointMetrics.ActivitySource.StartActivity("WebSocket " + endpointName, ActivityKind.Server);
+        activity?.SetTag("endpoint", endpointName);
+        activity?.SetTag("websocket.connection.id", context.TraceIdentifier);
+        if (subProtocol is not null) activity?.SetTag("websocket.subprotocol", subProtocol);
+        using var connection = new ServerWebSocketConnection(context, socket, options, logger, metrics, endpointTag);
         handler.Attach(connection);
 
         var lifetime = requestServices.GetService<IHostApplicationLifetime>();
@@ -78,6 +91,23 @@ public static class WebSocketEndpointRunner
             static state => ((ServerWebSocketConnection)state!).RequestClose(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down", WebSocketCloseReason.ServerShutdown),
             connection);
 
-        await new WebSocketSession(socket, connection, handler, options, settings, logger).RunAsync().ConfigureAwait(false);
+        metrics.OpenedConnections.Add(1, endpointTag);
+        metrics.ActiveConnections.Add(1, endpointTag);
+        WebSocketCloseInfo close;
+        try
+        {
+            close = await new WebSocketSession(socket, connection, handler, options, settings, logger, metrics, endpointTag).RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            metrics.ActiveConnections.Add(-1, endpointTag);
+        }
+        metrics.ClosedConnections.Add(1, endpointTag, new KeyValuePair<string, object?>("reason", ReasonTag(close.Reason)));
+        if (activity is not null)
+        {
+            activity.SetTag("websocket.close.reason", ReasonTag(close.Reason));
+            if (close.Status is { } status) activity.SetTag("websocket.close.status", (int)status);
+            if (close.Reason is WebSocketCloseReason.Error or WebSocketCloseReason.ProtocolError) activity.SetStatus(ActivityStatusCode.Error);
+        }
     }
 }

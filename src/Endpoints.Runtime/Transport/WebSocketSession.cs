@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Unicode;
@@ -18,7 +19,9 @@ internal sealed class WebSocketSession(
     WebSocketEndpointHandler handler,
     WebSocketEndpointOptions options,
     WebSocketEndpointSettings settings,
-    ILogger logger)
+    ILogger logger,
+    WebSocketEndpointMetrics metrics,
+    KeyValuePair<string, object?> endpointTag)
 {
     private readonly string _endpointName = settings.Name;
     private readonly int _maxMessageSize = settings.MaxMessageSize > 0 ? settings.MaxMessageSize : options.MaxMessageSize;
@@ -32,7 +35,8 @@ internal sealed class WebSocketSession(
 
     private readonly RateLimiter? _rateLimiter = CreateRateLimiter(options.MessageRateLimit);
 
-    public async Task RunAsync()
+    /// <summary>Runs the connection to its end and says how it ended.</summary>
+    public async Task<WebSocketCloseInfo> RunAsync()
     {
         connection.StartPump();
         if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
@@ -79,7 +83,7 @@ internal sealed class WebSocketSession(
         }
 
         Log.Closed(logger, connection.Id, _endpointName, close.Reason, close.Status);
-        if (!opened) return;
+        if (!opened) return close;
         try
         {
             await handler.OnCloseAsync(close).ConfigureAwait(false);
@@ -88,6 +92,7 @@ internal sealed class WebSocketSession(
         {
             Log.OnCloseFailed(logger, exception, connection.Id, _endpointName);
         }
+        return close;
     }
 
     private async Task<WebSocketCloseInfo> ReceiveMessagesAsync()
@@ -119,6 +124,8 @@ internal sealed class WebSocketSession(
 
             var message = _buffer.AsMemory(0, count);
             count = 0;
+            metrics.MessagesReceived.Add(1, endpointTag);
+            metrics.BytesReceived.Add(message.Length, endpointTag);
             _idleTimer?.Change(options.IdleTimeout, Timeout.InfiniteTimeSpan);
             if (connection.CloseRequested is not null) continue; // closing: late messages are dropped
             if (_rateLimiter is not null)
@@ -144,6 +151,7 @@ internal sealed class WebSocketSession(
                     return await FailAsync(WebSocketCloseStatus.InvalidMessageType, "Text messages are not accepted", WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
                 }
                 var text = Encoding.UTF8.GetString(message.Span);
+                var started = metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
                 try
                 {
                     await handler.OnTextAsync(text).ConfigureAwait(false);
@@ -152,6 +160,7 @@ internal sealed class WebSocketSession(
                 {
                     callbackError = exception;
                 }
+                RecordDuration(started);
             }
             else
             {
@@ -159,6 +168,7 @@ internal sealed class WebSocketSession(
                 {
                     return await FailAsync(WebSocketCloseStatus.InvalidMessageType, "Binary messages are not accepted", WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
                 }
+                var started = metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
                 try
                 {
                     await handler.OnBinaryAsync(message).ConfigureAwait(false);
@@ -167,6 +177,7 @@ internal sealed class WebSocketSession(
                 {
                     callbackError = exception;
                 }
+                RecordDuration(started);
             }
 
             if (callbackError is not null)
@@ -276,8 +287,14 @@ internal sealed class WebSocketSession(
         return new WebSocketCloseInfo(requested.Status, requested.Description, requested.Reason);
     }
 
+    private void RecordDuration(long started)
+    {
+        if (started != 0) metrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, endpointTag);
+    }
+
     private async ValueTask ReportErrorAsync(Exception error)
     {
+        metrics.Errors.Add(1, endpointTag);
         Log.CallbackFailed(logger, error, connection.Id, _endpointName);
         try
         {

@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Net.WebSockets;
+using Endpoints.EndToEnd.Tests.Infrastructure;
+using Endpoints.Runtime;
+
+namespace Endpoints.EndToEnd.Tests;
+
+[CollectionDefinition(nameof(ObservabilityTests), DisableParallelization = true)]
+public sealed class ObservabilityCollection;
+
+/// <summary>Metrics and traces, read the way a monitoring agent would. Alone, so other tests' traffic does not mix in.</summary>
+[Collection(nameof(ObservabilityTests))]
+public sealed class ObservabilityTests
+{
+    private const string Counter = "Endpoints.EndToEnd.Tests.TestEndpoints.CounterEndpoint";
+
+    [Fact]
+    public async Task TheMeterCountsConnectionsMessagesBytesAndClosesByReason()
+    {
+        var measurements = new ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == WebSocketEndpointMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
+        listener.Start();
+
+        await using (var server = await TestServer.StartAsync())
+        {
+            using var socket = await WebSocketClient.ConnectAsync(server.WebSocketUri("/counter/metered"));
+            await socket.SendTextAsync("hello");
+            Assert.Equal("metered:1:hello", await socket.ReceiveTextAsync());
+            await socket.SendTextAsync("again");
+            Assert.Equal("metered:2:again", await socket.ReceiveTextAsync());
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("metered").Count > 0, "OnClose");
+            await Probe.WaitUntilAsync(() => Sum("endpoints.websocket.connections.closed") > 0, "the close to be counted");
+        }
+
+        double Sum(string instrument, string endpoint = Counter)
+            => measurements.Where(m => m.Instrument == instrument && Equals(m.Tags.GetValueOrDefault("endpoint"), endpoint)).Sum(m => m.Value);
+
+        Assert.Equal(1, Sum("endpoints.websocket.connections.opened"));
+        Assert.Equal(0, Sum("endpoints.websocket.connections.active"));
+        Assert.Equal(2, Sum("endpoints.websocket.messages.received"));
+        Assert.Equal(10, Sum("endpoints.websocket.bytes.received"));
+        Assert.Equal(2, Sum("endpoints.websocket.messages.sent"));
+        Assert.Equal("metered:1:hello".Length + "metered:2:again".Length, Sum("endpoints.websocket.bytes.sent"));
+        Assert.Equal(0, Sum("endpoints.websocket.outbox.depth"));
+        Assert.Equal(2, measurements.Count(m => m.Instrument == "endpoints.websocket.handler.duration"));
+        var closed = Assert.Single(measurements, m => m.Instrument == "endpoints.websocket.connections.closed");
+        Assert.Equal("clientclosed", closed.Tags["reason"]);
+    }
+
+    [Fact]
+    public async Task EachConnectionIsASpanWithItsEndpointAndCloseReason()
+    {
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == WebSocketEndpointMetrics.MeterName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await using var server = await TestServer.StartAsync();
+        await using (var raw = await RawWebSocketClient.ConnectAsync(server.WebSocketUri("/faulty/traced")))
+        {
+            await raw.SendTextAsync("boom");
+            var (_, close) = await raw.ReadUntilCloseAsync();
+            Assert.Equal(1011, close!.CloseStatus);
+            await raw.SendCloseAsync(1011);
+        }
+        await Probe.WaitUntilAsync(() => stopped.Any(a => a.GetTagItem("endpoint") as string == "Endpoints.EndToEnd.Tests.TestEndpoints.FaultyEndpoint"), "the connection's span");
+
+        var span = stopped.Single(a => a.GetTagItem("endpoint") as string == "Endpoints.EndToEnd.Tests.TestEndpoints.FaultyEndpoint");
+        Assert.Equal("WebSocket Endpoints.EndToEnd.Tests.TestEndpoints.FaultyEndpoint", span.DisplayName);
+        Assert.Equal("error", span.GetTagItem("websocket.close.reason"));
+        Assert.Equal(1011, span.GetTagItem("websocket.close.status"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+    }
+
+    private static Dictionary<string, object?> ToDictionary(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var result = new Dictionary<string, object?>();
+        foreach (var tag in tags) result[tag.Key] = tag.Value;
+        return result;
+    }
+}
