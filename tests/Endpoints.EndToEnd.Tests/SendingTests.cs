@@ -79,6 +79,23 @@ public sealed class SendingTests
     }
 
     [Fact]
+    public async Task HostShutdownLetsARunningCallbackFinishBeforeClosingWith1001()
+    {
+        var server = await TestServer.StartAsync();
+        var probe = server.Probe;
+        using var socket = await WebSocketClient.ConnectAsync(server.WebSocketUri("/closing/draining"));
+        await socket.SendTextAsync("slow");
+        await Probe.WaitUntilAsync(() => probe.EventsOf("draining").Contains("slow callback started"), "the slow callback");
+
+        var stopping = server.DisposeAsync().AsTask();
+        Assert.Equal("finished", await socket.ReceiveTextAsync()); // not cut off: its last send went out
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await socket.ReceiveCloseAsync());
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        await stopping;
+        Assert.Equal(WebSocketCloseReason.ServerShutdown, Assert.Single(probe.ClosesOf("draining")).Reason);
+    }
+
+    [Fact]
     public async Task HostShutdownClosesOpenConnectionsWith1001()
     {
         var server = await TestServer.StartAsync();

@@ -35,6 +35,9 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Information, "A WebSocket upgrade to {Endpoint} from origin {Origin} was refused with 403.")]
     public static partial void OriginRejected(ILogger logger, string origin, string endpoint);
 
+    [LoggerMessage(12, LogLevel.Warning, "The host is stopping, but a callback of WebSocket {ConnectionId} on {Endpoint} is still running after the close timeout; closing anyway, so its later sends will fail.")]
+    public static partial void CallbackOutlivedShutdown(ILogger logger, string connectionId, string endpoint);
+
     [LoggerMessage(10, LogLevel.Error, "A callback registered on the Closed token of WebSocket {ConnectionId} threw.")]
     public static partial void ClosedCallbackFailed(ILogger logger, Exception exception, string connectionId);
 }

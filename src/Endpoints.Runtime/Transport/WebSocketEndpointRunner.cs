@@ -86,17 +86,15 @@ public static class WebSocketEndpointRunner
         using var connection = new ServerWebSocketConnection(context, socket, options, logger, metrics, endpointTag);
         handler.Attach(connection);
 
-        var lifetime = requestServices.GetService<IHostApplicationLifetime>();
-        using var shutdown = lifetime?.ApplicationStopping.UnsafeRegister(
-            static state => ((ServerWebSocketConnection)state!).RequestClose(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down", WebSocketCloseReason.ServerShutdown),
-            connection);
-
         metrics.OpenedConnections.Add(1, endpointTag);
         metrics.ActiveConnections.Add(1, endpointTag);
+        var session = new WebSocketSession(socket, connection, handler, options, settings, logger, metrics, endpointTag);
+        var lifetime = requestServices.GetService<IHostApplicationLifetime>();
+        using var shutdown = lifetime?.ApplicationStopping.UnsafeRegister(static state => ((WebSocketSession)state!).OnHostStopping(), session);
         WebSocketCloseInfo close;
         try
         {
-            close = await new WebSocketSession(socket, connection, handler, options, settings, logger, metrics, endpointTag).RunAsync().ConfigureAwait(false);
+            close = await session.RunAsync().ConfigureAwait(false);
         }
         finally
         {

@@ -35,6 +35,11 @@ internal sealed class WebSocketSession(
 
     private readonly RateLimiter? _rateLimiter = CreateRateLimiter(options.MessageRateLimit);
 
+    // Host shutdown lets a running callback finish (bounded) before the close, instead of cutting it off.
+    private volatile bool _stopping;
+    private int _inCallback;
+    private ITimer? _shutdownTimer;
+
     /// <summary>Runs the connection to its end and says how it ended.</summary>
     public async Task<WebSocketCloseInfo> RunAsync()
     {
@@ -48,6 +53,7 @@ internal sealed class WebSocketSession(
         bool opened;
         try
         {
+            EnterCallback();
             await handler.OnOpenAsync().ConfigureAwait(false);
             opened = true;
         }
@@ -56,6 +62,10 @@ internal sealed class WebSocketSession(
             // The connection never opened: no OnError or OnClose, because there is no state to give them.
             Log.OnOpenFailed(logger, exception, connection.Id, _endpointName);
             opened = false;
+        }
+        finally
+        {
+            LeaveCallback();
         }
 
         _buffer = ArrayPool<byte>.Shared.Rent(_receiveBufferSize);
@@ -76,6 +86,7 @@ internal sealed class WebSocketSession(
         finally
         {
             _idleTimer?.Dispose();
+            _shutdownTimer?.Dispose();
             _rateLimiter?.Dispose();
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = [];
@@ -152,6 +163,7 @@ internal sealed class WebSocketSession(
                 }
                 var text = Encoding.UTF8.GetString(message.Span);
                 var started = metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+                EnterCallback();
                 try
                 {
                     await handler.OnTextAsync(text).ConfigureAwait(false);
@@ -160,6 +172,7 @@ internal sealed class WebSocketSession(
                 {
                     callbackError = exception;
                 }
+                LeaveCallback();
                 RecordDuration(started);
             }
             else
@@ -169,6 +182,7 @@ internal sealed class WebSocketSession(
                     return await FailAsync(WebSocketCloseStatus.InvalidMessageType, "Binary messages are not accepted", WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
                 }
                 var started = metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+                EnterCallback();
                 try
                 {
                     await handler.OnBinaryAsync(message).ConfigureAwait(false);
@@ -177,6 +191,7 @@ internal sealed class WebSocketSession(
                 {
                     callbackError = exception;
                 }
+                LeaveCallback();
                 RecordDuration(started);
             }
 
@@ -285,6 +300,39 @@ internal sealed class WebSocketSession(
             // The peer went away or the deadline aborted the socket: the close is over either way.
         }
         return new WebSocketCloseInfo(requested.Status, requested.Description, requested.Reason);
+    }
+
+    /// <summary>
+    /// The host is stopping: close with 1001 now, or, if a callback is running, as soon as it returns. A callback
+    /// still running after the close timeout is logged and the close goes ahead.
+    /// </summary>
+    public void OnHostStopping()
+    {
+        _stopping = true;
+        if (Volatile.Read(ref _inCallback) == 0)
+        {
+            CloseForShutdown();
+            return;
+        }
+        _shutdownTimer = TimeProvider.System.CreateTimer(
+            static state => ((WebSocketSession)state!).CallbackOutlivedShutdown(), this, options.CloseTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    private void CallbackOutlivedShutdown()
+    {
+        Log.CallbackOutlivedShutdown(logger, connection.Id, _endpointName);
+        CloseForShutdown();
+    }
+
+    private void CloseForShutdown()
+        => connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down", WebSocketCloseReason.ServerShutdown);
+
+    private void EnterCallback() => Volatile.Write(ref _inCallback, 1);
+
+    private void LeaveCallback()
+    {
+        Volatile.Write(ref _inCallback, 0);
+        if (_stopping) CloseForShutdown();
     }
 
     private void RecordDuration(long started)

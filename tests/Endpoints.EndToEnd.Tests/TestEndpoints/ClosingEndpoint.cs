@@ -17,6 +17,12 @@ public sealed class ClosingEndpoint(Probe probe)
             await connection.SendTextAsync("closing");
             await connection.CloseAsync((WebSocketCloseStatus)4000, "bye now");
         }
+        else if (text == "slow")
+        {
+            probe.Record(key, "slow callback started");
+            await Task.Delay(700);
+            await connection.SendTextAsync("finished");
+        }
         else if (text == "complete")
         {
             connection.TrySendText("last words");
