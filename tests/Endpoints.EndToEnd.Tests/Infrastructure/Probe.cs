@@ -14,6 +14,11 @@ public sealed class Probe
 
     public ConcurrentDictionary<string, int> Counters { get; } = new();
 
+    /// <summary>Objects that must be collectable once their connection has ended.</summary>
+    public ConcurrentBag<WeakReference> Tracked { get; } = [];
+
+    public void Count(string key) => Counters.AddOrUpdate(key, 1, static (_, count) => count + 1);
+
     public void Record(string key, string @event) => _events.Enqueue((key, @event));
 
     public IReadOnlyList<string> EventsOf(string key) => _events.Where(e => e.Key == key).Select(e => e.Event).ToList();

@@ -126,7 +126,15 @@ public sealed class RawWebSocketClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Ends the TCP connection with a FIN, without a WebSocket close frame.</summary>
     public void AbortWithoutClose() => _tcp.Client.Close(0);
+
+    /// <summary>Ends the TCP connection with a reset (RST), as a crashed client or a dropped NAT entry does.</summary>
+    public void Reset()
+    {
+        _tcp.Client.LingerState = new LingerOption(true, 0);
+        _tcp.Client.Close();
+    }
 
     public ValueTask DisposeAsync()
     {
