@@ -1,24 +1,25 @@
-using System.Globalization;
+using System.Security.Claims;
 using Endpoints;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Chat;
 
 /// <summary>
-/// A chat room per route value: every text message goes to everyone in the room. "/nick NAME" renames
-/// the sender.
+/// A chat room per route value: every text message goes to everyone in the room. Only signed-in users may
+/// connect (401 before the upgrade otherwise), and only from this site's own pages (403 otherwise).
+/// "/nick NAME" renames the sender.
 /// </summary>
+[Authorize]
 [WebSocketEndpoint("/chat/{room}", MaxMessageSize = 4096)]
 public sealed class ChatEndpoint(ChatRooms rooms, ILogger<ChatEndpoint> log)
 {
-    private static int s_guests;
-
-    public Member OnOpen(WebSocketConnection connection, string room)
+    public Member OnOpen(WebSocketConnection connection, string room, ClaimsPrincipal user)
     {
-        var guest = "guest-" + Interlocked.Increment(ref s_guests).ToString(CultureInfo.InvariantCulture);
-        var member = new Member(guest, rooms.Get(room), connection);
+        var name = user.Identity?.Name ?? "anonymous";
+        var member = new Member(name, rooms.Get(room), connection);
         member.Room.Add(member);
-        member.Connection.TrySendText($"* welcome to {member.Room.Name}, {guest} ({member.Room.Count} here)");
-        member.Room.Broadcast($"* {guest} joined");
+        member.Connection.TrySendText($"* welcome to {member.Room.Name}, {name} ({member.Room.Count} here)");
+        member.Room.Broadcast($"* {name} joined");
         return member;
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.WebSockets;
 using Chat;
 using Endpoints.EndToEnd.Tests.Infrastructure;
@@ -12,30 +13,46 @@ public sealed class ChatSampleTests
     public async Task MessagesAreBroadcastToEveryMemberOfTheRoomAndOnlyThatRoom()
     {
         await using var server = await TestServer.StartAsync(services: s => s.AddSingleton<ChatRooms>());
-        using var ann = await WebSocketClient.ConnectAsync(server.WebSocketUri("/chat/lobby"));
-        Assert.StartsWith("* welcome to lobby", await ann.ReceiveTextAsync());
-        Assert.EndsWith(" joined", await ann.ReceiveTextAsync());
+        using var ann = await WebSocketClient.ConnectAsync(server.WebSocketUri("/chat/lobby?access_token=ann"));
+        Assert.Equal("* welcome to lobby, ann (1 here)", await ann.ReceiveTextAsync());
+        Assert.Equal("* ann joined", await ann.ReceiveTextAsync());
 
-        using var ben = await WebSocketClient.ConnectAsync(server.WebSocketUri("/chat/lobby"));
-        Assert.Contains("(2 here)", await ben.ReceiveTextAsync());
-        Assert.EndsWith(" joined", await ben.ReceiveTextAsync());
-        Assert.EndsWith(" joined", await ann.ReceiveTextAsync());
+        using var ben = await WebSocketClient.ConnectAsync(server.WebSocketUri("/chat/lobby?access_token=ben"));
+        Assert.Equal("* welcome to lobby, ben (2 here)", await ben.ReceiveTextAsync());
+        Assert.Equal("* ben joined", await ben.ReceiveTextAsync());
+        Assert.Equal("* ben joined", await ann.ReceiveTextAsync());
 
-        using var cy = await WebSocketClient.ConnectAsync(server.WebSocketUri("/chat/elsewhere"));
-        Assert.Contains("(1 here)", await cy.ReceiveTextAsync());
-        Assert.EndsWith(" joined", await cy.ReceiveTextAsync());
+        using var cy = await WebSocketClient.ConnectAsync(server.WebSocketUri("/chat/elsewhere?access_token=cy"));
+        Assert.Equal("* welcome to elsewhere, cy (1 here)", await cy.ReceiveTextAsync());
+        Assert.Equal("* cy joined", await cy.ReceiveTextAsync());
 
-        await ann.SendTextAsync("/nick ann");
-        Assert.EndsWith(" is now ann", await ann.ReceiveTextAsync());
-        Assert.EndsWith(" is now ann", await ben.ReceiveTextAsync());
+        await ann.SendTextAsync("/nick annie");
+        Assert.Equal("* ann is now annie", await ann.ReceiveTextAsync());
+        Assert.Equal("* ann is now annie", await ben.ReceiveTextAsync());
         await ann.SendTextAsync("hello room");
-        Assert.Equal("ann: hello room", await ann.ReceiveTextAsync());
-        Assert.Equal("ann: hello room", await ben.ReceiveTextAsync());
+        Assert.Equal("annie: hello room", await ann.ReceiveTextAsync());
+        Assert.Equal("annie: hello room", await ben.ReceiveTextAsync());
 
         await cy.SendTextAsync("anyone?");
-        Assert.EndsWith(": anyone?", await cy.ReceiveTextAsync()); // only cy's room hears it
+        Assert.Equal("cy: anyone?", await cy.ReceiveTextAsync()); // only cy's room hears it
 
         await ann.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-        Assert.Equal("* ann left", await ben.ReceiveTextAsync());
+        Assert.Equal("* annie left", await ben.ReceiveTextAsync());
+    }
+
+    [Fact]
+    public async Task TheChatRefusesAnonymousUsersAndOtherSitesBeforeTheUpgrade()
+    {
+        await using var server = await TestServer.StartAsync(services: s => s.AddSingleton<ChatRooms>());
+        using var anonymous = new ClientWebSocket();
+        anonymous.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<WebSocketException>(() => anonymous.ConnectAsync(server.WebSocketUri("/chat/lobby"), CancellationToken.None));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.HttpStatusCode);
+
+        using var otherSite = new ClientWebSocket();
+        otherSite.Options.CollectHttpResponseDetails = true;
+        otherSite.Options.SetRequestHeader("Origin", "https://evil.example");
+        await Assert.ThrowsAsync<WebSocketException>(() => otherSite.ConnectAsync(server.WebSocketUri("/chat/lobby?access_token=mallory"), CancellationToken.None));
+        Assert.Equal(HttpStatusCode.Forbidden, otherSite.HttpStatusCode);
     }
 }

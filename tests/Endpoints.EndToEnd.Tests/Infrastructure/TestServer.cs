@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.RateLimiting;
@@ -31,17 +32,22 @@ public sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public Uri WebSocketUri(string path) => new($"ws://{HttpBase.Authority}{path}");
+    public Uri WebSocketUri(string path) => new($"{(HttpBase.Scheme == "https" ? "wss" : "ws")}://{HttpBase.Authority}{path}");
 
     public static async Task<TestServer> StartAsync(
         Action<WebSocketEndpointOptions>? options = null,
         Action<WebApplication>? map = null,
         HttpProtocols protocols = HttpProtocols.Http1,
         bool addEndpointServices = true,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = protocols));
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            listen.Protocols = protocols;
+            if (certificate is not null) listen.UseHttps(certificate);
+        }));
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<Probe>();
         builder.Services.AddScoped<ScopedResource>();
