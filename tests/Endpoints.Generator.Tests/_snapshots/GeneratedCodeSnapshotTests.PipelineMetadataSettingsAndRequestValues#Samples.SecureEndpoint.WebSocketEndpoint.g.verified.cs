@@ -13,7 +13,7 @@ namespace Endpoints.Generated
                 new global::Microsoft.AspNetCore.Authorization.AuthorizeAttribute() { Policy = "members", Roles = "admin,ops" },
                 new global::Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute("per-user"),
                 new global::Microsoft.AspNetCore.Http.TagsAttribute(new string[] { "chat", "realtime" }),
-                new global::Samples.AuditAttribute(typeof(string), (global::System.DayOfWeek)(5), new int[] { 1, 2 }) { Marker = '\u0078', Note = "say \"hi\"" });
+                new global::Samples.AuditAttribute(typeof(string), (global::System.DayOfWeek)(5), new int[] { 1, 2 }) { Marker = 'x', Note = "say \"hi\"" });
     }
 
     /// <summary>Checks the request and binds route, query and header values before the upgrade; a bad request gets 400.</summary>

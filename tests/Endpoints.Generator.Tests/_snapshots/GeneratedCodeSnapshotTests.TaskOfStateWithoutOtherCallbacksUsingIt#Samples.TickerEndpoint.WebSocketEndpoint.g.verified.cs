@@ -12,7 +12,7 @@ namespace Endpoints.Generated
             => global::Endpoints.Runtime.WebSocketEndpointRouting.Map(routes, "/ticker", "Samples.TickerEndpoint", Samples_TickerEndpoint_Dispatcher.AcceptAsync);
     }
 
-    /// <summary>Checks the request and binds route values before the upgrade; a bad request gets 400.</summary>
+    /// <summary>Checks the request and binds route, query and header values before the upgrade; a bad request gets 400.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
     file static class Samples_TickerEndpoint_Dispatcher
     {
