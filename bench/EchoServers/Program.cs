@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using Chat;
+using EchoServers;
+using Endpoints;
+using Microsoft.AspNetCore.SignalR;
+
+// One of three servers doing the same work, chosen by the first argument:
+//   endpoints    the generated endpoints (a copy of samples/Echo, and the Chat sample's room path)
+//   handwritten  the best echo and fan-out loops a developer would write against ASP.NET Core's WebSocket API
+//   signalr      a SignalR hub (JSON protocol)
+// GET /stats answers the managed heap in bytes after a full collection.
+var mode = args.Length > 0 ? args[0] : "endpoints";
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.ClearProviders();
+switch (mode)
+{
+    case "endpoints":
+        builder.Services.AddWebSocketEndpoints(o => o.KeepAliveInterval = TimeSpan.Zero);
+        builder.Services.AddSingleton<ChatRooms>();
+        break;
+    case "signalr":
+        builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 1024 * 1024);
+        break;
+}
+
+var app = builder.Build();
+switch (mode)
+{
+    case "endpoints":
+        app.MapWebSocketEndpoint<BenchEchoEndpoint>();
+        app.MapWebSocketEndpoint<BenchRoomEndpoint>();
+        break;
+    case "handwritten":
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+        app.Map("/echo", HandWritten.EchoAsync);
+        app.Map("/room", HandWritten.RoomAsync);
+        break;
+    case "signalr":
+        app.MapHub<EchoHub>("/hub");
+        break;
+    default:
+        throw new ArgumentException("mode must be endpoints, handwritten or signalr");
+}
+app.MapGet("/stats", () => GC.GetTotalMemory(forceFullCollection: true).ToString(System.Globalization.CultureInfo.InvariantCulture));
+app.Run();
+
+namespace EchoServers
+{
+    /// <summary>The Echo sample's endpoint, copied so the bench owns its server.</summary>
+    [WebSocketEndpoint("/echo")]
+    public sealed class BenchEchoEndpoint
+    {
+        public ValueTask OnText(WebSocketConnection connection, string text) => connection.SendTextAsync(text);
+
+        public ValueTask OnBinary(WebSocketConnection connection, ReadOnlyMemory<byte> data) => connection.SendBinaryAsync(data);
+    }
+
+    /// <summary>The Chat sample's room path (ChatRoom.Broadcast over each member's outbox), without sign-in.</summary>
+    [WebSocketEndpoint("/room")]
+    public sealed class BenchRoomEndpoint(ChatRooms rooms)
+    {
+        public Member OnOpen(WebSocketConnection connection)
+        {
+            var member = new Member(connection.Id, rooms.Get("bench"), connection);
+            member.Room.Add(member);
+            return member;
+        }
+
+        public void OnText(Member member, string text) => member.Room.Broadcast(text);
+
+        public void OnClose(Member member) => member.Room.Remove(member);
+    }
+
+    public sealed class EchoHub : Hub
+    {
+        public string Echo(string message) => message;
+    }
+
+    /// <summary>Best-practice loops by hand: pooled buffers, fragment assembly, a proper close.</summary>
+    public static class HandWritten
+    {
+        private const int MaxMessageSize = 1024 * 1024;
+        private static readonly ConcurrentDictionary<WebSocket, SemaphoreSlim> s_room = new();
+
+        public static async Task EchoAsync(HttpContext context)
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = 400;
+                return;
+            }
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            await ReceiveLoopAsync(socket, static (socket, message, type) => socket.SendAsync(message, type, true, CancellationToken.None));
+        }
+
+        public static async Task RoomAsync(HttpContext context)
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = 400;
+                return;
+            }
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            using var sendLock = new SemaphoreSlim(1, 1);
+            s_room[socket] = sendLock;
+            try
+            {
+                await ReceiveLoopAsync(socket, static async (_, message, type) =>
+                {
+                    // One writer per socket: a member's lock keeps two broadcasts from interleaving on it.
+                    foreach (var (member, memberLock) in s_room)
+                    {
+                        await memberLock.WaitAsync();
+                        try
+                        {
+                            if (member.State == WebSocketState.Open) await member.SendAsync(message, type, true, CancellationToken.None);
+                        }
+                        catch (WebSocketException)
+                        {
+                        }
+                        finally
+                        {
+                            memberLock.Release();
+                        }
+                    }
+                });
+            }
+            finally
+            {
+                s_room.TryRemove(socket, out _);
+            }
+        }
+
+        private static async Task ReceiveLoopAsync(WebSocket socket, Func<WebSocket, ReadOnlyMemory<byte>, WebSocketMessageType, ValueTask> onMessage)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(4096);
+            var count = 0;
+            try
+            {
+                while (true)
+                {
+                    if (count == buffer.Length)
+                    {
+                        if (buffer.Length >= MaxMessageSize)
+                        {
+                            await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, null, CancellationToken.None);
+                            return;
+                        }
+                        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, count).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+                    var result = await socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                        return;
+                    }
+                    count += result.Count;
+                    if (!result.EndOfMessage) continue;
+                    await onMessage(socket, buffer.AsMemory(0, count), result.MessageType);
+                    count = 0;
+                }
+            }
+            catch (WebSocketException)
+            {
+                // The client went away.
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}

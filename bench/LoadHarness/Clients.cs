@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text;
+
+namespace LoadHarness;
+
+/// <summary>What the server under test speaks: raw WebSocket echo, or SignalR's JSON hub protocol.</summary>
+public enum Protocol
+{
+    Raw,
+    SignalR,
+}
+
+/// <summary>
+/// One client connection, kept lean: one send buffer and one receive buffer, the ValueTask APIs, no allocation
+/// per message for raw echo.
+/// </summary>
+public sealed class EchoClient : IAsyncDisposable
+{
+    private const byte RecordSeparator = 0x1e;
+    private readonly ClientWebSocket _socket = new();
+    private readonly Protocol _protocol;
+    private readonly byte[] _receive = new byte[64 * 1024];
+    private byte[] _send = [];
+    private int _invocation;
+
+    private EchoClient(Protocol protocol) => _protocol = protocol;
+
+    public static async Task<EchoClient> ConnectAsync(Uri uri, Protocol protocol, int payloadSize)
+    {
+        var client = new EchoClient(protocol);
+        client._socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        await client._socket.ConnectAsync(uri, CancellationToken.None);
+        if (protocol == Protocol.SignalR)
+        {
+            await client._socket.SendAsync("{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+            await client.ReceiveMessageAsync(); // {} handshake response
+        }
+        client._send = protocol == Protocol.Raw ? new byte[payloadSize] : [];
+        client._payload = new string('x', payloadSize);
+        return client;
+    }
+
+    private string _payload = "";
+
+    /// <summary>Sends one echo request.</summary>
+    public ValueTask SendAsync()
+    {
+        if (_protocol == Protocol.Raw) return _socket.SendAsync(_send.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None);
+        var id = _invocation++;
+        var json = Encoding.UTF8.GetBytes($"{{\"type\":1,\"invocationId\":\"{id}\",\"target\":\"Echo\",\"arguments\":[\"{_payload}\"]}}\u001e");
+        return _socket.SendAsync(json.AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None);
+    }
+
+    /// <summary>Waits for the next message holding echoes and says how many it holds (skipping SignalR pings).</summary>
+    public async ValueTask<int> ReceiveEchoesAsync()
+    {
+        while (true)
+        {
+            var length = await ReceiveMessageAsync();
+            if (_protocol == Protocol.Raw) return 1;
+            // A SignalR frame may hold several records; completions are type 3, pings type 6.
+            var completions = CountCompletions(_receive.AsSpan(0, length));
+            if (completions > 0) return completions;
+        }
+    }
+
+    private static int CountCompletions(ReadOnlySpan<byte> records)
+    {
+        var completions = 0;
+        foreach (var range in records.Split(RecordSeparator))
+        {
+            if (records[range].IndexOf("\"type\":3"u8) >= 0) completions++;
+        }
+        return completions;
+    }
+
+    public async Task SendTextAsync(string text) => await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    public async ValueTask<string> ReceiveTextAsync() => Encoding.UTF8.GetString(_receive, 0, await ReceiveMessageAsync());
+
+    private async ValueTask<int> ReceiveMessageAsync()
+    {
+        var count = 0;
+        while (true)
+        {
+            var result = await _socket.ReceiveAsync(_receive.AsMemory(count), CancellationToken.None);
+            if (result.MessageType == WebSocketMessageType.Close) throw new WebSocketException("closed by the server");
+            count += result.Count;
+            if (result.EndOfMessage) return count;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+        }
+        catch (Exception)
+        {
+            _socket.Abort();
+        }
+        _socket.Dispose();
+    }
+}
+
+/// <summary>Round-trip latencies in Stopwatch ticks, and the percentiles the report needs.</summary>
+public sealed class Latencies
+{
+    private readonly List<long> _ticks = new(1 << 16);
+
+    public void Add(long ticks)
+    {
+        lock (_ticks) _ticks.Add(ticks);
+    }
+
+    public int Count => _ticks.Count;
+
+    public double PercentileMicroseconds(double percentile)
+    {
+        lock (_ticks)
+        {
+            if (_ticks.Count == 0) return double.NaN;
+            _ticks.Sort();
+            var index = (int)Math.Min(_ticks.Count - 1, Math.Ceiling(percentile / 100 * _ticks.Count) - 1);
+            return _ticks[Math.Max(0, index)] * 1_000_000.0 / Stopwatch.Frequency;
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace LoadHarness;
+
+public static class Report
+{
+    private static readonly Dictionary<string, string> s_titles = new()
+    {
+        ["a"] = "1 connection × 32 B round-trip",
+        ["b"] = "100 connections × 32 B round-trip",
+        ["c"] = "100 connections × 16 KiB round-trip",
+        ["d"] = "100 connections × 32 B pipelined, window 16",
+        ["e"] = "idle connections: server memory per connection",
+        ["f"] = "broadcast: 1 sender, receivers in one room, 32 B every 20 ms",
+    };
+
+    public static string Machine()
+        => $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSArchitecture}, {Cpu()}, .NET {Environment.Version}";
+
+    public static string Build(List<Result> results, Options options, bool pinned)
+    {
+        var text = new StringBuilder();
+        var pinning = pinned ? "server on core 0, client on core 1." : "no core pinning.";
+        text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine()}; {DateTime.UtcNow:yyyy-MM-dd}; {options.Reps} alternating reps of {options.Seconds:F0} s after {options.Warmup:F0} s warm-up; {pinning}");
+        text.AppendLine();
+        text.AppendLine("| Scenario | Server | msg/s (median, min–max) | p50 µs | p99 µs | server CPU µs/msg | client CPU µs/msg | saturated |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---|");
+        foreach (var group in results.Where(r => r.Scenario != "e").GroupBy(r => (r.Scenario, r.Server)).OrderBy(g => g.Key.Scenario, StringComparer.Ordinal))
+        {
+            var reps = group.ToList();
+            var median = reps.OrderBy(r => r.MessagesPerSecond).ElementAt(reps.Count / 2);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {group.Key.Scenario} | {group.Key.Server} | {Median(reps, r => r.MessagesPerSecond):N0} ({reps.Min(r => r.MessagesPerSecond):N0}–{reps.Max(r => r.MessagesPerSecond):N0}) | " +
+                $"{Median(reps, r => r.P50Us):F0} | {Median(reps, r => r.P99Us):F0} | {Median(reps, r => r.ServerCpuUsPerMessage):F2} | {Median(reps, r => r.ClientCpuUsPerMessage):F2} | {median.Saturated} |");
+        }
+        var idle = results.Where(r => r.Scenario == "e").ToList();
+        if (idle.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"Idle connections ({options.IdleConnections:N0}): server memory per connection");
+            text.AppendLine();
+            text.AppendLine("| Server | managed heap B/conn | RSS B/conn |");
+            text.AppendLine("|---|---:|---:|");
+            foreach (var r in idle) text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Server} | {r.HeapBytesPerConnection:N0} | {r.RssBytesPerConnection:N0} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Targets (ours ÷ hand-written; per-rep ratios, median and spread):");
+        text.AppendLine();
+        foreach (var id in new[] { "a", "b", "c" }) Ratio(text, results, id, r => r.MessagesPerSecond, "msg/s", "≥ 0.95");
+        Ratio(text, results, "d", r => r.ServerCpuUsPerMessage, "server CPU per message", "≤ 1.05");
+        if (idle.Count > 0)
+        {
+            var ours = idle.FirstOrDefault(r => r.Server == "endpoints");
+            var hand = idle.FirstOrDefault(r => r.Server == "handwritten");
+            if (ours is not null && hand is not null)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"- e: managed heap per idle connection {ours.HeapBytesPerConnection / hand.HeapBytesPerConnection:F2}× (target ≤ 1.1); RSS {ours.RssBytesPerConnection / hand.RssBytesPerConnection:F2}×");
+            }
+        }
+        Ratio(text, results, "f", r => r.P99Us, "fan-out p99", "≤ 1.2");
+        Ratio(text, results, "b", r => r.MessagesPerSecond, "msg/s vs SignalR", "well ahead", other: "signalr");
+        return text.ToString();
+    }
+
+    private static void Ratio(StringBuilder text, List<Result> results, string scenario, Func<Result, double> value, string what, string target, string other = "handwritten")
+    {
+        var ratios = new List<double>();
+        foreach (var rep in results.Where(r => r.Scenario == scenario).Select(r => r.Rep).Distinct())
+        {
+            var ours = results.FirstOrDefault(r => r.Scenario == scenario && r.Rep == rep && r.Server == "endpoints");
+            var theirs = results.FirstOrDefault(r => r.Scenario == scenario && r.Rep == rep && r.Server == other);
+            if (ours is not null && theirs is not null && value(theirs) > 0) ratios.Add(value(ours) / value(theirs));
+        }
+        if (ratios.Count == 0) return;
+        ratios.Sort();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"- {scenario}: {what} {ratios[ratios.Count / 2]:F2}× (reps {string.Join(", ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}; target {target})");
+    }
+
+    private static double Median(List<Result> results, Func<Result, double> value)
+    {
+        var values = results.Select(value).Order().ToList();
+        return values[values.Count / 2];
+    }
+
+    private static string Cpu()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        }
+        catch (IOException)
+        {
+            return "unknown CPU";
+        }
+    }
+
+    public static void WriteSection(string path, string report)
+    {
+        const string start = "<!-- load:start -->", end = "<!-- load:end -->";
+        var text = File.Exists(path) ? File.ReadAllText(path) : "";
+        var section = $"{start}\n{report}{end}";
+        var from = text.IndexOf(start, StringComparison.Ordinal);
+        var to = text.IndexOf(end, StringComparison.Ordinal);
+        text = from >= 0 && to > from ? text[..from] + section + text[(to + end.Length)..] : text + "\n" + section + "\n";
+        File.WriteAllText(path, text);
+    }
+}

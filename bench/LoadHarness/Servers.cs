@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace LoadHarness;
+
+/// <summary>A server under test, in its own process, pinned to its own core when there are two.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private static readonly double s_ticksPerSecond = ClockTicksPerSecond();
+    private readonly Process _process;
+
+    private ServerProcess(string mode, Process process, int port)
+    {
+        Mode = mode;
+        _process = process;
+        Port = port;
+    }
+
+    public string Mode { get; }
+
+    public int Port { get; }
+
+    public Protocol Protocol => Mode == "signalr" ? Protocol.SignalR : Protocol.Raw;
+
+    public Uri EchoUri => new($"ws://127.0.0.1:{Port}{(Mode == "signalr" ? "/hub" : "/echo")}");
+
+    public Uri RoomUri => new($"ws://127.0.0.1:{Port}/room");
+
+    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, string? core)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo(core is null ? "dotnet" : "taskset")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (core is not null)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(core);
+            start.ArgumentList.Add("dotnet");
+        }
+        start.ArgumentList.Add(serverDll);
+        start.ArgumentList.Add(mode);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["DOTNET_gcServer"] = "0";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{mode}] {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new ServerProcess(mode, process, port);
+        using var http = new HttpClient();
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            try
+            {
+                await http.GetStringAsync($"http://127.0.0.1:{port}/stats");
+                return server;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(50);
+            }
+        }
+        throw new InvalidOperationException($"The {mode} server did not start.");
+    }
+
+    /// <summary>User plus system CPU time the server has used.</summary>
+    public TimeSpan CpuTime()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / s_ticksPerSecond);
+    }
+
+    /// <summary>Resident memory in bytes.</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>The managed heap after a full collection, as the server reports it.</summary>
+    public async Task<long> ManagedHeapBytesAsync()
+    {
+        using var http = new HttpClient();
+        return long.Parse(await http.GetStringAsync($"http://127.0.0.1:{Port}/stats"), CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static double ClockTicksPerSecond()
+    {
+        try
+        {
+            using var getconf = Process.Start(new ProcessStartInfo("getconf", "CLK_TCK") { RedirectStandardOutput = true })!;
+            var text = getconf.StandardOutput.ReadToEnd().Trim();
+            getconf.WaitForExit();
+            return double.Parse(text, CultureInfo.InvariantCulture);
+        }
+        catch (Exception)
+        {
+            return 100;
+        }
+    }
+}
