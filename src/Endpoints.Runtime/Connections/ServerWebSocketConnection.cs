@@ -10,7 +10,9 @@ namespace Endpoints.Runtime;
 
 /// <summary>
 /// The server side of one connection: the transmit channel and the single pump that writes it to the
-/// socket. The pump owns the socket's send side, close frame included, so writes never overlap.
+/// socket. One writer at a time holds <see cref="_sendLock"/>: the pump while it drains the outbox (close
+/// frame included), or a sender that found the outbox empty and the socket free and writes directly,
+/// skipping the queue and the hop to the pump.
 /// </summary>
 internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposable
 {
@@ -24,6 +26,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     private readonly OutboxFullPolicy _fullPolicy;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _closeWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private CloseRequest? _closeRequest;
     private Task _pump = Task.CompletedTask;
 
@@ -69,14 +72,14 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
 
     public void StartPump() => _pump = PumpAsync();
 
-    public override async ValueTask SendTextAsync(string text, CancellationToken cancellationToken = default)
+    public override ValueTask SendTextAsync(string text, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        await SendAsync(WebSocketMessage.FromText(text), cancellationToken).ConfigureAwait(false);
+        return SendAsync(WebSocketMessage.FromText(text), cancellationToken);
     }
 
-    public override async ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-        => await SendAsync(WebSocketMessage.FromBinary(data), cancellationToken).ConfigureAwait(false);
+    public override ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        => SendAsync(WebSocketMessage.FromBinary(data), cancellationToken);
 
     public override Task CloseAsync(WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string? description = null)
     {
@@ -130,14 +133,92 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         _closed.Dispose();
     }
 
-    private async Task SendAsync(WebSocketMessage message, CancellationToken cancellationToken)
+    private ValueTask SendAsync(WebSocketMessage message, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        if (TryBeginDirectSend()) return SendDirectAsync(message);
+        return new ValueTask(SendQueuedAsync(message, cancellationToken));
+    }
+
+    private async Task SendQueuedAsync(WebSocketMessage message, CancellationToken cancellationToken)
     {
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await EnqueueAsync(new OutboundFrame(message, written), cancellationToken).ConfigureAwait(false);
+        await EnqueueQueuedAsync(new OutboundFrame(message, written), cancellationToken).ConfigureAwait(false);
         await written.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask EnqueueAsync(OutboundFrame frame, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the send side for a direct write when nothing is queued (so a thread's messages keep their order)
+    /// and no one else is writing. Items stay in the outbox until the pump holds the lock, so an empty outbox
+    /// means nothing is waiting to go out before this message.
+    /// </summary>
+    private bool TryBeginDirectSend()
+        => _outbox.Reader.Count == 0 && CloseRequested is null && _sendLock.Wait(0);
+
+    /// <summary>Writes while holding the send side; completes synchronously when the transport takes the bytes at once.</summary>
+    private ValueTask SendDirectAsync(WebSocketMessage message)
+    {
+        ValueTask write;
+        try
+        {
+            write = WriteAsync(message);
+        }
+        catch (Exception exception)
+        {
+            _sendLock.Release();
+            return ValueTask.FromException(SendFailed(exception));
+        }
+        if (!write.IsCompletedSuccessfully) return AwaitDirectSendAsync(write, message);
+        write.GetAwaiter().GetResult();
+        _sendLock.Release();
+        CountSent(message);
+        return default;
+    }
+
+    private async ValueTask AwaitDirectSendAsync(ValueTask write, WebSocketMessage message)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            _sendLock.Release();
+            throw SendFailed(exception);
+        }
+        _sendLock.Release();
+        CountSent(message);
+    }
+
+    /// <summary>A write failed: the connection cannot go on. Returns what the sender should see.</summary>
+    private Exception SendFailed(Exception exception)
+    {
+        Log.SendFailed(_logger, exception, Id);
+        Abort();
+        return exception is WebSocketException ? exception : NotOpen(exception);
+    }
+
+    private void CountSent(WebSocketMessage message)
+    {
+        _metrics.MessagesSent.Add(1, _endpointTag);
+        if (_metrics.BytesSent.Enabled)
+        {
+            _metrics.BytesSent.Add(message.MessageType == WebSocketMessageType.Binary ? message.Binary.Length : Encoding.UTF8.GetByteCount(message.Text!), _endpointTag);
+        }
+    }
+
+    /// <summary>Queues without waiting for the write: directly when the socket is free, else in the outbox.</summary>
+    private ValueTask EnqueueAsync(OutboundFrame frame, CancellationToken cancellationToken)
+    {
+        if (TryBeginDirectSend())
+        {
+            ObserveDirectSend(SendDirectAsync(frame.Message));
+            return default;
+        }
+        return EnqueueQueuedAsync(frame, cancellationToken);
+    }
+
+    private async ValueTask EnqueueQueuedAsync(OutboundFrame frame, CancellationToken cancellationToken)
     {
         if (_outbox.Writer.TryWrite(frame))
         {
@@ -164,6 +245,11 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     /// <summary>A non-waiting enqueue; with the close policy a full outbox also closes the connection.</summary>
     private bool TryEnqueue(OutboundFrame frame)
     {
+        if (TryBeginDirectSend())
+        {
+            ObserveDirectSend(SendDirectAsync(frame.Message));
+            return true;
+        }
         if (_outbox.Writer.TryWrite(frame))
         {
             _metrics.OutboxDepth.Add(1, _endpointTag);
@@ -171,6 +257,29 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         }
         if (_fullPolicy == OutboxFullPolicy.Close && CloseRequested is null) CloseSlowConsumer();
         return false;
+    }
+
+    // A write the caller does not wait for: a failure has already dropped the connection, so it is only observed.
+    private static void ObserveDirectSend(ValueTask write)
+    {
+        if (write.IsCompleted)
+        {
+            if (!write.IsCompletedSuccessfully) _ = write.AsTask().Exception;
+            return;
+        }
+        _ = ObserveAsync(write);
+
+        static async Task ObserveAsync(ValueTask pending)
+        {
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Logged by SendFailed.
+            }
+        }
     }
 
     private void CloseSlowConsumer()
@@ -185,32 +294,43 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (reader.TryRead(out var frame))
+                await _sendLock.WaitAsync().ConfigureAwait(false);
+                try
                 {
-                    _metrics.OutboxDepth.Add(-1, _endpointTag);
-                    try
+                    while (reader.TryRead(out var frame))
                     {
-                        await WriteAsync(frame.Message).ConfigureAwait(false);
+                        _metrics.OutboxDepth.Add(-1, _endpointTag);
+                        try
+                        {
+                            await WriteAsync(frame.Message).ConfigureAwait(false);
+                        }
+                        catch (Exception exception)
+                        {
+                            frame.Written?.TrySetException(exception);
+                            throw;
+                        }
+                        frame.Written?.TrySetResult();
+                        CountSent(frame.Message);
                     }
-                    catch (Exception exception)
-                    {
-                        frame.Written?.TrySetException(exception);
-                        throw;
-                    }
-                    frame.Written?.TrySetResult();
-                    _metrics.MessagesSent.Add(1, _endpointTag);
-                    if (_metrics.BytesSent.Enabled)
-                    {
-                        var message = frame.Message;
-                        _metrics.BytesSent.Add(message.MessageType == WebSocketMessageType.Binary ? message.Binary.Length : Encoding.UTF8.GetByteCount(message.Text!), _endpointTag);
-                    }
+                }
+                finally
+                {
+                    _sendLock.Release();
                 }
             }
 
             var close = CloseRequested ?? new CloseRequest(WebSocketCloseStatus.NormalClosure, null, WebSocketCloseReason.ServerClosed);
-            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            await _sendLock.WaitAsync().ConfigureAwait(false);
+            try
             {
-                await _socket.CloseOutputAsync(close.Status, close.Description, CancellationToken.None).ConfigureAwait(false);
+                if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                {
+                    await _socket.CloseOutputAsync(close.Status, close.Description, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _sendLock.Release();
             }
         }
         catch (Exception exception)
@@ -253,8 +373,8 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         }
     }
 
-    private static WebSocketException NotOpen()
-        => new(WebSocketError.InvalidState, "The WebSocket connection is closing or closed; the message was not sent.");
+    private static WebSocketException NotOpen(Exception? inner = null)
+        => new(WebSocketError.InvalidState, "The WebSocket connection is closing or closed; the message was not sent.", inner);
 
     /// <summary>The public face of the outbox: plain messages in, and completing it closes the connection.</summary>
     private sealed class OutboxWriter(ServerWebSocketConnection connection) : ChannelWriter<WebSocketMessage>
