@@ -1,0 +1,173 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Net.WebSockets;
+using System.Text;
+using Endpoints;
+using Endpoints.Runtime;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+
+// Server-side allocations per message: an in-memory WebSocket pair, a client that sends and waits for each
+// echo, and on the server either Endpoints' session (receive → OnBinary/OnText → Send…Async) or the
+// hand-written loop. Both runs include the client and the in-memory transport, so the difference between
+// them is what Endpoints adds. Run: dotnet run -c Release --project bench/Allocations [-- --write docs/benchmarks.md]
+const int Warmup = 20_000, Messages = 200_000;
+var rows = new List<(string Case, double Ours, double HandWritten)>();
+foreach (var (name, type, size) in new[] { ("binary 32 B", WebSocketMessageType.Binary, 32), ("binary 16 KiB", WebSocketMessageType.Binary, 16 * 1024), ("text 32 B", WebSocketMessageType.Text, 32) })
+{
+    var ours = await MeasureAsync(type, size, useEndpoints: true);
+    var hand = await MeasureAsync(type, size, useEndpoints: false);
+    rows.Add((name, ours, hand));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-14} endpoints {ours,8:F1} B/msg   hand-written {hand,8:F1} B/msg   difference {ours - hand,8:F1} B/msg"));
+}
+
+var table = new StringBuilder()
+    .AppendLine("| Message | Endpoints B/msg | Hand-written B/msg | What Endpoints adds B/msg |")
+    .AppendLine("|---|---:|---:|---:|");
+foreach (var (name, ours, hand) in rows) table.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {ours:F1} | {hand:F1} | {ours - hand:F1} |"));
+Console.WriteLine();
+Console.WriteLine(table);
+var write = args.SkipWhile(a => a != "--write").Skip(1).FirstOrDefault();
+if (write is not null) WriteSection(write, table.ToString());
+
+static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool useEndpoints)
+{
+    var toServer = new Pipe(new PipeOptions(useSynchronizationContext: false));
+    var toClient = new Pipe(new PipeOptions(useSynchronizationContext: false));
+    var serverSocket = WebSocket.CreateFromStream(new DuplexStream(toServer.Reader.AsStream(), toClient.Writer.AsStream()), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+    var clientSocket = WebSocket.CreateFromStream(new DuplexStream(toClient.Reader.AsStream(), toServer.Writer.AsStream()), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
+
+    var server = useEndpoints ? RunEndpointsAsync(serverSocket) : RunHandWrittenAsync(serverSocket);
+    var payload = type == WebSocketMessageType.Text ? Encoding.UTF8.GetBytes(new string('x', size)) : new byte[size];
+    var receive = new byte[size + 64];
+
+    async Task RoundTrips(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await clientSocket.SendAsync(payload.AsMemory(), type, true, CancellationToken.None);
+            var received = 0;
+            while (true)
+            {
+                var result = await clientSocket.ReceiveAsync(receive.AsMemory(received), CancellationToken.None);
+                received += result.Count;
+                if (result.EndOfMessage) break;
+            }
+        }
+    }
+
+    await RoundTrips(Warmup);
+    GC.Collect();
+    var before = GC.GetTotalAllocatedBytes(precise: true);
+    await RoundTrips(Messages);
+    var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+    await clientSocket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+    await server;
+    return allocated / (double)Messages;
+}
+
+static async Task RunEndpointsAsync(WebSocket socket)
+{
+    var context = new DefaultHttpContext();
+    var options = new WebSocketEndpointOptions { KeepAliveInterval = TimeSpan.Zero };
+    var settings = new WebSocketEndpointSettings { Name = "Bench.Echo" };
+    var metrics = new WebSocketEndpointMetrics(null);
+    var tag = new KeyValuePair<string, object?>("endpoint", settings.Name);
+    using var connection = new ServerWebSocketConnection(context, socket, options, NullLogger.Instance, metrics, tag);
+    var handler = new EchoHandler();
+    handler.Start(context, new EmptyServices());
+    handler.Attach(connection);
+    await new WebSocketSession(socket, connection, handler, options, settings, NullLogger.Instance, metrics, tag).RunAsync();
+}
+
+static async Task RunHandWrittenAsync(WebSocket socket)
+{
+    var buffer = ArrayPool<byte>.Shared.Rent(4096);
+    var count = 0;
+    try
+    {
+        while (true)
+        {
+            if (count == buffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                buffer.AsSpan(0, count).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+            var result = await socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                return;
+            }
+            count += result.Count;
+            if (!result.EndOfMessage) continue;
+            await socket.SendAsync(buffer.AsMemory(0, count), result.MessageType, true, CancellationToken.None);
+            count = 0;
+        }
+    }
+    finally
+    {
+        ArrayPool<byte>.Shared.Return(buffer);
+    }
+}
+
+static void WriteSection(string path, string table)
+{
+    const string start = "<!-- allocations:start -->", end = "<!-- allocations:end -->";
+    var text = File.Exists(path) ? File.ReadAllText(path) : "";
+    var section = $"{start}\n{table}{end}";
+    var from = text.IndexOf(start, StringComparison.Ordinal);
+    var to = text.IndexOf(end, StringComparison.Ordinal);
+    text = from >= 0 && to > from ? text[..from] + section + text[(to + end.Length)..] : text + "\n" + section + "\n";
+    File.WriteAllText(path, text);
+}
+
+/// <summary>What the generator writes for the Echo sample's endpoint, by hand (generated handlers are file-local).</summary>
+internal sealed class EchoHandler : WebSocketEndpointHandler
+{
+    public override bool AcceptsText => true;
+    public override bool AcceptsBinary => true;
+
+    protected override void CreateEndpoint(IServiceProvider services)
+    {
+    }
+
+    protected internal override ValueTask OnTextAsync(string text) => Connection.SendTextAsync(text);
+
+    protected internal override ValueTask OnBinaryAsync(ReadOnlyMemory<byte> data) => Connection.SendBinaryAsync(data);
+}
+
+internal sealed class EmptyServices : IServiceProvider
+{
+    public object? GetService(Type serviceType) => null;
+}
+
+/// <summary>Reads from one pipe and writes to another: one end of an in-memory connection.</summary>
+internal sealed class DuplexStream(Stream input, Stream output) : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanWrite => true;
+    public override bool CanSeek => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => input.ReadAsync(buffer, cancellationToken);
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => output.WriteAsync(buffer, cancellationToken);
+    public override Task FlushAsync(CancellationToken cancellationToken) => output.FlushAsync(cancellationToken);
+    public override int Read(byte[] buffer, int offset, int count) => input.Read(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count) => output.Write(buffer, offset, count);
+    public override void Flush() => output.Flush();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            input.Dispose();
+            output.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}
