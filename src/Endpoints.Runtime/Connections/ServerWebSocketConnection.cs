@@ -10,9 +10,10 @@ namespace Endpoints.Runtime;
 
 /// <summary>
 /// The server side of one connection: the transmit channel and the single pump that writes it to the
-/// socket. One writer at a time holds <see cref="_sendLock"/>: the pump while it drains the outbox (close
-/// frame included), or a sender that found the outbox empty and the socket free and writes directly,
-/// skipping the queue and the hop to the pump.
+/// socket. One writer at a time holds the send side (<see cref="_writing"/>): the pump while it drains the
+/// outbox (close frame included), or a sender that found the outbox empty and the socket free and writes
+/// directly, skipping the queue and the hop to the pump. Taking and giving back the send side is two atomic
+/// operations; only the pump ever waits for it.
 /// </summary>
 internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposable
 {
@@ -26,9 +27,16 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     private readonly OutboxFullPolicy _fullPolicy;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _closeWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    // 1 while a writer holds the send side.
+    private int _writing;
+    // 1 while the pump waits for a direct writer to give the send side back; _writerDone wakes it.
+    private int _pumpWaiting;
+    private readonly SemaphoreSlim _writerDone = new(0);
+    // Frames in the outbox, kept apart because the channel's own count takes a lock.
+    private int _queued;
     private CloseRequest? _closeRequest;
     private Task _pump = Task.CompletedTask;
+    private bool _ended;
 
     private readonly WebSocketEndpointMetrics _metrics;
     private readonly KeyValuePair<string, object?> _endpointTag;
@@ -107,11 +115,22 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         return true;
     }
 
-    /// <summary>Drops the connection at once: no close handshake, pending reads and writes fail.</summary>
+    /// <summary>
+    /// Drops the connection at once: no close handshake, pending reads and writes fail. Safe from any thread
+    /// at any time, timers included: once the request has ended its context may already be recycled.
+    /// </summary>
     public void Abort()
     {
         _socket.Abort();
-        _context.Abort();
+        if (Volatile.Read(ref _ended)) return;
+        try
+        {
+            _context.Abort();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The request ended meanwhile; the socket abort above is all that is left to do.
+        }
     }
 
     /// <summary>Marks the connection as ended: cancels <see cref="Closed"/>.</summary>
@@ -129,6 +148,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
 
     public void Dispose()
     {
+        Volatile.Write(ref _ended, true);
         _closeDeadline.Dispose();
         _closed.Dispose();
     }
@@ -153,7 +173,26 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     /// means nothing is waiting to go out before this message.
     /// </summary>
     private bool TryBeginDirectSend()
-        => _outbox.Reader.Count == 0 && CloseRequested is null && _sendLock.Wait(0);
+        => Volatile.Read(ref _queued) == 0 && CloseRequested is null && TryTakeSendSide();
+
+    private bool TryTakeSendSide() => Interlocked.CompareExchange(ref _writing, 1, 0) == 0;
+
+    private void ReleaseSendSide()
+    {
+        // A full fence, so the pump cannot miss the release between its flag and its retry.
+        Interlocked.Exchange(ref _writing, 0);
+        if (Volatile.Read(ref _pumpWaiting) == 1 && Interlocked.Exchange(ref _pumpWaiting, 0) == 1) _writerDone.Release();
+    }
+
+    private async ValueTask TakeSendSideForPumpAsync()
+    {
+        while (!TryTakeSendSide())
+        {
+            Volatile.Write(ref _pumpWaiting, 1);
+            if (TryTakeSendSide()) return; // a stray wake-up later only costs the pump one more retry
+            await _writerDone.WaitAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Writes while holding the send side; completes synchronously when the transport takes the bytes at once.</summary>
     private ValueTask SendDirectAsync(WebSocketMessage message)
@@ -165,12 +204,12 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         }
         catch (Exception exception)
         {
-            _sendLock.Release();
+            ReleaseSendSide();
             return ValueTask.FromException(SendFailed(exception));
         }
         if (!write.IsCompletedSuccessfully) return AwaitDirectSendAsync(write, message);
         write.GetAwaiter().GetResult();
-        _sendLock.Release();
+        ReleaseSendSide();
         CountSent(message);
         return default;
     }
@@ -183,10 +222,10 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         }
         catch (Exception exception)
         {
-            _sendLock.Release();
+            ReleaseSendSide();
             throw SendFailed(exception);
         }
-        _sendLock.Release();
+        ReleaseSendSide();
         CountSent(message);
     }
 
@@ -220,26 +259,49 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
 
     private async ValueTask EnqueueQueuedAsync(OutboundFrame frame, CancellationToken cancellationToken)
     {
-        if (_outbox.Writer.TryWrite(frame))
-        {
-            _metrics.OutboxDepth.Add(1, _endpointTag);
-            return;
-        }
+        if (TryWriteToOutbox(frame)) return;
         if (CloseRequested is not null) throw NotOpen();
         if (_fullPolicy == OutboxFullPolicy.Close)
         {
             CloseSlowConsumer();
             throw new WebSocketException(WebSocketError.InvalidState, "The client reads too slowly: its outbox is full, so the connection is being closed.");
         }
+        // Counted before it is in the outbox (see TryWriteToOutbox), given back if it never gets there.
+        Interlocked.Increment(ref _queued);
         try
         {
             await _outbox.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
         }
-        catch (ChannelClosedException)
+        catch (Exception exception)
         {
-            throw NotOpen();
+            Interlocked.Decrement(ref _queued);
+            if (exception is ChannelClosedException) throw NotOpen();
+            throw;
         }
         _metrics.OutboxDepth.Add(1, _endpointTag);
+    }
+
+    /// <summary>
+    /// Puts a frame in the outbox. It is counted first, so that the count is never below what the outbox holds:
+    /// counted after, another thread's late count could hide this frame, and a later message from this
+    /// thread would be written directly ahead of it.
+    /// </summary>
+    private bool TryWriteToOutbox(OutboundFrame frame)
+    {
+        Interlocked.Increment(ref _queued);
+        if (_outbox.Writer.TryWrite(frame))
+        {
+            _metrics.OutboxDepth.Add(1, _endpointTag);
+            return true;
+        }
+        Interlocked.Decrement(ref _queued);
+        return false;
+    }
+
+    private void Dequeued()
+    {
+        Interlocked.Decrement(ref _queued);
+        _metrics.OutboxDepth.Add(-1, _endpointTag);
     }
 
     /// <summary>A non-waiting enqueue; with the close policy a full outbox also closes the connection.</summary>
@@ -250,11 +312,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
             ObserveDirectSend(SendDirectAsync(frame.Message));
             return true;
         }
-        if (_outbox.Writer.TryWrite(frame))
-        {
-            _metrics.OutboxDepth.Add(1, _endpointTag);
-            return true;
-        }
+        if (TryWriteToOutbox(frame)) return true;
         if (_fullPolicy == OutboxFullPolicy.Close && CloseRequested is null) CloseSlowConsumer();
         return false;
     }
@@ -294,12 +352,12 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                await _sendLock.WaitAsync().ConfigureAwait(false);
+                await TakeSendSideForPumpAsync().ConfigureAwait(false);
                 try
                 {
                     while (reader.TryRead(out var frame))
                     {
-                        _metrics.OutboxDepth.Add(-1, _endpointTag);
+                        Dequeued();
                         try
                         {
                             await WriteAsync(frame.Message).ConfigureAwait(false);
@@ -315,12 +373,12 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
                 }
                 finally
                 {
-                    _sendLock.Release();
+                    ReleaseSendSide();
                 }
             }
 
             var close = CloseRequested ?? new CloseRequest(WebSocketCloseStatus.NormalClosure, null, WebSocketCloseReason.ServerClosed);
-            await _sendLock.WaitAsync().ConfigureAwait(false);
+            await TakeSendSideForPumpAsync().ConfigureAwait(false);
             try
             {
                 if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -330,7 +388,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
             }
             finally
             {
-                _sendLock.Release();
+                ReleaseSendSide();
             }
         }
         catch (Exception exception)
@@ -340,7 +398,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
             Abort();
             while (reader.TryRead(out var frame))
             {
-                _metrics.OutboxDepth.Add(-1, _endpointTag);
+                Dequeued();
                 frame.Written?.TrySetException(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The connection failed before the message was sent.", exception));
             }
         }
