@@ -169,8 +169,8 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
 
     /// <summary>
     /// Takes the send side for a direct write when nothing is queued (so a thread's messages keep their order)
-    /// and no one else is writing. Items stay in the outbox until the pump holds the lock, so an empty outbox
-    /// means nothing is waiting to go out before this message.
+    /// and no one else is writing. Frames are counted before they enter the outbox and stay there until the
+    /// pump holds the send side, so a zero count means nothing is waiting to go out before this message.
     /// </summary>
     private bool TryBeginDirectSend()
         => Volatile.Read(ref _queued) == 0 && CloseRequested is null && TryTakeSendSide();
