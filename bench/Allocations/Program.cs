@@ -76,7 +76,7 @@ static async Task RunEndpointsAsync(WebSocket socket)
     var tag = new KeyValuePair<string, object?>("endpoint", settings.Name);
     using var connection = new ServerWebSocketConnection(context, socket, options, NullLogger.Instance, metrics, tag);
     var handler = new EchoHandler();
-    handler.Start(context, new EmptyServices());
+    handler.Start(context);
     handler.Attach(connection);
     await new WebSocketSession(socket, connection, handler, options, settings, NullLogger.Instance, metrics, tag).RunAsync();
 }
@@ -131,18 +131,13 @@ internal sealed class EchoHandler : WebSocketEndpointHandler
     public override bool AcceptsText => true;
     public override bool AcceptsBinary => true;
 
-    protected override void CreateEndpoint(IServiceProvider services)
+    protected override void CreateEndpoint()
     {
     }
 
     protected internal override ValueTask OnTextAsync(string text) => Connection.SendTextAsync(text);
 
     protected internal override ValueTask OnBinaryAsync(ReadOnlyMemory<byte> data) => Connection.SendBinaryAsync(data);
-}
-
-internal sealed class EmptyServices : IServiceProvider
-{
-    public object? GetService(Type serviceType) => null;
 }
 
 /// <summary>Reads from one pipe and writes to another: one end of an in-memory connection.</summary>

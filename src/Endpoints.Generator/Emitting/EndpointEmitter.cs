@@ -195,7 +195,7 @@ internal static class EndpointEmitter
         if (spec.OnBinary is not null) writer.Line("public override bool AcceptsBinary => true;");
         if (spec.OnText is not null || spec.OnBinary is not null) writer.Line();
 
-        writer.Open("protected override void CreateEndpoint(global::System.IServiceProvider services)");
+        writer.Open("protected override void CreateEndpoint()");
         if (spec.ConstructorServices.Count == 0)
         {
             writer.Line($"_endpoint = new {spec.TypeName}();");
@@ -208,7 +208,7 @@ internal static class EndpointEmitter
                 var service = spec.ConstructorServices[i];
                 var method = service.Required ? "GetRequiredService" : "GetService";
                 var separator = i == spec.ConstructorServices.Count - 1 ? ");" : ",";
-                writer.Line($"    {ServiceExtensions}.{method}<{service.TypeName}>(services){separator}");
+                writer.Line($"    {ServiceExtensions}.{method}<{service.TypeName}>(Services){separator}");
             }
         }
         writer.Close();

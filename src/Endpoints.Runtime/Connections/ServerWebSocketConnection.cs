@@ -19,19 +19,24 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
 {
     private readonly HttpContext _context;
     private readonly WebSocket _socket;
-    private readonly Channel<OutboundFrame> _outbox;
+    // Created on first use: an idle connection that sends directly never needs an outbox, a pump, a
+    // close deadline, a Closed token or a close completion, and memory per idle connection is what scales.
+    private Channel<OutboundFrame>? _outbox;
     private readonly OutboxWriter _outboxWriter;
-    private readonly CancellationTokenSource _closed = new();
-    private readonly CancellationTokenSource _closeDeadline = new();
+    private readonly int _outboxCapacity;
+    private CancellationTokenSource? _closed;
+    private CancellationTokenSource? _closeDeadline;
+    private TaskCompletionSource? _closeWritten;
+    private bool _closeFrameDone;
+    private bool _markedEnded;
     private readonly TimeSpan _closeTimeout;
     private readonly OutboxFullPolicy _fullPolicy;
     private readonly ILogger _logger;
-    private readonly TaskCompletionSource _closeWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // 1 while a writer holds the send side.
     private int _writing;
     // 1 while the pump waits for a direct writer to give the send side back; _writerDone wakes it.
     private int _pumpWaiting;
-    private readonly SemaphoreSlim _writerDone = new(0);
+    private SemaphoreSlim? _writerDone;
     // Frames in the outbox, kept apart because the channel's own count takes a lock.
     private int _queued;
     private CloseRequest? _closeRequest;
@@ -51,15 +56,8 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         _closeTimeout = options.CloseTimeout;
         _fullPolicy = options.OutboxFullPolicy;
         _logger = logger;
-        _outbox = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(options.OutboxCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _outboxCapacity = options.OutboxCapacity;
         _outboxWriter = new OutboxWriter(this);
-        // A peer that never finishes the close handshake (or never reads) is dropped at the deadline. Aborting
-        // the socket alone does not end a write blocked on transport backpressure; aborting the request does.
-        _closeDeadline.Token.UnsafeRegister(static state => ((ServerWebSocketConnection)state!).Abort(), this);
     }
 
     public override string Id => _context.TraceIdentifier;
@@ -68,7 +66,28 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
 
     public override string? SubProtocol => _socket.SubProtocol;
 
-    public override CancellationToken Closed => _closed.Token;
+    public override CancellationToken Closed
+    {
+        get
+        {
+            var source = Volatile.Read(ref _closed);
+            if (source is null)
+            {
+                if (Volatile.Read(ref _markedEnded)) return new CancellationToken(canceled: true);
+                source = new CancellationTokenSource();
+                if (Interlocked.CompareExchange(ref _closed, source, null) is { } existing)
+                {
+                    source.Dispose();
+                    source = existing;
+                }
+                else if (Volatile.Read(ref _markedEnded))
+                {
+                    source.Cancel(); // the connection ended while this was being created
+                }
+            }
+            return source.Token;
+        }
+    }
 
     public override ChannelWriter<WebSocketMessage> Outbox => _outboxWriter;
 
@@ -76,9 +95,22 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     public CloseRequest? CloseRequested => Volatile.Read(ref _closeRequest);
 
     /// <summary>Completes when the pump has stopped: queued frames and the close frame written, or the socket failed.</summary>
-    public Task PumpCompletion => _pump;
+    public Task PumpCompletion => Volatile.Read(ref _pump);
 
-    public void StartPump() => _pump = PumpAsync();
+    /// <summary>The outbox, created with its pump on first use.</summary>
+    private Channel<OutboundFrame> OutboxChannel()
+    {
+        var channel = Volatile.Read(ref _outbox);
+        if (channel is not null) return channel;
+        channel = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(_outboxCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        if (Interlocked.CompareExchange(ref _outbox, channel, null) is { } existing) return existing;
+        Volatile.Write(ref _pump, PumpAsync(channel));
+        return channel;
+    }
 
     public override ValueTask SendTextAsync(string text, CancellationToken cancellationToken = default)
     {
@@ -92,7 +124,11 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     public override Task CloseAsync(WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string? description = null)
     {
         RequestClose(status, description, WebSocketCloseReason.ServerClosed);
-        return _closeWritten.Task;
+        if (Volatile.Read(ref _closeFrameDone)) return Task.CompletedTask;
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _closeWritten, written, null) is { } existing) return existing.Task;
+        if (Volatile.Read(ref _closeFrameDone)) written.TrySetResult(); // the pump finished meanwhile
+        return written.Task;
     }
 
     /// <summary>
@@ -103,15 +139,16 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     {
         var request = new CloseRequest(status, description, reason);
         if (Interlocked.CompareExchange(ref _closeRequest, request, null) is not null) return false;
-        try
+        if (!Volatile.Read(ref _ended))
         {
-            _closeDeadline.CancelAfter(_closeTimeout);
+            // A peer that never finishes the close handshake (or never reads) is dropped at the deadline. Aborting
+            // the socket alone does not end a write blocked on transport backpressure; aborting the request does.
+            var deadline = new CancellationTokenSource();
+            deadline.Token.UnsafeRegister(static state => ((ServerWebSocketConnection)state!).Abort(), this);
+            deadline.CancelAfter(_closeTimeout);
+            Volatile.Write(ref _closeDeadline, deadline);
         }
-        catch (ObjectDisposedException)
-        {
-            // The connection has already ended.
-        }
-        _outbox.Writer.TryComplete();
+        OutboxChannel().Writer.TryComplete();
         return true;
     }
 
@@ -136,9 +173,10 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     /// <summary>Marks the connection as ended: cancels <see cref="Closed"/>.</summary>
     public void MarkEnded()
     {
+        Volatile.Write(ref _markedEnded, true);
         try
         {
-            _closed.Cancel();
+            Volatile.Read(ref _closed)?.Cancel();
         }
         catch (AggregateException exception)
         {
@@ -149,8 +187,8 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     public void Dispose()
     {
         Volatile.Write(ref _ended, true);
-        _closeDeadline.Dispose();
-        _closed.Dispose();
+        Volatile.Read(ref _closeDeadline)?.Dispose();
+        Volatile.Read(ref _closed)?.Dispose();
     }
 
     private ValueTask SendAsync(WebSocketMessage message, CancellationToken cancellationToken)
@@ -181,16 +219,18 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     {
         // A full fence, so the pump cannot miss the release between its flag and its retry.
         Interlocked.Exchange(ref _writing, 0);
-        if (Volatile.Read(ref _pumpWaiting) == 1 && Interlocked.Exchange(ref _pumpWaiting, 0) == 1) _writerDone.Release();
+        if (Volatile.Read(ref _pumpWaiting) == 1 && Interlocked.Exchange(ref _pumpWaiting, 0) == 1) _writerDone!.Release();
     }
 
     private async ValueTask TakeSendSideForPumpAsync()
     {
         while (!TryTakeSendSide())
         {
+            // Created before the flag is raised, so whoever sees the flag finds the semaphore.
+            _writerDone ??= new SemaphoreSlim(0);
             Volatile.Write(ref _pumpWaiting, 1);
             if (TryTakeSendSide()) return; // a stray wake-up later only costs the pump one more retry
-            await _writerDone.WaitAsync().ConfigureAwait(false);
+            await _writerDone!.WaitAsync().ConfigureAwait(false);
         }
     }
 
@@ -270,7 +310,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         Interlocked.Increment(ref _queued);
         try
         {
-            await _outbox.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+            await OutboxChannel().Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -289,7 +329,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     private bool TryWriteToOutbox(OutboundFrame frame)
     {
         Interlocked.Increment(ref _queued);
-        if (_outbox.Writer.TryWrite(frame))
+        if (OutboxChannel().Writer.TryWrite(frame))
         {
             _metrics.OutboxDepth.Add(1, _endpointTag);
             return true;
@@ -343,11 +383,11 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     private void CloseSlowConsumer()
         => RequestClose(WebSocketCloseStatus.PolicyViolation, "Slow consumer", WebSocketCloseReason.PolicyViolation);
 
-    private async Task PumpAsync()
+    private async Task PumpAsync(Channel<OutboundFrame> outbox)
     {
-        // Let the caller (the session) go on to OnOpen before the pump's first wait.
+        // Let the caller go on before the pump's first wait.
         await Task.Yield();
-        var reader = _outbox.Reader;
+        var reader = outbox.Reader;
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -394,7 +434,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         catch (Exception exception)
         {
             Log.SendFailed(_logger, exception, Id);
-            _outbox.Writer.TryComplete();
+            outbox.Writer.TryComplete();
             Abort();
             while (reader.TryRead(out var frame))
             {
@@ -404,7 +444,8 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         }
         finally
         {
-            _closeWritten.TrySetResult();
+            Volatile.Write(ref _closeFrameDone, true);
+            Volatile.Read(ref _closeWritten)?.TrySetResult();
         }
     }
 
@@ -440,7 +481,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         public override bool TryWrite(WebSocketMessage item) => connection.TryEnqueue(new OutboundFrame(item, null));
 
         public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
-            => connection._outbox.Writer.WaitToWriteAsync(cancellationToken);
+            => connection.OutboxChannel().Writer.WaitToWriteAsync(cancellationToken);
 
         public override ValueTask WriteAsync(WebSocketMessage item, CancellationToken cancellationToken = default)
             => connection.EnqueueAsync(new OutboundFrame(item, null), cancellationToken);

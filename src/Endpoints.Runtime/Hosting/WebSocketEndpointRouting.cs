@@ -35,6 +35,7 @@ public static class WebSocketEndpointRouting
 
         return routes.Map(pattern, withWebSockets.Invoke)
             .WithMetadata(new HttpMethodMetadata(s_upgradeMethods))
+            .WithMetadata(EndpointServices.From(services))
             .WithMetadata(metadata)
             .WithDisplayName("WebSocket " + displayName);
     }

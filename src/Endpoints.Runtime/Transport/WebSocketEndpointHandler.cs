@@ -13,7 +13,6 @@ public abstract class WebSocketEndpointHandler
 {
     private HttpContext? _context;
     private WebSocketConnection? _connection;
-    private IServiceProvider? _services;
 
     /// <summary>The upgrade request.</summary>
     protected HttpContext Context => _context ?? throw NotStarted();
@@ -21,8 +20,11 @@ public abstract class WebSocketEndpointHandler
     /// <summary>The connection; set before <see cref="OnOpenAsync"/> runs.</summary>
     protected WebSocketConnection Connection => _connection ?? throw NotStarted();
 
-    /// <summary>The services of the connection's own scope, which lives as long as the connection.</summary>
-    protected IServiceProvider Services => _services ?? throw NotStarted();
+    /// <summary>
+    /// The services of the upgrade request's scope, which lives as long as the connection. Read only when an
+    /// endpoint needs services, so that one without them costs no scope.
+    /// </summary>
+    protected IServiceProvider Services => Context.RequestServices;
 
     /// <summary>Whether the endpoint has <c>OnText</c>; text messages are refused with 1003 otherwise.</summary>
     public virtual bool AcceptsText => false;
@@ -30,17 +32,16 @@ public abstract class WebSocketEndpointHandler
     /// <summary>Whether the endpoint has <c>OnBinary</c>; binary messages are refused with 1003 otherwise.</summary>
     public virtual bool AcceptsBinary => false;
 
-    internal void Start(HttpContext context, IServiceProvider services)
+    internal void Start(HttpContext context)
     {
         _context = context;
-        _services = services;
-        CreateEndpoint(services);
+        CreateEndpoint();
     }
 
     internal void Attach(WebSocketConnection connection) => _connection = connection;
 
-    /// <summary>Creates the endpoint instance from the connection's services (before the upgrade).</summary>
-    protected abstract void CreateEndpoint(IServiceProvider services);
+    /// <summary>Creates the endpoint instance, from <see cref="Services"/> if it has dependencies (before the upgrade).</summary>
+    protected abstract void CreateEndpoint();
 
     /// <summary>Calls <c>OnOpen</c> (if any) and keeps the state it returns.</summary>
     protected internal virtual ValueTask OnOpenAsync() => default;

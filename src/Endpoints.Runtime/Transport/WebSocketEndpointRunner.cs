@@ -20,13 +20,12 @@ public static class WebSocketEndpointRunner
     private static string ReasonTag(WebSocketCloseReason reason)
         => (uint)reason < (uint)s_reasonTags.Length ? s_reasonTags[(int)reason] : reason.ToString();
 
-    private const string LoggerCategory = "Endpoints.WebSocketEndpoint";
-    private static readonly WebSocketEndpointOptions s_defaultOptions = new();
 
     /// <summary>
-    /// Checks the request's origin (403) and subprotocol (400), creates the endpoint instance in a new service
-    /// scope (a failure there is a 500), all before the upgrade; then accepts the WebSocket and runs the
-    /// connection until it ends. The scope is disposed after OnClose.
+    /// Checks the request's origin (403) and subprotocol (400) and creates the endpoint instance (a failure there
+    /// is a 500), all before the upgrade; then accepts the WebSocket and runs the connection until it ends. The
+    /// endpoint's services come from the request's scope, which lives as long as the connection and is
+    /// disposed after OnClose, when the request ends.
     /// </summary>
     public static async Task RunAsync(HttpContext context, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings)
     {
@@ -34,9 +33,9 @@ public static class WebSocketEndpointRunner
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(settings);
         var endpointName = settings.Name;
-        var requestServices = context.RequestServices;
-        var options = requestServices.GetService<IOptions<WebSocketEndpointOptions>>()?.Value ?? s_defaultOptions;
-        var logger = requestServices.GetService<ILoggerFactory>()?.CreateLogger(LoggerCategory) ?? NullLogger.Instance;
+        var services = context.GetEndpoint()?.Metadata.GetMetadata<EndpointServices>() ?? EndpointServices.From(context.RequestServices);
+        var options = services.Options;
+        var logger = services.Logger;
 
         if (!UpgradeChecks.IsOriginAllowed(context, settings.AllowedOrigins ?? [], options.AllowedOrigins))
         {
@@ -58,10 +57,9 @@ public static class WebSocketEndpointRunner
             }
         }
 
-        await using var scope = requestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
         try
         {
-            handler.Start(context, scope.ServiceProvider);
+            handler.Start(context);
         }
         catch (Exception exception)
         {
@@ -77,7 +75,7 @@ public static class WebSocketEndpointRunner
             KeepAliveTimeout = options.KeepAliveTimeout,
             DangerousEnableCompression = settings.EnableCompression,
         }).ConfigureAwait(false);
-        var metrics = requestServices.GetService<WebSocketEndpointMetrics>() ?? WebSocketEndpointMetrics.Shared;
+        var metrics = services.Metrics;
         var endpointTag = new KeyValuePair<string, object?>("endpoint", endpointName);
         using var activity = WebSocketEndpointMetrics.ActivitySource.StartActivity("WebSocket " + endpointName, ActivityKind.Server);
         activity?.SetTag("endpoint", endpointName);
@@ -89,8 +87,7 @@ public static class WebSocketEndpointRunner
         metrics.OpenedConnections.Add(1, endpointTag);
         metrics.ActiveConnections.Add(1, endpointTag);
         var session = new WebSocketSession(socket, connection, handler, options, settings, logger, metrics, endpointTag);
-        var lifetime = requestServices.GetService<IHostApplicationLifetime>();
-        using var shutdown = lifetime?.ApplicationStopping.UnsafeRegister(static state => ((WebSocketSession)state!).OnHostStopping(), session);
+        using var shutdown = services.Lifetime?.ApplicationStopping.UnsafeRegister(static state => ((WebSocketSession)state!).OnHostStopping(), session);
         WebSocketCloseInfo close;
         try
         {

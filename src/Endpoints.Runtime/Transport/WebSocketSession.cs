@@ -43,7 +43,6 @@ internal sealed class WebSocketSession(
     /// <summary>Runs the connection to its end and says how it ended.</summary>
     public async Task<WebSocketCloseInfo> RunAsync()
     {
-        connection.StartPump();
         if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
         {
             _idleTimer = TimeProvider.System.CreateTimer(

@@ -37,11 +37,11 @@ namespace Endpoints.Generated
 
         public override bool AcceptsText => true;
 
-        protected override void CreateEndpoint(global::System.IServiceProvider services)
+        protected override void CreateEndpoint()
         {
             _endpoint = new global::Samples.ChatEndpoint(
-                global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Samples.Rooms>(services),
-                global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<global::Samples.IClock>(services));
+                global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Samples.Rooms>(Services),
+                global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<global::Samples.IClock>(Services));
         }
 
         protected override async global::System.Threading.Tasks.ValueTask OnOpenAsync()

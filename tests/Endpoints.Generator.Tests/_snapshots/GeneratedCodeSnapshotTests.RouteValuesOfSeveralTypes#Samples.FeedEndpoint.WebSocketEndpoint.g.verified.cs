@@ -57,7 +57,7 @@ namespace Endpoints.Generated
 
         public override bool AcceptsText => true;
 
-        protected override void CreateEndpoint(global::System.IServiceProvider services)
+        protected override void CreateEndpoint()
         {
             _endpoint = new global::Samples.FeedEndpoint();
         }

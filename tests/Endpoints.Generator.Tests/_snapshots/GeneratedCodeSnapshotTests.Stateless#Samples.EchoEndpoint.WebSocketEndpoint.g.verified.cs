@@ -37,7 +37,7 @@ namespace Endpoints.Generated
         public override bool AcceptsText => true;
         public override bool AcceptsBinary => true;
 
-        protected override void CreateEndpoint(global::System.IServiceProvider services)
+        protected override void CreateEndpoint()
         {
             _endpoint = new global::Samples.EchoEndpoint();
         }

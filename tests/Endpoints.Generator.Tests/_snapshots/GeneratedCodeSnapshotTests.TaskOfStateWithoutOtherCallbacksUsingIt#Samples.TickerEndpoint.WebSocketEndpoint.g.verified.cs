@@ -35,7 +35,7 @@ namespace Endpoints.Generated
         private global::Samples.TickerEndpoint _endpoint = null!;
         private int _state = default!;
 
-        protected override void CreateEndpoint(global::System.IServiceProvider services)
+        protected override void CreateEndpoint()
         {
             _endpoint = new global::Samples.TickerEndpoint();
         }

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Endpoints.Runtime;
+
+/// <summary>
+/// The app-wide services a connection needs, resolved once when the endpoint is mapped and carried as
+/// endpoint metadata, so that accepting a connection does not touch the request's services (and so does
+/// not create a request scope for an endpoint that needs none).
+/// </summary>
+internal sealed class EndpointServices(IOptions<WebSocketEndpointOptions>? options, ILogger logger, WebSocketEndpointMetrics metrics, IHostApplicationLifetime? lifetime)
+{
+    private const string LoggerCategory = "Endpoints.WebSocketEndpoint";
+    private static readonly WebSocketEndpointOptions s_defaultOptions = new();
+
+    /// <summary>The options, read on each use: options validated at startup are cached by the options manager.</summary>
+    public WebSocketEndpointOptions Options => options?.Value ?? s_defaultOptions;
+
+    public ILogger Logger { get; } = logger;
+
+    public WebSocketEndpointMetrics Metrics { get; } = metrics;
+
+    public IHostApplicationLifetime? Lifetime { get; } = lifetime;
+
+    public static EndpointServices From(IServiceProvider services) => new(
+        services.GetService<IOptions<WebSocketEndpointOptions>>(),
+        services.GetService<ILoggerFactory>()?.CreateLogger(LoggerCategory) ?? NullLogger.Instance,
+        services.GetService<WebSocketEndpointMetrics>() ?? WebSocketEndpointMetrics.Shared,
+        services.GetService<IHostApplicationLifetime>());
+}
