@@ -19,30 +19,49 @@ Console.WriteLine($"servers: {string.Join(", ", options.Servers)}; reps {options
 var results = new List<Result>();
 var serverCore = twoCores ? "0" : null;
 
-for (var rep = 1; rep <= options.Reps; rep++)
+// All servers run for the whole session (an idle one costs nothing), so that within each scenario the
+// servers alternate A B C A B C, seconds apart: drift then shows as spread, not as a false ratio.
+var servers = new List<ServerProcess>();
+foreach (var mode in options.Servers) servers.Add(await ServerProcess.StartAsync(options.ServerDll, mode, serverCore));
+try
 {
-    foreach (var mode in options.Servers)
+    foreach (var scenario in Scenario.Throughput.Where(s => options.Scenarios.Contains(s.Id)))
     {
-        await using var server = await ServerProcess.StartAsync(options.ServerDll, mode, serverCore);
-        foreach (var scenario in Scenario.Throughput.Where(s => options.Scenarios.Contains(s.Id)))
+        for (var rep = 1; rep <= options.Reps; rep++)
         {
-            var result = await Measure.ThroughputAsync(server, scenario, options, rep);
-            results.Add(result);
-            Console.WriteLine(result.Line());
+            foreach (var server in servers)
+            {
+                var result = await Measure.ThroughputAsync(server, scenario, options, rep);
+                results.Add(result);
+                Console.WriteLine(result.Line());
+            }
         }
-        if (options.Scenarios.Contains("f") && mode != "signalr")
+    }
+    if (options.Scenarios.Contains("f"))
+    {
+        for (var rep = 1; rep <= options.Reps; rep++)
         {
-            var result = await Measure.BroadcastAsync(server, options, rep);
-            results.Add(result);
-            Console.WriteLine(result.Line());
+            foreach (var server in servers.Where(s => s.Mode != "signalr"))
+            {
+                var result = await Measure.BroadcastAsync(server, options, rep);
+                results.Add(result);
+                Console.WriteLine(result.Line());
+            }
         }
-        if (options.Scenarios.Contains("e") && rep == 1)
+    }
+    if (options.Scenarios.Contains("e"))
+    {
+        foreach (var server in servers)
         {
             var result = await Measure.IdleAsync(server, options);
             results.Add(result);
             Console.WriteLine(result.Line());
         }
     }
+}
+finally
+{
+    foreach (var server in servers) await server.DisposeAsync();
 }
 
 var report = Report.Build(results, options, twoCores);
