@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
@@ -29,7 +28,7 @@ foreach (var (name, ours, hand) in rows) table.AppendLine(string.Create(CultureI
 Console.WriteLine();
 Console.WriteLine(table);
 var write = args.SkipWhile(a => a != "--write").Skip(1).FirstOrDefault();
-if (write is not null) WriteSection(write, table.ToString());
+if (write is not null) Benchmarks.DocsSection.Write(write, "allocations", table.ToString());
 
 static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool useEndpoints)
 {
@@ -38,7 +37,7 @@ static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool
     var serverSocket = WebSocket.CreateFromStream(new DuplexStream(toServer.Reader.AsStream(), toClient.Writer.AsStream()), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
     var clientSocket = WebSocket.CreateFromStream(new DuplexStream(toClient.Reader.AsStream(), toServer.Writer.AsStream()), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
 
-    var server = useEndpoints ? RunEndpointsAsync(serverSocket) : RunHandWrittenAsync(serverSocket);
+    var server = useEndpoints ? RunEndpointsAsync(serverSocket) : Benchmarks.HandWrittenLoop.EchoAsync(serverSocket);
     var payload = type == WebSocketMessageType.Text ? Encoding.UTF8.GetBytes(new string('x', size)) : new byte[size];
     var receive = new byte[size + 64];
 
@@ -79,50 +78,6 @@ static async Task RunEndpointsAsync(WebSocket socket)
     handler.Start(context);
     handler.Attach(connection);
     await new WebSocketSession(socket, connection, handler, options, settings, NullLogger.Instance, metrics, tag).RunAsync();
-}
-
-static async Task RunHandWrittenAsync(WebSocket socket)
-{
-    var buffer = ArrayPool<byte>.Shared.Rent(4096);
-    var count = 0;
-    try
-    {
-        while (true)
-        {
-            if (count == buffer.Length)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                buffer.AsSpan(0, count).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = larger;
-            }
-            var result = await socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-                return;
-            }
-            count += result.Count;
-            if (!result.EndOfMessage) continue;
-            await socket.SendAsync(buffer.AsMemory(0, count), result.MessageType, true, CancellationToken.None);
-            count = 0;
-        }
-    }
-    finally
-    {
-        ArrayPool<byte>.Shared.Return(buffer);
-    }
-}
-
-static void WriteSection(string path, string table)
-{
-    const string start = "<!-- allocations:start -->", end = "<!-- allocations:end -->";
-    var text = File.Exists(path) ? File.ReadAllText(path) : "";
-    var section = $"{start}\n{table}{end}";
-    var from = text.IndexOf(start, StringComparison.Ordinal);
-    var to = text.IndexOf(end, StringComparison.Ordinal);
-    text = from >= 0 && to > from ? text[..from] + section + text[(to + end.Length)..] : text + "\n" + section + "\n";
-    File.WriteAllText(path, text);
 }
 
 /// <summary>What the generator writes for the Echo sample's endpoint, by hand (generated handlers are file-local).</summary>

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using Chat;
@@ -78,10 +77,9 @@ namespace EchoServers
         public string Echo(string message) => message;
     }
 
-    /// <summary>Best-practice loops by hand: pooled buffers, fragment assembly, a proper close.</summary>
+    /// <summary>Best-practice loops by hand (bench/Shared/HandWrittenLoop.cs): echo, and fan-out to a room.</summary>
     public static class HandWritten
     {
-        private const int MaxMessageSize = 1024 * 1024;
         private static readonly ConcurrentDictionary<WebSocket, SemaphoreSlim> s_room = new();
 
         public static async Task EchoAsync(HttpContext context)
@@ -92,7 +90,7 @@ namespace EchoServers
                 return;
             }
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            await ReceiveLoopAsync(socket, static (socket, message, type) => socket.SendAsync(message, type, true, CancellationToken.None));
+            await Benchmarks.HandWrittenLoop.EchoAsync(socket);
         }
 
         public static async Task RoomAsync(HttpContext context)
@@ -107,7 +105,7 @@ namespace EchoServers
             s_room[socket] = sendLock;
             try
             {
-                await ReceiveLoopAsync(socket, static async (_, message, type) =>
+                await Benchmarks.HandWrittenLoop.RunAsync(socket, static async (_, message, type) =>
                 {
                     // One writer per socket: a member's lock keeps two broadcasts from interleaving on it.
                     foreach (var (member, memberLock) in s_room)
@@ -133,46 +131,5 @@ namespace EchoServers
             }
         }
 
-        private static async Task ReceiveLoopAsync(WebSocket socket, Func<WebSocket, ReadOnlyMemory<byte>, WebSocketMessageType, ValueTask> onMessage)
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent(4096);
-            var count = 0;
-            try
-            {
-                while (true)
-                {
-                    if (count == buffer.Length)
-                    {
-                        if (buffer.Length >= MaxMessageSize)
-                        {
-                            await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, null, CancellationToken.None);
-                            return;
-                        }
-                        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                        buffer.AsSpan(0, count).CopyTo(larger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = larger;
-                    }
-                    var result = await socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-                        return;
-                    }
-                    count += result.Count;
-                    if (!result.EndOfMessage) continue;
-                    await onMessage(socket, buffer.AsMemory(0, count), result.MessageType);
-                    count = 0;
-                }
-            }
-            catch (WebSocketException)
-            {
-                // The client went away.
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
     }
 }

@@ -60,7 +60,7 @@ var table = new StringBuilder()
 foreach (var row in rows) table.AppendLine(row);
 Console.WriteLine();
 Console.WriteLine(table);
-if (write is not null) WriteSection(write, table.ToString());
+if (write is not null) Benchmarks.DocsSection.Write(write, "generator-scale", table.ToString());
 return;
 
 GeneratorDriver NewDriver() => CSharpGeneratorDriver.Create(
@@ -119,15 +119,3 @@ static string Endpoint(int i, string body, bool extraCallback) => $$"""
         public void OnClose(Member{{i}} member, WebSocketCloseInfo close) { }
     }
     """;
-
-static void WriteSection(string path, string table)
-{
-    const string start = "<!-- generator-scale:start -->", end = "<!-- generator-scale:end -->";
-    var text = File.Exists(path) ? File.ReadAllText(path) : "";
-    var section = $"{start}\n{table}{end}";
-    var from = text.IndexOf(start, StringComparison.Ordinal);
-    var to = text.IndexOf(end, StringComparison.Ordinal);
-    text = from >= 0 && to > from ? text[..from] + section + text[(to + end.Length)..] : text + "\n" + section + "\n";
-    File.WriteAllText(path, text);
-}
-

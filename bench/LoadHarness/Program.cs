@@ -69,7 +69,7 @@ Console.WriteLine();
 Console.WriteLine(report);
 Console.WriteLine(JsonSerializer.Serialize(new { machine = Report.Machine(), date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), results },
     new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
-if (options.Write is not null) Report.WriteSection(options.Write, report);
+if (options.Write is not null) Benchmarks.DocsSection.Write(options.Write, "load", report);
 
 namespace LoadHarness
 {

@@ -100,14 +100,4 @@ public static class Report
         }
     }
 
-    public static void WriteSection(string path, string report)
-    {
-        const string start = "<!-- load:start -->", end = "<!-- load:end -->";
-        var text = File.Exists(path) ? File.ReadAllText(path) : "";
-        var section = $"{start}\n{report}{end}";
-        var from = text.IndexOf(start, StringComparison.Ordinal);
-        var to = text.IndexOf(end, StringComparison.Ordinal);
-        text = from >= 0 && to > from ? text[..from] + section + text[(to + end.Length)..] : text + "\n" + section + "\n";
-        File.WriteAllText(path, text);
-    }
 }
