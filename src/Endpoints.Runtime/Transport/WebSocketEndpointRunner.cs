@@ -2,11 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Endpoints.Runtime;
 
@@ -19,7 +15,6 @@ public static class WebSocketEndpointRunner
 
     private static string ReasonTag(WebSocketCloseReason reason)
         => (uint)reason < (uint)s_reasonTags.Length ? s_reasonTags[(int)reason] : reason.ToString();
-
 
     /// <summary>
     /// Checks the request's origin (403) and subprotocol (400) and creates the endpoint instance (a failure there
@@ -77,7 +72,9 @@ public static class WebSocketEndpointRunner
         }).ConfigureAwait(false);
         var metrics = services.Metrics;
         var endpointTag = new KeyValuePair<string, object?>("endpoint", endpointName);
-        using var activity = WebSocketEndpointMetrics.ActivitySource.StartActivity("WebSocket " + endpointName, ActivityKind.Server);
+        // The name is only built when someone listens for spans.
+        var source = WebSocketEndpointMetrics.ActivitySource;
+        using var activity = source.HasListeners() ? source.StartActivity("WebSocket " + endpointName, ActivityKind.Server) : null;
         activity?.SetTag("endpoint", endpointName);
         activity?.SetTag("websocket.connection.id", context.TraceIdentifier);
         if (subProtocol is not null) activity?.SetTag("websocket.subprotocol", subProtocol);
