@@ -21,7 +21,7 @@ public sealed class LimitTests
             echoes++;
         }
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
-        Assert.InRange(echoes, 3, 4); // the burst, and at most one refill while sending
+        Assert.InRange(echoes, 3, 5); // the burst and a refill or two while sending; never all ten
         await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("chatty").Count > 0, "OnClose");
         Assert.Equal(WebSocketCloseReason.PolicyViolation, Assert.Single(server.Probe.ClosesOf("chatty")).Reason);
     }
@@ -42,7 +42,7 @@ public sealed class LimitTests
             handled.Add(message);
             if (message.EndsWith(":later", StringComparison.Ordinal)) break;
         }
-        Assert.InRange(handled.Count - 1, 2, 3); // only the burst (and at most one refill) of the first eight was handled
+        Assert.InRange(handled.Count - 1, 2, 4); // the burst (and a refill or two) of the first eight; the rest were dropped
         Assert.Equal(WebSocketState.Open, socket.State);
     }
 

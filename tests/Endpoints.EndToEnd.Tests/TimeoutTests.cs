@@ -24,12 +24,12 @@ public sealed class TimeoutTests
     [Fact]
     public async Task AConnectionWithoutMessagesForTheIdleTimeoutIsClosed()
     {
-        await using var server = await TestServer.StartAsync(options: o => o.IdleTimeout = TimeSpan.FromMilliseconds(400));
+        await using var server = await TestServer.StartAsync(options: o => o.IdleTimeout = TimeSpan.FromMilliseconds(1500));
         using var socket = await WebSocketClient.ConnectAsync(server.WebSocketUri("/counter/idle"));
         for (var i = 1; i <= 3; i++)
         {
-            // Messages keep it open...
-            await Task.Delay(150);
+            // Messages keep it open (each well inside the timeout, with room for a busy machine)...
+            await Task.Delay(300);
             await socket.SendTextAsync("still here");
             Assert.Equal($"idle:{i}:still here", await socket.ReceiveTextAsync());
         }
