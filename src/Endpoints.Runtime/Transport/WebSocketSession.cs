@@ -148,7 +148,7 @@ internal sealed class WebSocketSession(
                 }
             }
 
-            Exception? callbackError = null;
+            string? text = null;
             if (result.MessageType == WebSocketMessageType.Text)
             {
                 // Checked on the whole message: the socket's own per-frame check misses some cases.
@@ -160,39 +160,26 @@ internal sealed class WebSocketSession(
                 {
                     return await FailAsync(WebSocketCloseStatus.InvalidMessageType, "Text messages are not accepted", WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
                 }
-                var text = Encoding.UTF8.GetString(message.Span);
-                var started = metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
-                EnterCallback();
-                try
-                {
-                    await handler.OnTextAsync(text).ConfigureAwait(false);
-                }
-                catch (Exception exception)
-                {
-                    callbackError = exception;
-                }
-                LeaveCallback();
-                RecordDuration(started);
+                text = Encoding.UTF8.GetString(message.Span);
             }
-            else
+            else if (!handler.AcceptsBinary)
             {
-                if (!handler.AcceptsBinary)
-                {
-                    return await FailAsync(WebSocketCloseStatus.InvalidMessageType, "Binary messages are not accepted", WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
-                }
-                var started = metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
-                EnterCallback();
-                try
-                {
-                    await handler.OnBinaryAsync(message).ConfigureAwait(false);
-                }
-                catch (Exception exception)
-                {
-                    callbackError = exception;
-                }
-                LeaveCallback();
-                RecordDuration(started);
+                return await FailAsync(WebSocketCloseStatus.InvalidMessageType, "Binary messages are not accepted", WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
             }
+
+            Exception? callbackError = null;
+            var started = metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+            EnterCallback();
+            try
+            {
+                await (text is null ? handler.OnBinaryAsync(message) : handler.OnTextAsync(text)).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                callbackError = exception;
+            }
+            LeaveCallback();
+            RecordDuration(started);
 
             if (callbackError is not null)
             {
