@@ -4,6 +4,8 @@ using System.Net.WebSockets;
 using System.Text;
 using Endpoints;
 using Endpoints.Runtime;
+using Endpoints.Runtime.Generated;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -71,13 +73,13 @@ static async Task RunEndpointsAsync(WebSocket socket)
     var context = new DefaultHttpContext();
     var options = new WebSocketEndpointOptions { KeepAliveInterval = TimeSpan.Zero };
     var settings = new WebSocketEndpointSettings { Name = "Bench.Echo" };
-    var metrics = new WebSocketEndpointMetrics(null);
+    var services = new EndpointServices(Options.Create(options), NullLogger.Instance, new WebSocketEndpointMetrics(null), null, TimeProvider.System);
     var tag = new KeyValuePair<string, object?>("endpoint", settings.Name);
-    using var connection = new ServerWebSocketConnection(context, socket, options, NullLogger.Instance, metrics, tag);
+    using var connection = new ServerWebSocketConnection(context, socket, options, services.Time, NullLogger.Instance, services.Metrics, tag);
     var handler = new EchoHandler();
     handler.Start(context);
     handler.Attach(connection);
-    await new WebSocketSession(socket, connection, handler, options, settings, NullLogger.Instance, metrics, tag).RunAsync();
+    await new ReceiveLoop(socket, connection, handler, settings, services, tag).RunAsync();
 }
 
 /// <summary>What the generator writes for the Echo sample's endpoint, by hand (generated handlers are file-local).</summary>
@@ -90,7 +92,7 @@ internal sealed class EchoHandler : WebSocketEndpointHandler
     {
     }
 
-    protected internal override ValueTask OnTextAsync(string text) => Connection.SendTextAsync(text);
+    protected internal override ValueTask OnTextAsync(ReadOnlyMemory<byte> utf8) => Connection.SendTextAsync(DecodeText(utf8));
 
     protected internal override ValueTask OnBinaryAsync(ReadOnlyMemory<byte> data) => Connection.SendBinaryAsync(data);
 }

@@ -38,13 +38,13 @@ public abstract class WebSocketConnection
     public abstract ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
 
     /// <summary>Queues a text message without waiting; <see langword="false"/> if the outbox is full or closed.</summary>
-    public bool TrySendText(string text) => Outbox.TryWrite(WebSocketMessage.FromText(text));
+    public virtual bool TrySendText(string text) => Outbox.TryWrite(WebSocketMessage.FromText(text));
 
     /// <summary>
     /// Queues a binary message without waiting; <see langword="false"/> if the outbox is full or closed.
     /// The memory must not change until the frame has been written.
     /// </summary>
-    public bool TrySendBinary(ReadOnlyMemory<byte> data) => Outbox.TryWrite(WebSocketMessage.FromBinary(data));
+    public virtual bool TrySendBinary(ReadOnlyMemory<byte> data) => Outbox.TryWrite(WebSocketMessage.FromBinary(data));
 
     /// <summary>
     /// Starts the close handshake after the messages already queued have been sent. Completes when the

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Endpoints.EndToEnd.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Endpoints.EndToEnd.Tests;
 
@@ -9,19 +10,23 @@ public sealed class LimitTests
     [Fact]
     public async Task TooManyMessagesCloseTheConnectionWith1008()
     {
-        await using var server = await TestServer.StartAsync(options: o => o.MessageRateLimit = new WebSocketMessageRateLimit { MessagesPerSecond = 1, Burst = 3, Policy = MessageRateLimitPolicy.Close });
+        // The clock stands still, so the bucket never refills: exactly the burst gets through.
+        await using var server = await TestServer.StartAsync(
+            options: o => o.MessageRateLimit = new WebSocketMessageRateLimit { MessagesPerSecond = 1, Burst = 3, Policy = MessageRateLimitPolicy.Close },
+            time: new FakeTimeProvider());
         using var socket = await WebSocketClient.ConnectAsync(server.WebSocketUri("/counter/chatty"));
         for (var i = 0; i < 10; i++) await socket.SendTextAsync("m" + i);
 
-        var echoes = 0;
+        var echoes = new List<string>();
         while (true)
         {
-            var (type, _) = await socket.ReceiveMessageAsync();
+            var (type, data) = await socket.ReceiveMessageAsync();
             if (type == WebSocketMessageType.Close) break;
-            echoes++;
+            echoes.Add(System.Text.Encoding.UTF8.GetString(data));
         }
+        Assert.Equal(["chatty:1:m0", "chatty:2:m1", "chatty:3:m2"], echoes);
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
-        Assert.InRange(echoes, 3, 5); // the burst and a refill or two while sending; never all ten
+        await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, null, CancellationToken.None);
         await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("chatty").Count > 0, "OnClose");
         Assert.Equal(WebSocketCloseReason.PolicyViolation, Assert.Single(server.Probe.ClosesOf("chatty")).Reason);
     }
@@ -29,21 +34,22 @@ public sealed class LimitTests
     [Fact]
     public async Task WithTheDropPolicyMessagesOverTheLimitAreDroppedAndTheConnectionStays()
     {
-        await using var server = await TestServer.StartAsync(options: o => o.MessageRateLimit = new WebSocketMessageRateLimit { MessagesPerSecond = 2, Burst = 2, Policy = MessageRateLimitPolicy.Drop });
-        using var socket = await WebSocketClient.ConnectAsync(server.WebSocketUri("/counter/dropped"));
-        for (var i = 0; i < 8; i++) await socket.SendTextAsync("burst");
-        await Task.Delay(1500); // the bucket refills
-        await socket.SendTextAsync("later");
+        var clock = new FakeTimeProvider();
+        await using var server = await TestServer.StartAsync(
+            options: o => o.MessageRateLimit = new WebSocketMessageRateLimit { MessagesPerSecond = 2, Burst = 2, Policy = MessageRateLimitPolicy.Drop },
+            time: clock);
+        await using var raw = await RawWebSocketClient.ConnectAsync(server.WebSocketUri("/counter/dropped"));
+        for (var i = 0; i < 8; i++) await raw.SendTextAsync("burst" + i);
+        // The pong comes after the server has handled (or dropped) all eight.
+        var handled = await raw.PingAsync();
+        Assert.Equal(["dropped:1:burst0", "dropped:2:burst1"], handled.Select(frame => frame.Text));
 
-        var handled = new List<string>();
-        while (true)
-        {
-            var message = await socket.ReceiveTextAsync();
-            handled.Add(message);
-            if (message.EndsWith(":later", StringComparison.Ordinal)) break;
-        }
-        Assert.InRange(handled.Count - 1, 2, 4); // the burst (and a refill or two) of the first eight; the rest were dropped
-        Assert.Equal(WebSocketState.Open, socket.State);
+        clock.Advance(TimeSpan.FromSeconds(1)); // two more tokens
+        await raw.SendTextAsync("later");
+        await raw.SendTextAsync("later still");
+        await raw.SendTextAsync("one too many");
+        handled = await raw.PingAsync();
+        Assert.Equal(["dropped:3:later", "dropped:4:later still"], handled.Select(frame => frame.Text));
     }
 
     [Fact]
@@ -70,19 +76,22 @@ public sealed class LimitTests
     [Fact]
     public async Task WithTheClosePolicyASlowConsumerIsClosed()
     {
+        var clock = new FakeTimeProvider();
         await using var server = await TestServer.StartAsync(options: o =>
         {
             o.OutboxCapacity = 8;
             o.OutboxFullPolicy = OutboxFullPolicy.Close;
-            o.CloseTimeout = TimeSpan.FromMilliseconds(500);
-        });
+        }, time: clock);
         await using var raw = await RawWebSocketClient.ConnectAsync(server.WebSocketUri("/flood/slow"));
 
+        // The full outbox closes the connection; the client reads nothing, so the close frame cannot even be written,
+        // and the close deadline drops it.
+        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("slow").Count > 0, "the sender's failure");
+        clock.Advance(TimeSpan.FromSeconds(5));
         await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("slow").Count > 0, "the slow consumer's OnClose");
         var close = Assert.Single(server.Probe.ClosesOf("slow"));
         Assert.Equal(WebSocketCloseReason.PolicyViolation, close.Reason);
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, close.Status);
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("slow").Count > 0, "the sender's failure");
         Assert.Equal(["send failed: WebSocketException"], server.Probe.EventsOf("slow"));
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Endpoints.EndToEnd.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Endpoints.EndToEnd.Tests;
 
@@ -67,12 +68,16 @@ public sealed class SendingTests
     [Fact]
     public async Task AClientThatNeverAnswersTheCloseIsDroppedAfterTheCloseTimeout()
     {
-        await using var server = await TestServer.StartAsync(options: o => o.CloseTimeout = TimeSpan.FromMilliseconds(300));
+        var clock = new FakeTimeProvider();
+        await using var server = await TestServer.StartAsync(options: o => o.CloseTimeout = TimeSpan.FromSeconds(5), time: clock);
         await using var raw = await RawWebSocketClient.ConnectAsync(server.WebSocketUri("/closing/silent"));
         await raw.SendTextAsync("close");
         var (_, close) = await raw.ReadUntilCloseAsync();
         Assert.Equal(4000, close!.CloseStatus);
-        // No close frame back: the server gives up and ends the TCP connection.
+        // No close frame back: the server waits for it until the close timeout...
+        Assert.False(await raw.ServerEndedConnectionAsync(TimeSpan.FromMilliseconds(200)));
+        clock.Advance(TimeSpan.FromSeconds(5));
+        // ...then gives up and ends the TCP connection.
         Assert.True(await raw.ServerEndedConnectionAsync(TimeSpan.FromSeconds(15)));
         await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("silent").Count > 0, "OnClose");
         Assert.Equal(WebSocketCloseReason.ServerClosed, Assert.Single(server.Probe.ClosesOf("silent")).Reason);

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Endpoints.EndToEnd.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Endpoints.EndToEnd.Tests;
 
@@ -9,6 +10,8 @@ public sealed class TimeoutTests
     [Fact]
     public async Task APeerThatStopsAnsweringPingsIsDroppedAsTimedOut()
     {
+        // Keep-alive pings and their timeout are the WebSocket implementation's own (ASP.NET Core's timer, not ours),
+        // so this one test runs on the real clock, with short settings.
         await using var server = await TestServer.StartAsync(options: o =>
         {
             o.KeepAliveInterval = TimeSpan.FromMilliseconds(100);
@@ -24,19 +27,24 @@ public sealed class TimeoutTests
     [Fact]
     public async Task AConnectionWithoutMessagesForTheIdleTimeoutIsClosed()
     {
-        await using var server = await TestServer.StartAsync(options: o => o.IdleTimeout = TimeSpan.FromMilliseconds(1500));
+        var clock = new FakeTimeProvider();
+        await using var server = await TestServer.StartAsync(options: o => o.IdleTimeout = TimeSpan.FromSeconds(10), time: clock);
         using var socket = await WebSocketClient.ConnectAsync(server.WebSocketUri("/counter/idle"));
         for (var i = 1; i <= 3; i++)
         {
-            // Messages keep it open (each well inside the timeout, with room for a busy machine)...
-            await Task.Delay(300);
+            // Each message restarts the idle time (the echo means the server has handled it)...
             await socket.SendTextAsync("still here");
             Assert.Equal($"idle:{i}:still here", await socket.ReceiveTextAsync());
+            clock.Advance(TimeSpan.FromSeconds(9));
         }
-        // ...silence closes it.
+        // ...and silence past the timeout closes the connection.
+        clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await socket.ReceiveCloseAsync());
         Assert.Equal("Idle timeout", socket.CloseStatusDescription);
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("idle").Count > 0, "OnClose");
-        Assert.Equal(WebSocketCloseReason.TimedOut, Assert.Single(server.Probe.ClosesOf("idle")).Reason);
+        var close = Assert.Single(server.Probe.ClosesOf("idle"));
+        Assert.Equal(WebSocketCloseReason.TimedOut, close.Reason);
+        Assert.Equal(["open", "close after 3"], server.Probe.EventsOf("idle").Take(2));
     }
 }

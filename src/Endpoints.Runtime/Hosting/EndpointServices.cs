@@ -7,11 +7,16 @@ using Microsoft.Extensions.Options;
 namespace Endpoints.Runtime;
 
 /// <summary>
-/// The app-wide services a connection needs, resolved once when the endpoint is mapped and carried as
-/// endpoint metadata, so that accepting a connection does not touch the request's services (and so does
-/// not create a request scope for an endpoint that needs none).
+/// The app-wide services a connection needs, resolved once when the endpoint is mapped and carried as endpoint
+/// metadata, so that accepting a connection does not touch the request's services (and so does not create a
+/// request scope for an endpoint that needs none).
 /// </summary>
-internal sealed class EndpointServices(IOptions<WebSocketEndpointOptions>? options, ILogger logger, WebSocketEndpointMetrics metrics, IHostApplicationLifetime? lifetime)
+internal sealed class EndpointServices(
+    IOptions<WebSocketEndpointOptions>? options,
+    ILogger logger,
+    WebSocketEndpointMetrics metrics,
+    IHostApplicationLifetime? lifetime,
+    TimeProvider time)
 {
     private const string LoggerCategory = "Endpoints.WebSocketEndpoint";
     private static readonly WebSocketEndpointOptions s_defaultOptions = new();
@@ -25,9 +30,13 @@ internal sealed class EndpointServices(IOptions<WebSocketEndpointOptions>? optio
 
     public IHostApplicationLifetime? Lifetime { get; } = lifetime;
 
+    /// <summary>The clock for every timeout: the app's <see cref="TimeProvider"/> (a fake one in tests).</summary>
+    public TimeProvider Time { get; } = time;
+
     public static EndpointServices From(IServiceProvider services) => new(
         services.GetService<IOptions<WebSocketEndpointOptions>>(),
         services.GetService<ILoggerFactory>()?.CreateLogger(LoggerCategory) ?? NullLogger.Instance,
         services.GetService<WebSocketEndpointMetrics>() ?? WebSocketEndpointMetrics.Shared,
-        services.GetService<IHostApplicationLifetime>());
+        services.GetService<IHostApplicationLifetime>(),
+        services.GetService<TimeProvider>() ?? TimeProvider.System);
 }

@@ -78,6 +78,23 @@ public sealed class RawWebSocketClient : IAsyncDisposable
         return SendFrameAsync(Close, payload);
     }
 
+    /// <summary>
+    /// Sends a ping and reads until its pong, returning the data frames that came before it. The server answers a ping
+    /// only when its receive loop reads it, that is after it has handled every message sent before the ping.
+    /// </summary>
+    public async Task<List<RawFrame>> PingAsync()
+    {
+        var payload = RandomNumberGenerator.GetBytes(8);
+        await SendFrameAsync(Ping, payload);
+        var before = new List<RawFrame>();
+        while (await ReadFrameAsync() is { } frame)
+        {
+            if (frame.Opcode == Pong && frame.Payload.AsSpan().SequenceEqual(payload)) return before;
+            before.Add(frame);
+        }
+        throw new IOException("The server ended the connection before answering the ping.");
+    }
+
     /// <summary>Reads the next frame, or null when the server ended the TCP connection.</summary>
     public async Task<RawFrame?> ReadFrameAsync()
     {

@@ -13,7 +13,7 @@ namespace Endpoints.EndToEnd.Tests.Infrastructure;
 public sealed class TestAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "Test";
+    public new const string Scheme = "Test";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {

@@ -40,7 +40,8 @@ public sealed class TestServer : IAsyncDisposable
         HttpProtocols protocols = HttpProtocols.Http1,
         bool addEndpointServices = true,
         Action<IServiceCollection>? services = null,
-        X509Certificate2? certificate = null)
+        X509Certificate2? certificate = null,
+        TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
@@ -64,6 +65,8 @@ public sealed class TestServer : IAsyncDisposable
                 window.QueueLimit = 0;
             });
         });
+        // Timeouts read this clock: a test that passes a fake one moves time instead of waiting for it.
+        if (time is not null) builder.Services.AddSingleton(time);
         services?.Invoke(builder.Services);
         if (addEndpointServices)
         {

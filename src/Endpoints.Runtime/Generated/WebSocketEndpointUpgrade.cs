@@ -1,14 +1,12 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Generated;
 
 /// <summary>Accepts the upgrade and runs a connection for a generated handler. Called by generated code.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class WebSocketEndpointRunner
+public static class WebSocketEndpointUpgrade
 {
     // Cached so that tagging a close allocates no string.
     private static readonly string[] s_reasonTags = Enum.GetNames<WebSocketCloseReason>().Select(static name => name.ToLowerInvariant()).ToArray();
@@ -17,10 +15,10 @@ public static class WebSocketEndpointRunner
         => (uint)reason < (uint)s_reasonTags.Length ? s_reasonTags[(int)reason] : reason.ToString();
 
     /// <summary>
-    /// Checks the request's origin (403) and subprotocol (400) and creates the endpoint instance (a failure there
-    /// is a 500), all before the upgrade; then accepts the WebSocket and runs the connection until it ends. The
-    /// endpoint's services come from the request's scope, which lives as long as the connection and is
-    /// disposed after OnClose, when the request ends.
+    /// Checks the request's origin (403) and subprotocol (400) and creates the endpoint instance (a failure there is a
+    /// 500), all before the upgrade; then accepts the WebSocket and runs the connection until it ends. The endpoint's
+    /// services come from the request's scope, which lives as long as the connection and is disposed after OnClose,
+    /// when the request ends.
     /// </summary>
     public static async Task RunAsync(HttpContext context, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings)
     {
@@ -78,17 +76,17 @@ public static class WebSocketEndpointRunner
         activity?.SetTag("endpoint", endpointName);
         activity?.SetTag("websocket.connection.id", context.TraceIdentifier);
         if (subProtocol is not null) activity?.SetTag("websocket.subprotocol", subProtocol);
-        using var connection = new ServerWebSocketConnection(context, socket, options, logger, metrics, endpointTag);
+        using var connection = new ServerWebSocketConnection(context, socket, options, services.Time, logger, metrics, endpointTag);
         handler.Attach(connection);
 
         metrics.OpenedConnections.Add(1, endpointTag);
         metrics.ActiveConnections.Add(1, endpointTag);
-        var session = new WebSocketSession(socket, connection, handler, options, settings, logger, metrics, endpointTag);
-        using var shutdown = services.Lifetime?.ApplicationStopping.UnsafeRegister(static state => ((WebSocketSession)state!).OnHostStopping(), session);
+        var loop = new ReceiveLoop(socket, connection, handler, settings, services, endpointTag);
+        using var shutdown = services.Lifetime?.ApplicationStopping.UnsafeRegister(static state => ((ReceiveLoop)state!).OnHostStopping(), loop);
         WebSocketCloseInfo close;
         try
         {
-            close = await session.RunAsync().ConfigureAwait(false);
+            close = await loop.RunAsync().ConfigureAwait(false);
         }
         finally
         {

@@ -1,6 +1,6 @@
 using System.ComponentModel;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Generated;
 
 /// <summary>
 /// One endpoint's own settings, from its <c>[WebSocketEndpoint]</c> attribute. The generator creates one

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Generated;
 
 /// <summary>Route registration for generated endpoints. Called by generated code.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]

@@ -1,11 +1,12 @@
 using System.ComponentModel;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Generated;
 
 /// <summary>
-/// The bridge between the receive loop and one endpoint instance. The generator writes one subclass per
-/// endpoint class: it builds the instance, calls its callbacks with bound arguments and keeps the state
+/// The bridge between the receive loop and one endpoint instance. The generator writes one subclass per endpoint
+/// class: it binds the request, builds the instance, calls its callbacks with bound arguments and keeps the state
 /// <c>OnOpen</c> returned. One handler serves one connection.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -46,8 +47,8 @@ public abstract class WebSocketEndpointHandler
     /// <summary>Calls <c>OnOpen</c> (if any) and keeps the state it returns.</summary>
     protected internal virtual ValueTask OnOpenAsync() => default;
 
-    /// <summary>Calls <c>OnText</c>.</summary>
-    protected internal virtual ValueTask OnTextAsync(string text) => default;
+    /// <summary>Calls <c>OnText</c> with a whole text message, as valid UTF-8 that is only valid until the returned task completes.</summary>
+    protected internal virtual ValueTask OnTextAsync(ReadOnlyMemory<byte> utf8) => default;
 
     /// <summary>Calls <c>OnBinary</c>; <paramref name="data"/> is only valid until the returned task completes.</summary>
     protected internal virtual ValueTask OnBinaryAsync(ReadOnlyMemory<byte> data) => default;
@@ -57,6 +58,9 @@ public abstract class WebSocketEndpointHandler
 
     /// <summary>Calls <c>OnError</c>.</summary>
     protected internal virtual ValueTask OnErrorAsync(Exception error) => default;
+
+    /// <summary>The text of a received message, for an <c>OnText</c> that takes a string.</summary>
+    protected static string DecodeText(ReadOnlyMemory<byte> utf8) => Encoding.UTF8.GetString(utf8.Span);
 
     private static InvalidOperationException NotStarted() => new("The handler has not been started for a connection yet.");
 }

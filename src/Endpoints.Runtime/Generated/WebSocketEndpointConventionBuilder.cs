@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Generated;
 
 /// <summary>
 /// The builder <c>MapWebSocketEndpoints()</c> returns: a convention added to it (for example
