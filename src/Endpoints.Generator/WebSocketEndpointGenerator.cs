@@ -1,17 +1,17 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
+using System;
 using System.Linq;
-using System.Threading;
+using Endpoints.Generator.Common;
 using Endpoints.Generator.Emitting;
-using Endpoints.Generator.Model;
 using Endpoints.Generator.Parsing;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Endpoints.Generator;
 
 /// <summary>
-/// Turns every <c>[WebSocketEndpoint]</c> class into a dispatcher and handler, and writes
-/// <c>MapWebSocketEndpoints()</c> for the project.
+/// Turns every <c>[WebSocketEndpoint]</c> class into a handler, and writes <c>MapWebSocketEndpoints()</c> for the
+/// project. Parsing gives a spec (plain data) and real diagnostics; they go to separate outputs, so that source is
+/// emitted only when a spec changes and diagnostics keep the source locations pragmas and .editorconfig reach.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
@@ -24,7 +24,7 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
         var parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownTypes.EndpointAttribute,
-                predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                predicate: static (node, _) => node is ClassDeclarationSyntax,
                 transform: EndpointParser.Parse)
             .WithTrackingName(TrackingNames.ParseEndpoints);
 
@@ -33,7 +33,7 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.EndpointDiagnostics);
         context.RegisterSourceOutput(diagnostics, static (output, items) =>
         {
-            foreach (var diagnostic in items) output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            foreach (var diagnostic in items) output.ReportDiagnostic(diagnostic);
         });
 
         // Two endpoints on one pattern can only be seen across all of them.
@@ -44,7 +44,7 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Routes);
         context.RegisterSourceOutput(routes, static (output, items) =>
         {
-            foreach (var diagnostic in DuplicateRoutes.Find(items)) output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            foreach (var diagnostic in DuplicateRoutes.Find(items)) output.ReportDiagnostic(diagnostic);
         });
 
         var endpoints = parsed
@@ -53,43 +53,23 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.ValidEndpoints);
 
         var module = context.CompilationProvider
-            .Select(static (compilation, cancellationToken) => ReadModule(compilation, cancellationToken))
+            .Select(ModuleReader.Read)
             .WithTrackingName(TrackingNames.Module);
 
         context.RegisterSourceOutput(
             endpoints.Combine(module.Select(static (m, _) => m.ModuleClassName)).WithTrackingName(TrackingNames.EndpointsWithModule),
-            static (output, item) => output.AddSource(item.Left.HintName, EndpointEmitter.EmitEndpoint(item.Left, item.Right, s_version)));
+            static (output, item) => output.AddSource(item.Left.HintName, EndpointEmitter.Emit(item.Left, item.Right, s_version)));
 
         var allEndpoints = endpoints
             .Collect()
-            .Select(static (items, _) => items.OrderBy(static spec => spec.DisplayName, System.StringComparer.Ordinal).ToEquatableArray())
+            .Select(static (items, _) => items.OrderBy(static spec => spec.DisplayName, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(TrackingNames.AllEndpoints);
 
         context.RegisterSourceOutput(allEndpoints.Combine(module), static (output, item) =>
         {
             var (all, moduleSpec) = item;
             if (all.Count == 0 && moduleSpec.ReferencedModules.Count == 0) return;
-            output.AddSource("WebSocketEndpoints.g.cs", EndpointEmitter.EmitModule(all, moduleSpec, s_version));
+            output.AddSource(ModuleEmitter.HintName, ModuleEmitter.Emit(all, moduleSpec, s_version));
         });
-    }
-
-    private static ModuleSpec ReadModule(Compilation compilation, CancellationToken cancellationToken)
-    {
-        var referenced = new List<string>();
-        foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            foreach (var attribute in assembly.GetAttributes())
-            {
-                if (attribute.AttributeClass?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) != KnownTypes.ModuleAttribute) continue;
-                if (attribute.ConstructorArguments.Length == 1
-                    && attribute.ConstructorArguments[0].Value is INamedTypeSymbol { DeclaredAccessibility: Accessibility.Public } moduleType)
-                {
-                    referenced.Add(moduleType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
-                }
-            }
-        }
-        referenced.Sort(System.StringComparer.Ordinal);
-        return new ModuleSpec(EndpointParser.ToIdentifier(compilation.AssemblyName ?? "Assembly"), referenced.ToEquatableArray());
     }
 }

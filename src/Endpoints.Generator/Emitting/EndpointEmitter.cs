@@ -1,201 +1,146 @@
-using System.Collections.Generic;
 using System.Globalization;
-using System.Text;
+using Endpoints.Generator.Common;
 using Endpoints.Generator.Model;
+using static Endpoints.Generator.Emitting.EmitterText;
 
 namespace Endpoints.Generator.Emitting;
 
-/// <summary>Writes the C# for one endpoint and for the assembly's module, from specs alone.</summary>
+/// <summary>
+/// Writes the C# for one endpoint from its spec alone: a map method on the assembly's module, and one handler
+/// class that checks the request and binds its values before the upgrade (a bad request gets 400), creates the
+/// endpoint instance and calls its callbacks with bound arguments, keeping the state OnOpen returned.
+/// </summary>
 internal static class EndpointEmitter
 {
-    private const string Routing = "global::Endpoints.Runtime.WebSocketEndpointRouting";
-    private const string Runner = "global::Endpoints.Runtime.WebSocketEndpointRunner";
-    private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
-    private const string ServiceExtensions = "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions";
-    private const string ConventionBuilder = "global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder";
-    private const string RouteBuilder = "global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder";
-    private const string GroupBuilder = "global::Endpoints.Runtime.WebSocketEndpointConventionBuilder";
-    private const string GeneratedNamespace = "Endpoints.Generated";
+    public static string MapMethodName(EndpointSpec spec) => "Map_" + spec.Identifier;
 
-    public static string GeneratedCodeAttribute(string version)
-        => $"[global::System.CodeDom.Compiler.GeneratedCodeAttribute(\"Endpoints.Generator\", \"{version}\")]";
+    public static string HandlerName(EndpointSpec spec) => spec.Identifier + "_Handler";
 
-    public static string EmitEndpoint(EndpointSpec spec, string moduleClassName, string version)
+    public static string Emit(EndpointSpec spec, string moduleClassName, string version)
     {
         var writer = Header();
-        var dispatcher = spec.Identifier + "_Dispatcher";
-        var handler = spec.Identifier + "_Handler";
-
         writer.Open("namespace " + GeneratedNamespace);
-        writer.Open("partial class " + moduleClassName);
-        writer.Line($"/// <summary>Maps <see cref=\"{spec.TypeName}\"/> at <c>{Xml(spec.Pattern)}</c>.</summary>");
-        writer.Line(GeneratedCodeAttribute(version));
-        writer.Line($"public static {ConventionBuilder} {MapMethodName(spec)}({RouteBuilder} routes)");
-        if (spec.Metadata.Count == 0)
-        {
-            writer.Line($"    => {Routing}.Map(routes, {Literal(spec.Pattern)}, {Literal(spec.DisplayName)}, {dispatcher}.AcceptAsync);");
-        }
-        else
-        {
-            writer.Line($"    => {Routing}.Map(routes, {Literal(spec.Pattern)}, {Literal(spec.DisplayName)}, {dispatcher}.AcceptAsync,");
-            for (var i = 0; i < spec.Metadata.Count; i++)
-            {
-                writer.Line("        " + spec.Metadata[i] + (i == spec.Metadata.Count - 1 ? ");" : ","));
-            }
-        }
-        writer.Close();
+        WriteMapMethod(writer, spec, moduleClassName, version);
         writer.Line();
-
-        writer.Line("/// <summary>Checks the request and binds route, query and header values before the upgrade; a bad request gets 400.</summary>");
-        writer.Line(GeneratedCodeAttribute(version));
-        writer.Open("file static class " + dispatcher);
-        WriteSettings(writer, spec);
-        writer.Line();
-        writer.Open("public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)");
-        writer.Line($"if (!context.WebSockets.IsWebSocketRequest) return {Routing}.RejectNonWebSocketRequest(context);");
-        foreach (var value in spec.RequestValues) WriteRequestValueBinding(writer, value);
-        var routeArguments = Join(spec.RequestValues, static value => value.VariableName);
-        writer.Line($"return {Runner}.RunAsync(context, new {handler}({routeArguments}), s_settings);");
-        writer.Close();
-        writer.Close();
-        writer.Line();
-
-        WriteHandler(writer, spec, handler, version);
+        WriteHandler(writer, spec, version);
         writer.Close();
         return writer.ToString();
     }
 
-    public static string EmitModule(IReadOnlyList<EndpointSpec> endpoints, ModuleSpec module, string version)
+    private static void WriteMapMethod(SourceWriter writer, EndpointSpec spec, string moduleClassName, string version)
     {
-        var writer = Header();
-        var ownModule = "global::" + GeneratedNamespace + "." + module.ModuleClassName;
-        var modules = new List<string>();
-        if (endpoints.Count > 0)
-        {
-            modules.Add(ownModule);
-            writer.Line($"[assembly: global::Endpoints.WebSocketEndpointModuleAttribute(typeof({ownModule}))]");
-            writer.Line();
-            writer.Open("namespace " + GeneratedNamespace);
-            writer.Line("/// <summary>The WebSocket endpoints of this assembly, for <c>MapWebSocketEndpoints()</c> here and in projects that reference it.</summary>");
-            writer.Line(GeneratedCodeAttribute(version));
-            writer.Line("[global::System.ComponentModel.EditorBrowsableAttribute(global::System.ComponentModel.EditorBrowsableState.Never)]");
-            writer.Open("public static partial class " + module.ModuleClassName);
-            writer.Line("/// <summary>Maps every WebSocket endpoint of this assembly into <paramref name=\"group\"/>.</summary>");
-            writer.Open($"public static void MapAll({RouteBuilder} routes, {GroupBuilder} group)");
-            foreach (var endpoint in endpoints) writer.Line($"group.Add({MapMethodName(endpoint)}(routes));");
-            writer.Close();
-            writer.Line();
-            writer.Line("/// <summary>Maps <typeparamref name=\"TEndpoint\"/> if it is an endpoint of this assembly; returns null otherwise.</summary>");
-            writer.Open($"public static {ConventionBuilder}? TryMap<TEndpoint>({RouteBuilder} routes)");
-            foreach (var endpoint in endpoints)
-            {
-                writer.Line($"if (typeof(TEndpoint) == typeof({endpoint.TypeName})) return {MapMethodName(endpoint)}(routes);");
-            }
-            writer.Line("return null;");
-            writer.Close();
-            writer.Close();
-            writer.Close();
-            writer.Line();
-        }
-        modules.AddRange(module.ReferencedModules);
-
-        writer.Open("namespace Microsoft.AspNetCore.Builder");
-        writer.Line("/// <summary>Maps the WebSocket endpoints of this project and of the projects it references.</summary>");
+        writer.Open("partial class " + moduleClassName);
+        writer.Line($"/// <summary>Maps <see cref=\"{spec.TypeName}\"/> at <c>{CSharpText.Xml(spec.Pattern)}</c>.</summary>");
         writer.Line(GeneratedCodeAttribute(version));
-        writer.Open("internal static class WebSocketEndpointRouteBuilderExtensions_" + module.AssemblyIdentifier);
-        writer.Line("/// <summary>");
-        writer.Line("/// Maps every [WebSocketEndpoint] class of this project and of the projects it references. A convention");
-        writer.Line("/// added to the returned builder (such as <c>RequireAuthorization()</c>) applies to all of them.");
-        writer.Line("/// </summary>");
-        writer.Open($"internal static {GroupBuilder} MapWebSocketEndpoints(this {RouteBuilder} routes)");
-        writer.Line("global::System.ArgumentNullException.ThrowIfNull(routes);");
-        writer.Line($"var group = new {GroupBuilder}();");
-        foreach (var owner in modules) writer.Line($"{owner}.MapAll(routes, group);");
-        writer.Line("return group;");
+        writer.Line($"public static {EndpointConventionBuilder} {MapMethodName(spec)}({RouteBuilder} routes)");
+        var call = $"    => {RuntimeContract.Routing}.{RuntimeContract.Map}(routes, {CSharpText.Literal(spec.Pattern)}, {CSharpText.Literal(spec.DisplayName)}, {HandlerName(spec)}.AcceptAsync";
+        if (spec.Metadata.Count == 0)
+        {
+            writer.Line(call + ");");
+        }
+        else
+        {
+            writer.Line(call + ",");
+            for (var i = 0; i < spec.Metadata.Count; i++) writer.Line("        " + spec.Metadata[i] + (i == spec.Metadata.Count - 1 ? ");" : ","));
+        }
         writer.Close();
+    }
+
+    private static void WriteHandler(SourceWriter writer, EndpointSpec spec, string version)
+    {
+        var handler = HandlerName(spec);
+        var parameters = Join(spec.RequestValues, static value => (value.Optional ? NullableTypeName(value) : value.TypeName) + " " + value.VariableName);
+        writer.Line($"/// <summary>Runs <see cref=\"{spec.TypeName}\"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>");
+        writer.Line(GeneratedCodeAttribute(version));
+        writer.Open($"file sealed class {handler}{(parameters.Length > 0 ? "(" + parameters + ")" : "")} : {RuntimeContract.Handler}");
+        WriteSettings(writer, spec);
         writer.Line();
-        writer.Line("/// <summary>Maps one [WebSocketEndpoint] class of this project or of a project it references.</summary>");
-        writer.Open($"internal static {ConventionBuilder} MapWebSocketEndpoint<TEndpoint>(this {RouteBuilder} routes) where TEndpoint : class");
-        writer.Line("global::System.ArgumentNullException.ThrowIfNull(routes);");
-        var lookup = new StringBuilder("return ");
-        foreach (var owner in modules) lookup.Append(owner).Append(".TryMap<TEndpoint>(routes)\n    ?? ");
-        writer.Line(lookup.ToString().Replace("\n", "\n" + new string(' ', 12))
-            + "throw new global::System.InvalidOperationException(typeof(TEndpoint).FullName + \" is not a [WebSocketEndpoint] class of this project or of a project it references.\");");
+        WriteAccept(writer, spec, handler);
+        writer.Line();
+
+        writer.Line($"private {spec.TypeName} _endpoint = null!;");
+        var keepsState = spec.StateType is not null && spec.OnOpen is not null;
+        if (keepsState) writer.Line($"private {spec.StateType} _state = default!;");
+        writer.Line();
+        if (spec.OnText is not null) writer.Line($"public override bool {RuntimeContract.AcceptsText} => true;");
+        if (spec.OnBinary is not null) writer.Line($"public override bool {RuntimeContract.AcceptsBinary} => true;");
+        if (spec.OnText is not null || spec.OnBinary is not null) writer.Line();
+
+        WriteCreateEndpoint(writer, spec);
+        WriteCallback(writer, spec, spec.OnOpen, $"{RuntimeContract.OnOpenAsync}()", keepsState);
+        WriteCallback(writer, spec, spec.OnText, $"{RuntimeContract.OnTextAsync}(global::System.ReadOnlyMemory<byte> utf8)", keepsState);
+        WriteCallback(writer, spec, spec.OnBinary, $"{RuntimeContract.OnBinaryAsync}(global::System.ReadOnlyMemory<byte> data)", keepsState);
+        WriteCallback(writer, spec, spec.OnClose, $"{RuntimeContract.OnCloseAsync}(global::Endpoints.WebSocketCloseInfo close)", keepsState);
+        WriteCallback(writer, spec, spec.OnError, $"{RuntimeContract.OnErrorAsync}(global::System.Exception error)", keepsState);
         writer.Close();
-        writer.Close();
-        writer.Close();
-        return writer.ToString();
     }
 
     private static void WriteSettings(SourceWriter writer, EndpointSpec spec)
     {
-        writer.Line("private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()");
+        writer.Line($"private static readonly {RuntimeContract.Settings} s_settings = new()");
         writer.Line("{");
-        writer.Line($"    Name = {Literal(spec.DisplayName)},");
+        writer.Line($"    Name = {CSharpText.Literal(spec.DisplayName)},");
         if (spec.MaxMessageSize > 0) writer.Line($"    MaxMessageSize = {spec.MaxMessageSize.ToString(CultureInfo.InvariantCulture)},");
-        if (spec.SubProtocols.Count > 0) writer.Line($"    SubProtocols = new string[] {{ {Join(spec.SubProtocols, Literal)} }},");
-        if (spec.AllowedOrigins.Count > 0) writer.Line($"    AllowedOrigins = new string[] {{ {Join(spec.AllowedOrigins, Literal)} }},");
+        if (spec.SubProtocols.Count > 0) writer.Line($"    SubProtocols = new string[] {{ {Join(spec.SubProtocols, CSharpText.Literal)} }},");
+        if (spec.AllowedOrigins.Count > 0) writer.Line($"    AllowedOrigins = new string[] {{ {Join(spec.AllowedOrigins, CSharpText.Literal)} }},");
         if (spec.EnableCompression) writer.Line("    EnableCompression = true,");
         writer.Line("};");
     }
 
-    private static void WriteRequestValueBinding(SourceWriter writer, RequestValueSpec route)
+    private static void WriteAccept(SourceWriter writer, EndpointSpec spec, string handler)
     {
-        var name = route.VariableName;
-        var getter = route.Source switch
+        writer.Open($"public static {Task} AcceptAsync({HttpContext} context)");
+        writer.Line($"if (!context.WebSockets.IsWebSocketRequest) return {RuntimeContract.Routing}.{RuntimeContract.RejectNonWebSocketRequest}(context);");
+        foreach (var value in spec.RequestValues) WriteRequestValueBinding(writer, value);
+        writer.Line($"return {RuntimeContract.Upgrade}.{RuntimeContract.RunAsync}(context, new {handler}({Join(spec.RequestValues, static value => value.VariableName)}), s_settings);");
+        writer.Close();
+    }
+
+    private static void WriteRequestValueBinding(SourceWriter writer, RequestValueSpec value)
+    {
+        var name = value.VariableName;
+        var getter = value.Source switch
         {
-            RequestValueSource.Query => "GetQueryValue",
-            RequestValueSource.Header => "GetHeaderValue",
-            _ => "GetRouteValue",
+            RequestValueSource.Query => RuntimeContract.GetQueryValue,
+            RequestValueSource.Header => RuntimeContract.GetHeaderValue,
+            _ => RuntimeContract.GetRouteValue,
         };
-        var what = Parsing.EndpointParser.Describe(route.Source);
-        var getValue = $"{Routing}.{getter}(context, {Literal(route.Key)})";
-        var missing = $"return {Routing}.BadRequest(context, {Literal($"The {what} '{route.Key}' is missing.")});";
-        if (route.Parse == ValueParse.None)
+        var what = RequestValueText.Describe(value.Source);
+        var getValue = $"{RuntimeContract.Routing}.{getter}(context, {CSharpText.Literal(value.Key)})";
+        var missing = $"return {RuntimeContract.Routing}.{RuntimeContract.BadRequest}(context, {CSharpText.Literal($"The {what} '{value.Key}' is missing.")});";
+        if (value.Parse == ValueParse.None)
         {
             writer.Line($"var {name} = {getValue};");
-            if (!route.Optional) writer.Line($"if ({name} is null) {missing}");
+            if (!value.Optional) writer.Line($"if ({name} is null) {missing}");
             return;
         }
 
-        var parsedDisplay = route.ParsedTypeName.Replace("global::", "");
-        var invalid = $"return {Routing}.BadRequest(context, {Literal($"The {what} '{route.Key}' is not a valid {parsedDisplay}.")});";
+        var parsedDisplay = value.ParsedTypeName.Replace("global::", "");
+        var invalid = $"return {RuntimeContract.Routing}.{RuntimeContract.BadRequest}(context, {CSharpText.Literal($"The {what} '{value.Key}' is not a valid {parsedDisplay}.")});";
         var raw = name + "_raw";
-        var parse = route.Parse switch
+        var parse = value.Parse switch
         {
-            ValueParse.Enum => $"global::System.Enum.TryParse<{route.ParsedTypeName}>({raw}, ignoreCase: true, out var {{0}})",
-            ValueParse.TryParseWithFormatProvider => $"{route.ParsedTypeName}.TryParse({raw}, global::System.Globalization.CultureInfo.InvariantCulture, out var {{0}})",
-            _ => $"{route.ParsedTypeName}.TryParse({raw}, out var {{0}})",
+            ValueParse.Enum => $"global::System.Enum.TryParse<{value.ParsedTypeName}>({raw}, ignoreCase: true, out var {{0}})",
+            ValueParse.TryParseWithFormatProvider => $"{value.ParsedTypeName}.TryParse({raw}, global::System.Globalization.CultureInfo.InvariantCulture, out var {{0}})",
+            _ => $"{value.ParsedTypeName}.TryParse({raw}, out var {{0}})",
         };
         writer.Line($"var {raw} = {getValue};");
-        if (!route.Optional)
+        if (!value.Optional)
         {
             writer.Line($"if ({raw} is null) {missing}");
             writer.Line($"if (!{string.Format(CultureInfo.InvariantCulture, parse, name)}) {invalid}");
             return;
         }
-        writer.Line($"{NullableTypeName(route)} {name} = null;");
+        writer.Line($"{NullableTypeName(value)} {name} = null;");
         writer.Open($"if ({raw} is not null)");
         writer.Line($"if (!{string.Format(CultureInfo.InvariantCulture, parse, name + "_value")}) {invalid}");
         writer.Line($"{name} = {name}_value;");
         writer.Close();
     }
 
-    private static void WriteHandler(SourceWriter writer, EndpointSpec spec, string handler, string version)
+    private static void WriteCreateEndpoint(SourceWriter writer, EndpointSpec spec)
     {
-        var parameters = Join(spec.RequestValues, static route => (route.Optional ? NullableTypeName(route) : route.TypeName) + " " + route.VariableName);
-        writer.Line($"/// <summary>Calls the callbacks of <see cref=\"{spec.TypeName}\"/> for one connection and keeps its state.</summary>");
-        writer.Line(GeneratedCodeAttribute(version));
-        writer.Open($"file sealed class {handler}{(parameters.Length > 0 ? "(" + parameters + ")" : "")} : global::Endpoints.Runtime.WebSocketEndpointHandler");
-        writer.Line($"private {spec.TypeName} _endpoint = null!;");
-        var keepsState = spec.StateType is not null && spec.OnOpen is not null;
-        if (keepsState) writer.Line($"private {spec.StateType} _state = default!;");
-        writer.Line();
-        if (spec.OnText is not null) writer.Line("public override bool AcceptsText => true;");
-        if (spec.OnBinary is not null) writer.Line("public override bool AcceptsBinary => true;");
-        if (spec.OnText is not null || spec.OnBinary is not null) writer.Line();
-
-        writer.Open("protected override void CreateEndpoint()");
+        writer.Open($"protected override void {RuntimeContract.CreateEndpoint}()");
         if (spec.ConstructorServices.Count == 0)
         {
             writer.Line($"_endpoint = new {spec.TypeName}();");
@@ -208,16 +153,9 @@ internal static class EndpointEmitter
                 var service = spec.ConstructorServices[i];
                 var method = service.Required ? "GetRequiredService" : "GetService";
                 var separator = i == spec.ConstructorServices.Count - 1 ? ");" : ",";
-                writer.Line($"    {ServiceExtensions}.{method}<{service.TypeName}>(Services){separator}");
+                writer.Line($"    {ServiceExtensions}.{method}<{service.TypeName}>({RuntimeContract.Services}){separator}");
             }
         }
-        writer.Close();
-
-        WriteCallback(writer, spec, spec.OnOpen, "OnOpenAsync()", keepsState);
-        WriteCallback(writer, spec, spec.OnText, "OnTextAsync(string text)", keepsState);
-        WriteCallback(writer, spec, spec.OnBinary, "OnBinaryAsync(global::System.ReadOnlyMemory<byte> data)", keepsState);
-        WriteCallback(writer, spec, spec.OnClose, "OnCloseAsync(global::Endpoints.WebSocketCloseInfo close)", keepsState);
-        WriteCallback(writer, spec, spec.OnError, "OnErrorAsync(global::System.Exception error)", keepsState);
         writer.Close();
     }
 
@@ -260,65 +198,19 @@ internal static class EndpointEmitter
 
     private static string Argument(ArgumentSpec argument) => argument.Source switch
     {
-        ArgumentSource.Connection => "Connection",
-        ArgumentSource.HttpContext => "Context",
-        ArgumentSource.CancellationToken => "Connection.Closed",
-        ArgumentSource.User => "Context.User",
+        ArgumentSource.Connection => RuntimeContract.Connection,
+        ArgumentSource.HttpContext => RuntimeContract.Context,
+        ArgumentSource.CancellationToken => RuntimeContract.Connection + ".Closed",
+        ArgumentSource.User => RuntimeContract.Context + ".User",
         ArgumentSource.RequestValue => argument.Detail,
-        ArgumentSource.Service => $"{ServiceExtensions}.GetRequiredService<{argument.Detail}>(Services)",
-        ArgumentSource.OptionalService => $"{ServiceExtensions}.GetService<{argument.Detail}>(Services)",
+        ArgumentSource.Service => $"{ServiceExtensions}.GetRequiredService<{argument.Detail}>({RuntimeContract.Services})",
+        ArgumentSource.OptionalService => $"{ServiceExtensions}.GetService<{argument.Detail}>({RuntimeContract.Services})",
         ArgumentSource.State => "_state",
-        ArgumentSource.TextMessage => "text",
+        ArgumentSource.TextMessage => $"{RuntimeContract.DecodeText}(utf8)",
         ArgumentSource.BinaryMessage => "data",
         ArgumentSource.CloseInfo => "close",
         _ => "error",
     };
 
-    public static string MapMethodName(EndpointSpec spec) => "Map_" + spec.Identifier;
-
-    private static string NullableTypeName(RequestValueSpec route) => route.TypeName.EndsWith("?") ? route.TypeName : route.TypeName + "?";
-
-    private static SourceWriter Header()
-    {
-        var writer = new SourceWriter();
-        writer.Line("// <auto-generated/>");
-        writer.Line("#nullable enable");
-        writer.Line();
-        return writer;
-    }
-
-    private static string Join<T>(IEnumerable<T> items, System.Func<T, string> format)
-    {
-        var text = new StringBuilder();
-        foreach (var item in items)
-        {
-            if (text.Length > 0) text.Append(", ");
-            text.Append(format(item));
-        }
-        return text.ToString();
-    }
-
-    /// <summary>A C# string literal for <paramref name="value"/>.</summary>
-    public static string Literal(string value)
-    {
-        var text = new StringBuilder("\"");
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"': text.Append("\\\""); break;
-                case '\\': text.Append("\\\\"); break;
-                case '\n': text.Append("\\n"); break;
-                case '\r': text.Append("\\r"); break;
-                case '\t': text.Append("\\t"); break;
-                default:
-                    if (char.IsControl(c)) text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else text.Append(c);
-                    break;
-            }
-        }
-        return text.Append('"').ToString();
-    }
-
-    private static string Xml(string value) => value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    private static string NullableTypeName(RequestValueSpec value) => value.TypeName.EndsWith("?") ? value.TypeName : value.TypeName + "?";
 }

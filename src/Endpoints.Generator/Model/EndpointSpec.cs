@@ -1,3 +1,5 @@
+using Endpoints.Generator.Common;
+
 namespace Endpoints.Generator.Model;
 
 /// <summary>Everything the emitter needs to write one endpoint; strings, enums and equatable arrays only.</summary>

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
-using Endpoints.Generator.Emitting;
+using Endpoints.Generator.Common;
 using Microsoft.CodeAnalysis;
 
 namespace Endpoints.Generator.Parsing;
@@ -105,10 +105,9 @@ internal static class AttributeRenderer
 
     private static string Primitive(object value) => value switch
     {
-        string text => EndpointEmitter.Literal(text),
+        string text => CSharpText.Literal(text),
         bool flag => flag ? "true" : "false",
-        char c when c >= ' ' && c <= '~' && c != '\'' && c != '\\' => "'" + c + "'",
-        char c => "'\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) + "'",
+        char c => CSharpText.CharLiteral(c),
         int i => i.ToString(CultureInfo.InvariantCulture),
         long l => l.ToString(CultureInfo.InvariantCulture) + "L",
         uint u => u.ToString(CultureInfo.InvariantCulture) + "U",
@@ -122,5 +121,5 @@ internal static class AttributeRenderer
         _ => System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "default",
     };
 
-    private static string FullName(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+    private static string FullName(ITypeSymbol type) => Symbols.FullName(type);
 }

@@ -5,7 +5,12 @@ namespace Endpoints.Generator.Parsing;
 /// <summary>The callback names, and the near misses people write instead of them.</summary>
 internal static class CallbackNames
 {
+    /// <summary>Every callback name, indexed by <see cref="CallbackKind"/>.</summary>
     public static readonly string[] All = { "OnOpen", "OnText", "OnBinary", "OnClose", "OnError" };
+
+    public static string Of(CallbackKind kind) => All[(int)kind];
+
+    public static CallbackKind KindOf(string callbackName) => (CallbackKind)Array.IndexOf(All, callbackName);
 
     // Names from other WebSocket libraries, mapped to ours.
     private static readonly (string Name, string Callback)[] s_synonyms =
@@ -33,7 +38,7 @@ internal static class CallbackNames
     }
 
     /// <summary>Levenshtein distance, ignoring case.</summary>
-    private static int Distance(string a, string b)
+    internal static int Distance(string a, string b)
     {
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];

@@ -4,13 +4,14 @@ using System.Collections.Immutable;
 using System.Linq;
 using Endpoints.Generator.Diagnostics;
 using Endpoints.Generator.Model;
+using Microsoft.CodeAnalysis;
 
 namespace Endpoints.Generator.Parsing;
 
 /// <summary>Finds endpoints whose patterns match the same requests, and reports each of them.</summary>
 internal static class DuplicateRoutes
 {
-    public static IEnumerable<DiagnosticInfo> Find(ImmutableArray<RouteInfo> routes)
+    public static IEnumerable<Diagnostic> Find(ImmutableArray<RouteInfo> routes)
     {
         foreach (var group in routes.GroupBy(static route => route.MatchKey, StringComparer.Ordinal))
         {
@@ -19,7 +20,7 @@ internal static class DuplicateRoutes
             foreach (var route in members)
             {
                 var other = members.First(candidate => !ReferenceEquals(candidate, route));
-                yield return DiagnosticInfo.Create(DiagnosticDescriptors.DuplicatePattern, route.Location, ShortName(route), ShortName(other), route.Pattern);
+                yield return Diagnostic.Create(DiagnosticDescriptors.DuplicatePattern, route.Location, ShortName(route), ShortName(other), route.Pattern);
             }
         }
     }

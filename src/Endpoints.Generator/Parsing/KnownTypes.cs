@@ -4,7 +4,8 @@ namespace Endpoints.Generator.Parsing;
 internal static class KnownTypes
 {
     public const string EndpointAttribute = "Endpoints.WebSocketEndpointAttribute";
-    public const string ModuleAttribute = "global::Endpoints.WebSocketEndpointModuleAttribute";
+    public const string AbstractionsAssembly = "Endpoints.Abstractions";
+    public const string ModuleAttributeName = "WebSocketEndpointModuleAttribute";
     public const string Connection = "global::Endpoints.WebSocketConnection";
     public const string CloseInfo = "global::Endpoints.WebSocketCloseInfo";
     public const string HttpContext = "global::Microsoft.AspNetCore.Http.HttpContext";

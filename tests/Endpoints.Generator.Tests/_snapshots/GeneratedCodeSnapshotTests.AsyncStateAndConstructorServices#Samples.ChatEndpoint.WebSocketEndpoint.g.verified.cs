@@ -9,29 +9,24 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.ChatEndpoint"/> at <c>/chat</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_ChatEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.WebSocketEndpointRouting.Map(routes, "/chat", "Samples.ChatEndpoint", Samples_ChatEndpoint_Dispatcher.AcceptAsync);
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/chat", "Samples.ChatEndpoint", Samples_ChatEndpoint_Handler.AcceptAsync);
     }
 
-    /// <summary>Checks the request and binds route, query and header values before the upgrade; a bad request gets 400.</summary>
+    /// <summary>Runs <see cref="global::Samples.ChatEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file static class Samples_ChatEndpoint_Dispatcher
+    file sealed class Samples_ChatEndpoint_Handler : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
         {
             Name = "Samples.ChatEndpoint",
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_ChatEndpoint_Handler(), s_settings);
+            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_ChatEndpoint_Handler(), s_settings);
         }
-    }
 
-    /// <summary>Calls the callbacks of <see cref="global::Samples.ChatEndpoint"/> for one connection and keeps its state.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file sealed class Samples_ChatEndpoint_Handler : global::Endpoints.Runtime.WebSocketEndpointHandler
-    {
         private global::Samples.ChatEndpoint _endpoint = null!;
         private global::Samples.Member _state = default!;
 
@@ -49,8 +44,8 @@ namespace Endpoints.Generated
             _state = await _endpoint.OnOpen(Connection, Context.User);
         }
 
-        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(string text)
-            => new global::System.Threading.Tasks.ValueTask(_endpoint.OnText(_state, text));
+        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(global::System.ReadOnlyMemory<byte> utf8)
+            => new global::System.Threading.Tasks.ValueTask(_endpoint.OnText(_state, DecodeText(utf8)));
 
         protected override global::System.Threading.Tasks.ValueTask OnErrorAsync(global::System.Exception error)
         {

@@ -9,14 +9,14 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.EverythingEndpoint"/> at <c>/everything</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_EverythingEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.WebSocketEndpointRouting.Map(routes, "/everything", "Samples.EverythingEndpoint", Samples_EverythingEndpoint_Dispatcher.AcceptAsync);
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/everything", "Samples.EverythingEndpoint", Samples_EverythingEndpoint_Handler.AcceptAsync);
     }
 
-    /// <summary>Checks the request and binds route, query and header values before the upgrade; a bad request gets 400.</summary>
+    /// <summary>Runs <see cref="global::Samples.EverythingEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file static class Samples_EverythingEndpoint_Dispatcher
+    file sealed class Samples_EverythingEndpoint_Handler : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
         {
             Name = "Samples.EverythingEndpoint",
             MaxMessageSize = 65536,
@@ -24,15 +24,10 @@ namespace Endpoints.Generated
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_EverythingEndpoint_Handler(), s_settings);
+            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_EverythingEndpoint_Handler(), s_settings);
         }
-    }
 
-    /// <summary>Calls the callbacks of <see cref="global::Samples.EverythingEndpoint"/> for one connection and keeps its state.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file sealed class Samples_EverythingEndpoint_Handler : global::Endpoints.Runtime.WebSocketEndpointHandler
-    {
         private global::Samples.EverythingEndpoint _endpoint = null!;
         private global::Samples.Session _state = default!;
 
@@ -49,8 +44,8 @@ namespace Endpoints.Generated
             _state = await _endpoint.OnOpen(Context, Connection.Closed);
         }
 
-        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(string text)
-            => new global::System.Threading.Tasks.ValueTask(global::Samples.EverythingEndpoint.OnText(_state, text, Connection));
+        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(global::System.ReadOnlyMemory<byte> utf8)
+            => new global::System.Threading.Tasks.ValueTask(global::Samples.EverythingEndpoint.OnText(_state, DecodeText(utf8), Connection));
 
         protected override global::System.Threading.Tasks.ValueTask OnBinaryAsync(global::System.ReadOnlyMemory<byte> data)
         {

@@ -9,18 +9,18 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.SecureEndpoint"/> at <c>/secure/{room}</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_SecureEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.WebSocketEndpointRouting.Map(routes, "/secure/{room}", "Samples.SecureEndpoint", Samples_SecureEndpoint_Dispatcher.AcceptAsync,
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/secure/{room}", "Samples.SecureEndpoint", Samples_SecureEndpoint_Handler.AcceptAsync,
                 new global::Microsoft.AspNetCore.Authorization.AuthorizeAttribute() { Policy = "members", Roles = "admin,ops" },
                 new global::Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute("per-user"),
                 new global::Microsoft.AspNetCore.Http.TagsAttribute(new string[] { "chat", "realtime" }),
                 new global::Samples.AuditAttribute(typeof(string), (global::System.DayOfWeek)(5), new int[] { 1, 2 }) { Marker = 'x', Note = "say \"hi\"" });
     }
 
-    /// <summary>Checks the request and binds route, query and header values before the upgrade; a bad request gets 400.</summary>
+    /// <summary>Runs <see cref="global::Samples.SecureEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file static class Samples_SecureEndpoint_Dispatcher
+    file sealed class Samples_SecureEndpoint_Handler(string route_room, int? query_page, string? query_access_token, string header_X_Client, global::System.Guid? header_trace) : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
         {
             Name = "Samples.SecureEndpoint",
             SubProtocols = new string[] { "chat.v2", "chat.v1" },
@@ -30,34 +30,29 @@ namespace Endpoints.Generated
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            var route_room = global::Endpoints.Runtime.WebSocketEndpointRouting.GetRouteValue(context, "room");
-            if (route_room is null) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'room' is missing.");
-            var query_page_raw = global::Endpoints.Runtime.WebSocketEndpointRouting.GetQueryValue(context, "page");
+            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            var route_room = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "room");
+            if (route_room is null) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'room' is missing.");
+            var query_page_raw = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetQueryValue(context, "page");
             int? query_page = null;
             if (query_page_raw is not null)
             {
-                if (!int.TryParse(query_page_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var query_page_value)) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The query value 'page' is not a valid int.");
+                if (!int.TryParse(query_page_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var query_page_value)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The query value 'page' is not a valid int.");
                 query_page = query_page_value;
             }
-            var query_access_token = global::Endpoints.Runtime.WebSocketEndpointRouting.GetQueryValue(context, "access_token");
-            var header_X_Client = global::Endpoints.Runtime.WebSocketEndpointRouting.GetHeaderValue(context, "X-Client");
-            if (header_X_Client is null) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The header 'X-Client' is missing.");
-            var header_trace_raw = global::Endpoints.Runtime.WebSocketEndpointRouting.GetHeaderValue(context, "trace");
+            var query_access_token = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetQueryValue(context, "access_token");
+            var header_X_Client = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetHeaderValue(context, "X-Client");
+            if (header_X_Client is null) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The header 'X-Client' is missing.");
+            var header_trace_raw = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetHeaderValue(context, "trace");
             global::System.Guid? header_trace = null;
             if (header_trace_raw is not null)
             {
-                if (!global::System.Guid.TryParse(header_trace_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var header_trace_value)) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The header 'trace' is not a valid System.Guid.");
+                if (!global::System.Guid.TryParse(header_trace_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var header_trace_value)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The header 'trace' is not a valid System.Guid.");
                 header_trace = header_trace_value;
             }
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_SecureEndpoint_Handler(route_room, query_page, query_access_token, header_X_Client, header_trace), s_settings);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_SecureEndpoint_Handler(route_room, query_page, query_access_token, header_X_Client, header_trace), s_settings);
         }
-    }
 
-    /// <summary>Calls the callbacks of <see cref="global::Samples.SecureEndpoint"/> for one connection and keeps its state.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file sealed class Samples_SecureEndpoint_Handler(string route_room, int? query_page, string? query_access_token, string header_X_Client, global::System.Guid? header_trace) : global::Endpoints.Runtime.WebSocketEndpointHandler
-    {
         private global::Samples.SecureEndpoint _endpoint = null!;
 
         public override bool AcceptsText => true;
@@ -73,9 +68,9 @@ namespace Endpoints.Generated
             return default;
         }
 
-        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(string text)
+        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(global::System.ReadOnlyMemory<byte> utf8)
         {
-            _endpoint.OnText(text, query_page);
+            _endpoint.OnText(DecodeText(utf8), query_page);
             return default;
         }
     }

@@ -9,50 +9,45 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.FeedEndpoint"/> at <c>/feeds/{tenant}/{id:int}/{session}/{channel}/{slug}/{page?}</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_FeedEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.WebSocketEndpointRouting.Map(routes, "/feeds/{tenant}/{id:int}/{session}/{channel}/{slug}/{page?}", "Samples.FeedEndpoint", Samples_FeedEndpoint_Dispatcher.AcceptAsync);
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/feeds/{tenant}/{id:int}/{session}/{channel}/{slug}/{page?}", "Samples.FeedEndpoint", Samples_FeedEndpoint_Handler.AcceptAsync);
     }
 
-    /// <summary>Checks the request and binds route, query and header values before the upgrade; a bad request gets 400.</summary>
+    /// <summary>Runs <see cref="global::Samples.FeedEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file static class Samples_FeedEndpoint_Dispatcher
+    file sealed class Samples_FeedEndpoint_Handler(string route_tenant, int route_id, global::System.Guid route_session, global::Samples.Channel route_channel, global::Samples.Slug route_slug, int? route_page) : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
         {
             Name = "Samples.FeedEndpoint",
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            var route_tenant = global::Endpoints.Runtime.WebSocketEndpointRouting.GetRouteValue(context, "tenant");
-            if (route_tenant is null) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'tenant' is missing.");
-            var route_id_raw = global::Endpoints.Runtime.WebSocketEndpointRouting.GetRouteValue(context, "id");
-            if (route_id_raw is null) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'id' is missing.");
-            if (!int.TryParse(route_id_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var route_id)) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'id' is not a valid int.");
-            var route_session_raw = global::Endpoints.Runtime.WebSocketEndpointRouting.GetRouteValue(context, "session");
-            if (route_session_raw is null) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'session' is missing.");
-            if (!global::System.Guid.TryParse(route_session_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var route_session)) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'session' is not a valid System.Guid.");
-            var route_channel_raw = global::Endpoints.Runtime.WebSocketEndpointRouting.GetRouteValue(context, "channel");
-            if (route_channel_raw is null) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'channel' is missing.");
-            if (!global::System.Enum.TryParse<global::Samples.Channel>(route_channel_raw, ignoreCase: true, out var route_channel)) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'channel' is not a valid Samples.Channel.");
-            var route_slug_raw = global::Endpoints.Runtime.WebSocketEndpointRouting.GetRouteValue(context, "slug");
-            if (route_slug_raw is null) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'slug' is missing.");
-            if (!global::Samples.Slug.TryParse(route_slug_raw, out var route_slug)) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'slug' is not a valid Samples.Slug.");
-            var route_page_raw = global::Endpoints.Runtime.WebSocketEndpointRouting.GetRouteValue(context, "page");
+            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            var route_tenant = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "tenant");
+            if (route_tenant is null) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'tenant' is missing.");
+            var route_id_raw = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "id");
+            if (route_id_raw is null) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'id' is missing.");
+            if (!int.TryParse(route_id_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var route_id)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'id' is not a valid int.");
+            var route_session_raw = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "session");
+            if (route_session_raw is null) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'session' is missing.");
+            if (!global::System.Guid.TryParse(route_session_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var route_session)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'session' is not a valid System.Guid.");
+            var route_channel_raw = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "channel");
+            if (route_channel_raw is null) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'channel' is missing.");
+            if (!global::System.Enum.TryParse<global::Samples.Channel>(route_channel_raw, ignoreCase: true, out var route_channel)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'channel' is not a valid Samples.Channel.");
+            var route_slug_raw = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "slug");
+            if (route_slug_raw is null) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'slug' is missing.");
+            if (!global::Samples.Slug.TryParse(route_slug_raw, out var route_slug)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'slug' is not a valid Samples.Slug.");
+            var route_page_raw = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "page");
             int? route_page = null;
             if (route_page_raw is not null)
             {
-                if (!int.TryParse(route_page_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var route_page_value)) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'page' is not a valid int.");
+                if (!int.TryParse(route_page_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var route_page_value)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'page' is not a valid int.");
                 route_page = route_page_value;
             }
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_FeedEndpoint_Handler(route_tenant, route_id, route_session, route_channel, route_slug, route_page), s_settings);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_FeedEndpoint_Handler(route_tenant, route_id, route_session, route_channel, route_slug, route_page), s_settings);
         }
-    }
 
-    /// <summary>Calls the callbacks of <see cref="global::Samples.FeedEndpoint"/> for one connection and keeps its state.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file sealed class Samples_FeedEndpoint_Handler(string route_tenant, int route_id, global::System.Guid route_session, global::Samples.Channel route_channel, global::Samples.Slug route_slug, int? route_page) : global::Endpoints.Runtime.WebSocketEndpointHandler
-    {
         private global::Samples.FeedEndpoint _endpoint = null!;
 
         public override bool AcceptsText => true;
@@ -68,9 +63,9 @@ namespace Endpoints.Generated
             return default;
         }
 
-        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(string text)
+        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(global::System.ReadOnlyMemory<byte> utf8)
         {
-            _endpoint.OnText(text, route_tenant, route_id);
+            _endpoint.OnText(DecodeText(utf8), route_tenant, route_id);
             return default;
         }
     }

@@ -9,31 +9,26 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.GreetEndpoint"/> at <c>/greet/{name}</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_GreetEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.WebSocketEndpointRouting.Map(routes, "/greet/{name}", "Samples.GreetEndpoint", Samples_GreetEndpoint_Dispatcher.AcceptAsync);
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/greet/{name}", "Samples.GreetEndpoint", Samples_GreetEndpoint_Handler.AcceptAsync);
     }
 
-    /// <summary>Checks the request and binds route, query and header values before the upgrade; a bad request gets 400.</summary>
+    /// <summary>Runs <see cref="global::Samples.GreetEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file static class Samples_GreetEndpoint_Dispatcher
+    file sealed class Samples_GreetEndpoint_Handler(string route_name) : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
         {
             Name = "Samples.GreetEndpoint",
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            var route_name = global::Endpoints.Runtime.WebSocketEndpointRouting.GetRouteValue(context, "name");
-            if (route_name is null) return global::Endpoints.Runtime.WebSocketEndpointRouting.BadRequest(context, "The route value 'name' is missing.");
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_GreetEndpoint_Handler(route_name), s_settings);
+            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            var route_name = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "name");
+            if (route_name is null) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'name' is missing.");
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_GreetEndpoint_Handler(route_name), s_settings);
         }
-    }
 
-    /// <summary>Calls the callbacks of <see cref="global::Samples.GreetEndpoint"/> for one connection and keeps its state.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file sealed class Samples_GreetEndpoint_Handler(string route_name) : global::Endpoints.Runtime.WebSocketEndpointHandler
-    {
         private global::Samples.GreetEndpoint _endpoint = null!;
 
         public override bool AcceptsText => true;
@@ -46,9 +41,9 @@ namespace Endpoints.Generated
         protected override global::System.Threading.Tasks.ValueTask OnOpenAsync()
             => _endpoint.OnOpen(Connection, route_name, global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Samples.IGreeter>(Services));
 
-        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(string text)
+        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(global::System.ReadOnlyMemory<byte> utf8)
         {
-            _endpoint.OnText(text, global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Samples.IAudit>(Services), global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<global::Samples.IGreeter>(Services));
+            _endpoint.OnText(DecodeText(utf8), global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Samples.IAudit>(Services), global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<global::Samples.IGreeter>(Services));
             return default;
         }
     }

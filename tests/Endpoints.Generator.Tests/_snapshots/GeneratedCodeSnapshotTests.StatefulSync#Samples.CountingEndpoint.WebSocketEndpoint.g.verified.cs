@@ -9,29 +9,24 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.CountingEndpoint"/> at <c>/count</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_CountingEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.WebSocketEndpointRouting.Map(routes, "/count", "Samples.CountingEndpoint", Samples_CountingEndpoint_Dispatcher.AcceptAsync);
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/count", "Samples.CountingEndpoint", Samples_CountingEndpoint_Handler.AcceptAsync);
     }
 
-    /// <summary>Checks the request and binds route, query and header values before the upgrade; a bad request gets 400.</summary>
+    /// <summary>Runs <see cref="global::Samples.CountingEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file static class Samples_CountingEndpoint_Dispatcher
+    file sealed class Samples_CountingEndpoint_Handler : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
         {
             Name = "Samples.CountingEndpoint",
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_CountingEndpoint_Handler(), s_settings);
+            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_CountingEndpoint_Handler(), s_settings);
         }
-    }
 
-    /// <summary>Calls the callbacks of <see cref="global::Samples.CountingEndpoint"/> for one connection and keeps its state.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file sealed class Samples_CountingEndpoint_Handler : global::Endpoints.Runtime.WebSocketEndpointHandler
-    {
         private global::Samples.CountingEndpoint _endpoint = null!;
         private global::Samples.Counter _state = default!;
 
@@ -48,9 +43,9 @@ namespace Endpoints.Generated
             return default;
         }
 
-        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(string text)
+        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(global::System.ReadOnlyMemory<byte> utf8)
         {
-            _endpoint.OnText(_state, text);
+            _endpoint.OnText(_state, DecodeText(utf8));
             return default;
         }
 

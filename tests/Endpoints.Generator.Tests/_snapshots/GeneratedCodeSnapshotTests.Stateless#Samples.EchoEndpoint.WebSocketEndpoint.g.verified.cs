@@ -9,29 +9,24 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.EchoEndpoint"/> at <c>/echo</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_EchoEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.WebSocketEndpointRouting.Map(routes, "/echo", "Samples.EchoEndpoint", Samples_EchoEndpoint_Dispatcher.AcceptAsync);
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/echo", "Samples.EchoEndpoint", Samples_EchoEndpoint_Handler.AcceptAsync);
     }
 
-    /// <summary>Checks the request and binds route, query and header values before the upgrade; a bad request gets 400.</summary>
+    /// <summary>Runs <see cref="global::Samples.EchoEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file static class Samples_EchoEndpoint_Dispatcher
+    file sealed class Samples_EchoEndpoint_Handler : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
         {
             Name = "Samples.EchoEndpoint",
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_EchoEndpoint_Handler(), s_settings);
+            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_EchoEndpoint_Handler(), s_settings);
         }
-    }
 
-    /// <summary>Calls the callbacks of <see cref="global::Samples.EchoEndpoint"/> for one connection and keeps its state.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file sealed class Samples_EchoEndpoint_Handler : global::Endpoints.Runtime.WebSocketEndpointHandler
-    {
         private global::Samples.EchoEndpoint _endpoint = null!;
 
         public override bool AcceptsText => true;
@@ -42,8 +37,8 @@ namespace Endpoints.Generated
             _endpoint = new global::Samples.EchoEndpoint();
         }
 
-        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(string text)
-            => _endpoint.OnText(Connection, text);
+        protected override global::System.Threading.Tasks.ValueTask OnTextAsync(global::System.ReadOnlyMemory<byte> utf8)
+            => _endpoint.OnText(Connection, DecodeText(utf8));
 
         protected override global::System.Threading.Tasks.ValueTask OnBinaryAsync(global::System.ReadOnlyMemory<byte> data)
             => _endpoint.OnBinary(Connection, data);

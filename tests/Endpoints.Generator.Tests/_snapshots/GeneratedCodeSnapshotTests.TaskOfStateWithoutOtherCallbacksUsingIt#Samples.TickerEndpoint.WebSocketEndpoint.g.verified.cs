@@ -9,29 +9,24 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.TickerEndpoint"/> at <c>/ticker</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_TickerEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.WebSocketEndpointRouting.Map(routes, "/ticker", "Samples.TickerEndpoint", Samples_TickerEndpoint_Dispatcher.AcceptAsync);
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/ticker", "Samples.TickerEndpoint", Samples_TickerEndpoint_Handler.AcceptAsync);
     }
 
-    /// <summary>Checks the request and binds route, query and header values before the upgrade; a bad request gets 400.</summary>
+    /// <summary>Runs <see cref="global::Samples.TickerEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file static class Samples_TickerEndpoint_Dispatcher
+    file sealed class Samples_TickerEndpoint_Handler : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.WebSocketEndpointSettings s_settings = new()
+        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
         {
             Name = "Samples.TickerEndpoint",
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            return global::Endpoints.Runtime.WebSocketEndpointRunner.RunAsync(context, new Samples_TickerEndpoint_Handler(), s_settings);
+            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_TickerEndpoint_Handler(), s_settings);
         }
-    }
 
-    /// <summary>Calls the callbacks of <see cref="global::Samples.TickerEndpoint"/> for one connection and keeps its state.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
-    file sealed class Samples_TickerEndpoint_Handler : global::Endpoints.Runtime.WebSocketEndpointHandler
-    {
         private global::Samples.TickerEndpoint _endpoint = null!;
         private int _state = default!;
 

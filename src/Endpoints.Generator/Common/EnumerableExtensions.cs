@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace Endpoints.Generator.Model;
+namespace Endpoints.Generator.Common;
 
 internal static class EnumerableExtensions
 {

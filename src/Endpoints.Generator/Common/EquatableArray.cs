@@ -3,7 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace Endpoints.Generator.Model;
+namespace Endpoints.Generator.Common;
 
 /// <summary>An immutable array compared by its items, so that models holding one cache in the pipeline.</summary>
 internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>

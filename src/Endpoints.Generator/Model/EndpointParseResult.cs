@@ -1,0 +1,34 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace Endpoints.Generator.Model;
+
+/// <summary>
+/// What parsing one endpoint class gives: a spec when it has no errors, its diagnostics (real <see cref="Diagnostic"/>s
+/// with their source locations, so <c>#pragma</c> and <c>.editorconfig</c> reach them), and its route (kept apart
+/// from the spec so that the cross-endpoint duplicate check does not touch the spec's caching). Only the spec
+/// reaches the emitter; the diagnostics go to an output of their own.
+/// </summary>
+internal sealed class EndpointParseResult(EndpointSpec? spec, ImmutableArray<Diagnostic> diagnostics, RouteInfo? route) : IEquatable<EndpointParseResult>
+{
+    public static readonly EndpointParseResult Nothing = new(null, ImmutableArray<Diagnostic>.Empty, null);
+
+    public EndpointSpec? Spec { get; } = spec;
+
+    public ImmutableArray<Diagnostic> Diagnostics { get; } = diagnostics;
+
+    public RouteInfo? Route { get; } = route;
+
+    public bool Equals(EndpointParseResult? other)
+        => other is not null && Equals(Spec, other.Spec) && Equals(Route, other.Route) && Diagnostics.SequenceEqual(other.Diagnostics);
+
+    public override bool Equals(object? obj) => Equals(obj as EndpointParseResult);
+
+    public override int GetHashCode() => (Spec?.GetHashCode() ?? 0) ^ Diagnostics.Length;
+}
+
+/// <summary>An endpoint's route for the duplicate check: the pattern as matched, and where it is written.</summary>
+/// <param name="MatchKey">The pattern with case and parameter names removed: two endpoints with one key collide.</param>
+internal sealed record RouteInfo(string EndpointName, string Pattern, string MatchKey, Location? Location);

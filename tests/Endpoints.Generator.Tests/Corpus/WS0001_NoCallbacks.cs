@@ -1,0 +1,10 @@
+// A class marked as an endpoint without any callback.
+// expect WS0001 at `Nothing`: 'Nothing' is marked [WebSocketEndpoint] but has none of OnOpen, OnText, OnBinary, OnClose or OnError; add at least one
+// generates: none
+using Endpoints;
+
+[WebSocketEndpoint("/nothing")]
+public sealed class Nothing
+{
+    public void Helper(string text) { }
+}

@@ -1,0 +1,13 @@
+// Constructor parameters are resolved services; they cannot be passed by reference.
+// expect WS0016 at `clock`: Constructor parameter 'clock' of 'RefConstructorEndpoint' is passed by reference, but constructor parameters are resolved services; remove 'ref', 'out' or 'in'
+// generates: none
+using Endpoints;
+
+public sealed class Clock { }
+
+[WebSocketEndpoint("/r")]
+public sealed class RefConstructorEndpoint
+{
+    public RefConstructorEndpoint(in Clock clock) { }
+    public void OnText(string text) { }
+}
