@@ -7,8 +7,10 @@ namespace Endpoints;
 /// <remarks>
 /// Callbacks are found by name: <c>OnOpen</c>, <c>OnText</c>, <c>OnBinary</c>, <c>OnClose</c>, <c>OnError</c>.
 /// What <c>OnOpen</c> returns becomes the connection's state and may be taken by the other callbacks.
+/// Only a class (or record class) is an endpoint. The attribute may be written on a struct, an interface or a method
+/// only so that the generator, rather than the compiler's generic CS0592, can say what to do instead (WS0017).
 /// </remarks>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct | AttributeTargets.Interface | AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class WebSocketEndpointAttribute : Attribute
 {
     /// <summary>Creates the attribute with the route pattern, e.g. <c>"/chat/{room}"</c>.</summary>

@@ -9,6 +9,7 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Rename;
 using Microsoft.CodeAnalysis.Simplification;
@@ -21,12 +22,18 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
 {
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.NoCallbacks.Id,
         DiagnosticDescriptors.AsyncVoidCallback.Id,
         DiagnosticDescriptors.CallbackNameTypo.Id,
         DiagnosticDescriptors.StateTypeMismatch.Id,
+        DiagnosticDescriptors.MissingMessageParameter.Id,
         DiagnosticDescriptors.UnusedRouteParameter.Id,
         DiagnosticDescriptors.ClassNotAccessible.Id,
-        DiagnosticDescriptors.PatternWithoutLeadingSlash.Id);
+        DiagnosticDescriptors.SeveralConstructors.Id,
+        DiagnosticDescriptors.PatternWithoutLeadingSlash.Id,
+        DiagnosticDescriptors.OptionalRouteValueNotNullable.Id,
+        DiagnosticDescriptors.InvalidAttributeValue.Id,
+        DiagnosticDescriptors.NullableStateMismatch.Id);
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -40,14 +47,25 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
         {
             var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
             diagnostic.Properties.TryGetValue(DiagnosticDescriptors.SuggestionProperty, out var suggestion);
+            if (diagnostic.Id == "WS0019")
+            {
+                // One fix per constructor: the user picks which one generated code calls.
+                foreach (var location in new[] { diagnostic.Location }.Concat(diagnostic.AdditionalLocations))
+                {
+                    var constructor = root.FindNode(location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<ConstructorDeclarationSyntax>();
+                    if (constructor is not null) context.RegisterCodeFix(ChooseConstructor(context.Document, constructor), diagnostic);
+                }
+                continue;
+            }
             var action = diagnostic.Id switch
             {
+                "WS0001" or "WS0030" => RenameCallback(context.Document, node, suggestion),
                 "WS0006" => AsyncVoidToTask(context.Document, node),
-                "WS0030" => RenameCallback(context.Document, node, suggestion),
-                "WS0003" => ChangeStateType(context.Document, node, suggestion),
+                "WS0003" or "WS0026" or "WS0036" => ChangeParameterType(context.Document, node, suggestion),
+                "WS0004" => AddMessageParameter(context.Document, node, suggestion),
                 "WS0024" => AddRouteParameter(context.Document, node, suggestion),
                 "WS0010" => MakeAccessible(context.Document, node),
-                "WS0021" => AddLeadingSlash(context.Document, node, suggestion),
+                "WS0021" or "WS0027" => ReplaceString(context.Document, node, suggestion),
                 _ => null,
             };
             if (action is not null) context.RegisterCodeFix(action, diagnostic);
@@ -80,7 +98,7 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
         }, nameof(RenameCallback));
     }
 
-    private static CodeAction? ChangeStateType(Document document, SyntaxNode node, string? suggestion)
+    private static CodeAction? ChangeParameterType(Document document, SyntaxNode node, string? suggestion)
     {
         var parameter = node.FirstAncestorOrSelf<ParameterSyntax>();
         if (parameter?.Type is null || string.IsNullOrEmpty(suggestion)) return null;
@@ -89,7 +107,41 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
         {
             var type = SyntaxFactory.ParseTypeName(suggestion!).WithTriviaFrom(parameter.Type).WithAdditionalAnnotations(Simplifier.Annotation);
             return ReplaceAndSimplify(document, parameter.Type, type, ct);
-        }, nameof(ChangeStateType));
+        }, nameof(ChangeParameterType));
+    }
+
+    private static CodeAction? AddMessageParameter(Document document, SyntaxNode node, string? declaration)
+    {
+        var list = node.FirstAncestorOrSelf<ParameterListSyntax>() ?? node.FirstAncestorOrSelf<MethodDeclarationSyntax>()?.ParameterList;
+        if (list is null || string.IsNullOrEmpty(declaration)) return null;
+        return CodeAction.Create($"Add '{declaration}'", async ct =>
+        {
+            var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+            if (root is null) return document.Project.Solution;
+            var parameter = SyntaxFactory.ParseParameterList("(" + declaration + ")").Parameters[0];
+            var type = parameter.Type!.WithAdditionalAnnotations(Simplifier.Annotation);
+            var newList = list.AddParameters(parameter.WithType(type));
+            var changed = document.WithSyntaxRoot(root.ReplaceNode(list, newList));
+            return (await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: ct).ConfigureAwait(false)).Project.Solution;
+        }, nameof(AddMessageParameter));
+    }
+
+    private static CodeAction ChooseConstructor(Document document, ConstructorDeclarationSyntax constructor)
+    {
+        var signature = constructor.Identifier.ValueText + constructor.ParameterList.ToString();
+        return CodeAction.Create($"Call '{signature}' ([ActivatorUtilitiesConstructor])", async ct =>
+        {
+            var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+            if (root is null) return document.Project.Solution;
+            var attribute = SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(
+                    SyntaxFactory.Attribute(SyntaxFactory.ParseName("global::Microsoft.Extensions.DependencyInjection.ActivatorUtilitiesConstructor"))))
+                .WithAdditionalAnnotations(Simplifier.Annotation, Formatter.Annotation);
+            var marked = constructor.WithAttributeLists(constructor.AttributeLists.Add(attribute));
+            var changed = document.WithSyntaxRoot(root.ReplaceNode(constructor, marked));
+            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.Annotation, cancellationToken: ct).ConfigureAwait(false);
+            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: ct).ConfigureAwait(false);
+            return (await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: ct).ConfigureAwait(false)).Project.Solution;
+        }, nameof(ChooseConstructor) + signature);
     }
 
     private static CodeAction? AddRouteParameter(Document document, SyntaxNode node, string? routeName)
@@ -137,7 +189,7 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
         }, nameof(MakeAccessible));
     }
 
-    private static CodeAction? AddLeadingSlash(Document document, SyntaxNode node, string? suggestion)
+    private static CodeAction? ReplaceString(Document document, SyntaxNode node, string? suggestion)
     {
         var literal = node.DescendantNodesAndSelf().OfType<LiteralExpressionSyntax>().FirstOrDefault();
         if (literal is null || string.IsNullOrEmpty(suggestion)) return null;
@@ -147,7 +199,7 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
             if (root is null) return document.Project.Solution;
             var replacement = SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(suggestion!)).WithTriviaFrom(literal);
             return document.WithSyntaxRoot(root.ReplaceNode(literal, replacement)).Project.Solution;
-        }, nameof(AddLeadingSlash));
+        }, nameof(ReplaceString));
     }
 
     // 'protected internal' is visible to the whole assembly; 'private protected' is not.

@@ -10,4 +10,5 @@ internal static class TrackingNames
     public const string Module = nameof(Module);
     public const string AllEndpoints = nameof(AllEndpoints);
     public const string Routes = nameof(Routes);
+    public const string AnyEndpointClass = nameof(AnyEndpointClass);
 }

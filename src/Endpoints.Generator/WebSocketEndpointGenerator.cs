@@ -24,7 +24,8 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
         var parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownTypes.EndpointAttribute,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                // Structs, interfaces and methods too, so that the generator can say what the attribute needs (WS0017).
+                predicate: static (node, _) => node is TypeDeclarationSyntax or MethodDeclarationSyntax,
                 transform: EndpointParser.Parse)
             .WithTrackingName(TrackingNames.ParseEndpoints);
 
@@ -65,10 +66,17 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
             .Select(static (items, _) => items.OrderBy(static spec => spec.DisplayName, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(TrackingNames.AllEndpoints);
 
-        context.RegisterSourceOutput(allEndpoints.Combine(module), static (output, item) =>
+        // MapWebSocketEndpoints() exists whenever the project has an endpoint class, valid or not: an endpoint with an
+        // error is left out of it, so the user sees that one error and not a missing method in Program.cs as well.
+        var anyEndpointClass = parsed
+            .Collect()
+            .Select(static (results, _) => results.Length > 0)
+            .WithTrackingName(TrackingNames.AnyEndpointClass);
+
+        context.RegisterSourceOutput(allEndpoints.Combine(module).Combine(anyEndpointClass), static (output, item) =>
         {
-            var (all, moduleSpec) = item;
-            if (all.Count == 0 && moduleSpec.ReferencedModules.Count == 0) return;
+            var ((all, moduleSpec), anyEndpoint) = item;
+            if (all.Count == 0 && moduleSpec.ReferencedModules.Count == 0 && !anyEndpoint) return;
             output.AddSource(ModuleEmitter.HintName, ModuleEmitter.Emit(all, moduleSpec, s_version));
         });
     }

@@ -24,7 +24,7 @@ public sealed class CodeFixTests
         [WebSocketEndpoint("/v")]
         public sealed class VoidEndpoint
         {
-            public async void {|WS0006:OnText|}(string text) => await Task.Yield();
+            public async {|WS0006:void|} OnText(string text) => await Task.Yield();
         }
         """,
         """
@@ -41,7 +41,7 @@ public sealed class CodeFixTests
         [WebSocketEndpoint("/t")]
         public sealed class TypoEndpoint
         {
-            public void {|WS0030:OnTxt|}(string text) { }
+            public void {|WS0001:OnTxt|}(string text) { }
             public void Replay(string text) => OnTxt(text);
         }
         """,
@@ -66,7 +66,7 @@ public sealed class CodeFixTests
             public sealed class ChatEndpoint
             {
                 public Member OnOpen() => new Member();
-                public void OnText(Guest {|WS0003:member|}, string text) { }
+                public void OnText({|WS0003:Guest|} member, string text) { }
             }
         }
         """,
@@ -88,7 +88,7 @@ public sealed class CodeFixTests
     [Fact]
     public Task UnusedRouteValueIsAddedToOnOpen() => VerifyFix(
         """
-        [WebSocketEndpoint({|WS0024:"/rooms/{room}/{user}"|})]
+        [WebSocketEndpoint("/rooms/{|WS0024:{room}|}/{user}")]
         public sealed class RoomEndpoint
         {
             public void OnOpen(string user) { }
@@ -105,7 +105,7 @@ public sealed class CodeFixTests
     [Fact]
     public Task UnusedRouteValueGetsAnOnOpenWhenThereIsNone() => VerifyFix(
         """
-        [WebSocketEndpoint({|WS0024:"/rooms/{room}"|})]
+        [WebSocketEndpoint("/rooms/{|WS0024:{room}|}")]
         public sealed class RoomEndpoint
         {
             public void OnText(string text) { }
@@ -134,7 +134,7 @@ public sealed class CodeFixTests
                 protected internal sealed class Visible { public void OnText(string text) { } }
 
                 [WebSocketEndpoint("/p")]
-                private sealed class {|WS0010:Inner|} { public void OnText(string text) { } }
+                {|WS0010:private|} sealed class Inner { public void OnText(string text) { } }
             }
         }
         """,
@@ -165,7 +165,132 @@ public sealed class CodeFixTests
         public sealed class ChatEndpoint { public void OnOpen(string room) { } }
         """);
 
-    private static async Task VerifyFix(string before, string after, string[]? remainingIds = null)
+    [Fact]
+    public Task MissingMessageParameterIsAdded() => VerifyFix(
+        """
+        [WebSocketEndpoint("/m")]
+        public sealed class MessageEndpoint
+        {
+            public void OnText{|WS0004:()|} { }
+        }
+        """,
+        """
+        [WebSocketEndpoint("/m")]
+        public sealed class MessageEndpoint
+        {
+            public void OnText(string text) { }
+        }
+        """);
+
+    [Fact]
+    public Task TheChosenConstructorIsMarked() => VerifyFix(
+        """
+        public sealed class Clock { }
+
+        [WebSocketEndpoint("/two")]
+        public sealed class TwoWays
+        {
+            public TwoWays() { }
+            public {|WS0019:TwoWays|}(Clock clock) { }
+            public void OnText(string text) { }
+        }
+        """,
+        """
+        using System;
+        using System.Threading.Tasks;
+        using Endpoints;
+        using Microsoft.Extensions.DependencyInjection;
+        public sealed class Clock { }
+
+        [WebSocketEndpoint("/two")]
+        public sealed class TwoWays
+        {
+            public TwoWays() { }
+
+            [ActivatorUtilitiesConstructor]
+            public TwoWays(Clock clock) { }
+            public void OnText(string text) { }
+        }
+        """,
+        actionTitle: "Call 'TwoWays(Clock clock)' ([ActivatorUtilitiesConstructor])",
+        afterIsWholeFile: true);
+
+    [Fact]
+    public Task OptionalRouteValueBecomesNullable() => VerifyFix(
+        """
+        [WebSocketEndpoint("/feed/{page?}")]
+        public sealed class PagedEndpoint { public void OnOpen({|WS0026:int|} page) { } }
+        """,
+        """
+        [WebSocketEndpoint("/feed/{page?}")]
+        public sealed class PagedEndpoint { public void OnOpen(int? page) { } }
+        """);
+
+    [Fact]
+    public Task OriginGetsItsScheme() => VerifyFix(
+        """
+        [WebSocketEndpoint("/o", AllowedOrigins = [{|WS0027:"app.example.com"|}])]
+        public sealed class OriginEndpoint { public void OnText(string text) { } }
+        """,
+        """
+        [WebSocketEndpoint("/o", AllowedOrigins = ["https://app.example.com"])]
+        public sealed class OriginEndpoint { public void OnText(string text) { } }
+        """);
+
+    [Fact]
+    public Task UrlBecomesItsPath() => VerifyFix(
+        """
+        [WebSocketEndpoint({|WS0021:"wss://example.com/chat/{room}"|})]
+        public sealed class UrlEndpoint { public void OnOpen(string room) { } }
+        """,
+        """
+        [WebSocketEndpoint("/chat/{room}")]
+        public sealed class UrlEndpoint { public void OnOpen(string room) { } }
+        """);
+
+    [Fact]
+    public Task StateThatMayBeNullIsTakenAsNullable() => VerifyFix(
+        """
+        public sealed class Player { }
+
+        [WebSocketEndpoint("/maybe")]
+        public sealed class MaybeEndpoint
+        {
+            public Player? OnOpen() => null;
+            public void OnText({|WS0036:Player|} player, string text) { }
+        }
+        """,
+        """
+        public sealed class Player { }
+
+        [WebSocketEndpoint("/maybe")]
+        public sealed class MaybeEndpoint
+        {
+            public Player? OnOpen() => null;
+            public void OnText(Player? player, string text) { }
+        }
+        """);
+
+    [Fact]
+    public Task AsyncSuffixIsRemoved() => VerifyFix(
+        """
+        [WebSocketEndpoint("/a")]
+        public sealed class AsyncEndpoint
+        {
+            public void OnOpen() { }
+            public Task {|WS0030:OnCloseAsync|}(WebSocketCloseInfo close) => Task.CompletedTask;
+        }
+        """,
+        """
+        [WebSocketEndpoint("/a")]
+        public sealed class AsyncEndpoint
+        {
+            public void OnOpen() { }
+            public Task OnClose(WebSocketCloseInfo close) => Task.CompletedTask;
+        }
+        """);
+
+    private static async Task VerifyFix(string before, string after, string[]? remainingIds = null, string? actionTitle = null, bool afterIsWholeFile = false)
     {
         var (source, expected) = Markup.Parse(Usings + before);
         var (id, span) = Assert.Single(expected);
@@ -186,12 +311,14 @@ public sealed class CodeFixTests
         var provider = new EndpointCodeFixProvider();
         Assert.Contains(id, provider.FixableDiagnosticIds);
         await provider.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None));
-        var action = Assert.Single(actions);
+        var action = actionTitle is null ? Assert.Single(actions) : Assert.Single(actions, a => a.Title == actionTitle);
 
         var operation = (await action.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single();
         var fixedDocument = operation.ChangedSolution.GetDocument(documentId)!;
         var text = (await fixedDocument.GetTextAsync()).ToString();
-        Assert.Equal((Usings + after).ReplaceLineEndings("\n"), text.ReplaceLineEndings("\n"));
+        // A fix that adds a using gives the whole file, usings included.
+        var expectedText = afterIsWholeFile ? after : Usings + after;
+        Assert.True(expectedText.ReplaceLineEndings("\n") == text.ReplaceLineEndings("\n"), "Fixed text:\n" + text);
 
         var remaining = (await GeneratorDiagnosticsAsync(fixedDocument)).Select(d => d.Id).ToList();
         Assert.DoesNotContain(id, remaining);

@@ -3,16 +3,17 @@ using Microsoft.CodeAnalysis;
 namespace Endpoints.Generator.Diagnostics;
 
 /// <summary>
-/// Every diagnostic the generator reports. Ids are <c>WS</c> + four digits, grouped by area: 00xx binding and
-/// the basics, 001x the class, 002x the route, 003x callbacks, 004x use of received data. Each id has a page
-/// in docs/diagnostics.
+/// Every diagnostic the generator reports. Ids are <c>WS</c> + four digits, grouped by area: 000x binding and the
+/// basics, 001x the class and its constructor, 002x the route and the attribute's settings, 003x callbacks and their
+/// messages, 004x use of received data. Each id has a page in docs/diagnostics. Severity: an error where the
+/// mistake would fail at run time or silently do nothing; a warning where it is likely, not certain, to be one.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
     // Where the repository's docs are published; every help link is this plus "<id>.md".
     public const string HelpLinkBase = "https://github.com/endpoints-dotnet/endpoints/blob/main/docs/diagnostics/";
 
-    /// <summary>The diagnostic property a code fix reads for the suggested name or type.</summary>
+    /// <summary>The diagnostic property a code fix reads for the suggested name, type or value.</summary>
     public const string SuggestionProperty = "Suggestion";
 
     private const string ClassCategory = "Endpoints.Class";
@@ -23,7 +24,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NoCallbacks = Error("WS0001", ClassCategory,
         "WebSocket endpoint has no callbacks",
-        "'{0}' is marked [WebSocketEndpoint] but has none of OnOpen, OnText, OnBinary, OnClose or OnError; add at least one");
+        "'{0}' is marked [WebSocketEndpoint] but has none of OnOpen, OnText, OnBinary, OnClose or OnError, so nothing would ever run; {1}");
 
     public static readonly DiagnosticDescriptor ParameterCannotBeBound = Error("WS0002", BindingCategory,
         "Callback parameter cannot be bound",
@@ -35,7 +36,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor MissingMessageParameter = Error("WS0004", CallbackCategory,
         "Message callback has no message parameter",
-        "{0} must take the message as a parameter of type {1}");
+        "{0} must take the message; add a parameter '{1}'");
 
     public static readonly DiagnosticDescriptor UnsupportedReturnType = Error("WS0005", CallbackCategory,
         "Callback return type is not supported",
@@ -47,7 +48,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor StateWithoutState = Error("WS0007", BindingCategory,
         "Callback asks for state but OnOpen returns none",
-        "Parameter '{0}' of {1} has type '{2}', but {3}; return the state from OnOpen, mark the parameter [FromServices], or remove it");
+        "Parameter '{0}' of {1} has type '{2}', which would be this connection's state, but {3}; make OnOpen return it ('public {2} OnOpen(…)'), or remove the parameter");
 
     public static readonly DiagnosticDescriptor DuplicateCallback = Error("WS0008", CallbackCategory,
         "Callback is declared more than once",
@@ -55,35 +56,43 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ByRefParameter = Error("WS0009", BindingCategory,
         "Callback parameter is ref, out or in",
-        "Parameter '{0}' of {1} is passed by reference; remove 'ref', 'out' or 'in'");
+        "Parameter '{0}' of {1} is passed by reference; remove '{2}'");
 
     public static readonly DiagnosticDescriptor ClassNotAccessible = Error("WS0010", ClassCategory,
         "WebSocket endpoint class is not visible to generated code",
-        "'{0}' is {1}, so the generated code cannot create it; make it internal or public");
+        "'{0}' is {1}, so the generated code cannot create it; {2}");
 
     public static readonly DiagnosticDescriptor ClassIsAbstract = Error("WS0011", ClassCategory,
         "WebSocket endpoint class is abstract",
-        "'{0}' is abstract, but one instance is created per connection; make it a concrete class (put shared code in a base class without the attribute)");
+        "'{0}' is abstract, but one instance is created per connection; remove 'abstract' (shared code can live in a base class without the attribute)");
 
     public static readonly DiagnosticDescriptor ClassIsStatic = Error("WS0012", ClassCategory,
         "WebSocket endpoint class is static",
-        "'{0}' is static, but one instance is created per connection; remove 'static'");
+        "'{0}' is static, but one instance is created per connection; remove 'static' (and from its callbacks)");
 
     public static readonly DiagnosticDescriptor ClassIsGeneric = Error("WS0013", ClassCategory,
         "WebSocket endpoint class is generic",
-        "'{0}' is generic (or nested in a generic type), so the generator cannot know its type arguments; make it a non-generic class");
+        "'{0}' {1}, so the generated code cannot know the type arguments; {2}");
 
     public static readonly DiagnosticDescriptor NoUsableConstructor = Error("WS0014", ClassCategory,
         "WebSocket endpoint class has no usable constructor",
-        "'{0}' has no public or internal constructor; add one (its parameters are resolved from dependency injection)");
+        "'{0}' has no public or internal constructor, so the generated code cannot create it; make this constructor public");
 
     public static readonly DiagnosticDescriptor ConstructorParameterNotAService = Warning("WS0015", ClassCategory,
         "Constructor parameter is unlikely to be a service",
-        "Constructor parameter '{0}' of '{1}' has type '{2}', which is rarely registered as a service, so creating the endpoint will likely fail when a client connects; take settings through IOptions<T> or values from the route in OnOpen");
+        "{0} '{1}' of '{2}' has type '{3}', which is rarely registered as a service, so creating the endpoint will likely fail when a client connects; take settings through IOptions<T>, or values of the request in OnOpen");
 
     public static readonly DiagnosticDescriptor ConstructorParameterByRef = Error("WS0016", ClassCategory,
         "Constructor parameter is ref, out or in",
-        "Constructor parameter '{0}' of '{1}' is passed by reference, but constructor parameters are resolved services; remove 'ref', 'out' or 'in'");
+        "Constructor parameter '{0}' of '{1}' is passed by reference, but constructor parameters are resolved services; remove '{2}'");
+
+    public static readonly DiagnosticDescriptor NotAClass = Error("WS0017", ClassCategory,
+        "[WebSocketEndpoint] is not on a class",
+        "[WebSocketEndpoint] marks a class, but '{0}' is {1}; {2}");
+
+    public static readonly DiagnosticDescriptor SeveralConstructors = Error("WS0019", ClassCategory,
+        "WebSocket endpoint class has several constructors to choose from",
+        "'{0}' has {1} public or internal constructors, and the generated code must call exactly one; mark the one to use with [ActivatorUtilitiesConstructor], or remove the others");
 
     public static readonly DiagnosticDescriptor EmptyPattern = Error("WS0020", RouteCategory,
         "Route pattern is empty",
@@ -91,7 +100,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor PatternWithoutLeadingSlash = Error("WS0021", RouteCategory,
         "Route pattern does not start with '/'",
-        "The route pattern \"{0}\" does not start with '/'; write \"/{0}\"");
+        "The route pattern \"{0}\" {1}; write \"{2}\"");
 
     public static readonly DiagnosticDescriptor InvalidPattern = Error("WS0022", RouteCategory,
         "Route pattern is not valid",
@@ -101,13 +110,25 @@ internal static class DiagnosticDescriptors
         "Two endpoints have the same route pattern",
         "'{0}' and '{1}' both use the route pattern \"{2}\"; a request could match either, so give each its own");
 
-    public static readonly DiagnosticDescriptor UnusedRouteParameter = Info("WS0024", RouteCategory,
+    public static readonly DiagnosticDescriptor UnusedRouteParameter = Warning("WS0024", RouteCategory,
         "Route parameter is not used",
-        "The route parameter '{0}' is not taken by any callback of '{1}'; add a parameter named '{0}' to OnOpen to use it");
+        "The route parameter '{0}' is not taken by any callback of '{1}', so its value is ignored; add a parameter 'string {0}' to OnOpen");
+
+    public static readonly DiagnosticDescriptor UnknownRouteConstraint = Warning("WS0025", RouteCategory,
+        "Route constraint is not a built-in one",
+        "'{0}' is not a built-in route constraint ({1}), so every request to \"{2}\" fails unless the app registers it in RouteOptions.ConstraintMap; use a built-in one, e.g. '{3}'");
+
+    public static readonly DiagnosticDescriptor OptionalRouteValueNotNullable = Warning("WS0026", RouteCategory,
+        "Optional route value is taken as a type that cannot be null",
+        "The route parameter '{0}' is optional, but parameter '{1}' of {2} has type '{3}', which cannot be null, so a request without it gets 400; change the type to '{4}'");
+
+    public static readonly DiagnosticDescriptor InvalidAttributeValue = Error("WS0027", RouteCategory,
+        "[WebSocketEndpoint] property value is not valid",
+        "{0}; {1}");
 
     public static readonly DiagnosticDescriptor CallbackNameTypo = Warning("WS0030", CallbackCategory,
         "Method looks like a misspelt callback",
-        "'{0}' is not a callback name, so it is never called; did you mean '{1}'?");
+        "'{0}' is not a callback name, so it is never called; rename it to '{1}'");
 
     public static readonly DiagnosticDescriptor CallbackIsGeneric = Error("WS0031", CallbackCategory,
         "Callback is generic",
@@ -119,24 +140,29 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor WrongMessageType = Error("WS0033", BindingCategory,
         "Message parameter has the wrong type",
-        "Parameter '{0}' of {1} has type '{2}', but {1} receives the message as {3}; change the parameter's type to {3}");
+        "Parameter '{0}' of {1} has type '{2}', but {1} receives {3} as {4}; change the parameter's type to {4}{5}");
 
     public static readonly DiagnosticDescriptor SecondMessageParameter = Error("WS0034", BindingCategory,
         "Callback takes the message twice",
-        "Parameter '{0}' of {1} takes the {2} again ('{3}' already does); remove one of them");
+        "Parameter '{0}' of {1} is a second {2}, but {1} gets one {3} and '{4}' takes it; {5}");
+
+    public static readonly DiagnosticDescriptor ConstructorTakesConnectionValue = Error("WS0035", BindingCategory,
+        "Constructor takes a value of one connection",
+        "{0} '{1}' of '{2}' is {3}: it exists once per connection and is not a service; take it in OnOpen instead ('public void OnOpen({4})') and keep what later callbacks need in the state");
+
+    public static readonly DiagnosticDescriptor NullableStateMismatch = Warning("WS0036", BindingCategory,
+        "State may be null but the parameter is not nullable",
+        "OnOpen may return null ('{0}'), but parameter '{1}' of {2} has type '{3}'; change its type to '{0}' and check for null, or make OnOpen return '{3}'");
 
     public static readonly DiagnosticDescriptor BinaryBufferEscapes = Warning("WS0040", UsageCategory,
         "Received buffer outlives the callback",
-        "'{0}' is {1}, but the buffer is reused once OnBinary returns; copy it with '{0}.ToArray()' to keep the data");
+        "'{0}' is {1}, but the buffer is reused once OnBinary returns; {2}");
 
     private static DiagnosticDescriptor Error(string id, string category, string title, string message)
         => Create(id, category, title, message, DiagnosticSeverity.Error);
 
     private static DiagnosticDescriptor Warning(string id, string category, string title, string message)
         => Create(id, category, title, message, DiagnosticSeverity.Warning);
-
-    private static DiagnosticDescriptor Info(string id, string category, string title, string message)
-        => Create(id, category, title, message, DiagnosticSeverity.Info);
 
     private static DiagnosticDescriptor Create(string id, string category, string title, string message, DiagnosticSeverity severity)
         => new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");

@@ -14,10 +14,24 @@ internal sealed class DiagnosticList
     public void Report(DiagnosticDescriptor descriptor, Location? location, params string[] messageArgs)
         => Add(Diagnostic.Create(descriptor, Usable(location), messageArgs));
 
-    /// <summary>Reports with a suggestion (a name or a type) that a code fix puts in.</summary>
+    /// <summary>Reports with a suggestion (a name, a type or a value) that a code fix puts in.</summary>
     public void ReportWithSuggestion(DiagnosticDescriptor descriptor, Location? location, string suggestion, params string[] messageArgs)
         => Add(Diagnostic.Create(descriptor, Usable(location),
             ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.SuggestionProperty, suggestion), messageArgs));
+
+    /// <summary>Reports with related places (e.g. OnOpen's return type for a state parameter) and an optional suggestion.</summary>
+    public void ReportRelated(DiagnosticDescriptor descriptor, Location? location, IEnumerable<Location?> related, string? suggestion, params string[] messageArgs)
+    {
+        var additional = new List<Location>();
+        foreach (var place in related)
+        {
+            if (Usable(place) is { } usable) additional.Add(usable);
+        }
+        var properties = suggestion is null
+            ? ImmutableDictionary<string, string?>.Empty
+            : ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.SuggestionProperty, suggestion);
+        Add(Diagnostic.Create(descriptor, Usable(location), additional, properties, messageArgs));
+    }
 
     public ImmutableArray<Diagnostic> ToImmutableArray() => _items.ToImmutableArray();
 

@@ -141,9 +141,10 @@ internal static class EndpointEmitter
     private static void WriteCreateEndpoint(SourceWriter writer, EndpointSpec spec)
     {
         writer.Open($"protected override void {RuntimeContract.CreateEndpoint}()");
+        var end = spec.RequiredMembers.Count == 0 ? ";" : "";
         if (spec.ConstructorServices.Count == 0)
         {
-            writer.Line($"_endpoint = new {spec.TypeName}();");
+            writer.Line($"_endpoint = new {spec.TypeName}(){end}");
         }
         else
         {
@@ -151,13 +152,22 @@ internal static class EndpointEmitter
             for (var i = 0; i < spec.ConstructorServices.Count; i++)
             {
                 var service = spec.ConstructorServices[i];
-                var method = service.Required ? "GetRequiredService" : "GetService";
-                var separator = i == spec.ConstructorServices.Count - 1 ? ");" : ",";
-                writer.Line($"    {ServiceExtensions}.{method}<{service.TypeName}>({RuntimeContract.Services}){separator}");
+                var separator = i == spec.ConstructorServices.Count - 1 ? ")" + end : ",";
+                writer.Line($"    {Resolve(service.TypeName, service.Required)}{separator}");
             }
+        }
+        if (spec.RequiredMembers.Count > 0)
+        {
+            // The class's required members: the generated code creates the instance, so it sets them, from services.
+            writer.Line("{");
+            foreach (var member in spec.RequiredMembers) writer.Line($"    {member.MemberName} = {Resolve(member.TypeName, member.Required)},");
+            writer.Line("};");
         }
         writer.Close();
     }
+
+    private static string Resolve(string typeName, bool required)
+        => $"{ServiceExtensions}.{(required ? "GetRequiredService" : "GetService")}<{typeName}>({RuntimeContract.Services})";
 
     private static void WriteCallback(SourceWriter writer, EndpointSpec spec, CallbackSpec? callback, string signature, bool keepsState)
     {
@@ -205,7 +215,7 @@ internal static class EndpointEmitter
         ArgumentSource.RequestValue => argument.Detail,
         ArgumentSource.Service => $"{ServiceExtensions}.GetRequiredService<{argument.Detail}>({RuntimeContract.Services})",
         ArgumentSource.OptionalService => $"{ServiceExtensions}.GetService<{argument.Detail}>({RuntimeContract.Services})",
-        ArgumentSource.State => "_state",
+        ArgumentSource.State => "_state" + argument.Detail,
         ArgumentSource.TextMessage => $"{RuntimeContract.DecodeText}(utf8)",
         ArgumentSource.BinaryMessage => "data",
         ArgumentSource.CloseInfo => "close",

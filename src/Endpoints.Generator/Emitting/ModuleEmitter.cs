@@ -75,10 +75,18 @@ internal static class ModuleEmitter
         writer.Line("/// <summary>Maps one [WebSocketEndpoint] class of this project or of a project it references.</summary>");
         writer.Open($"internal static {EndpointConventionBuilder} MapWebSocketEndpoint<TEndpoint>(this {RouteBuilder} routes) where TEndpoint : class");
         writer.Line("global::System.ArgumentNullException.ThrowIfNull(routes);");
-        var lookup = new StringBuilder("return ");
-        foreach (var owner in modules) lookup.Append(owner).Append(".TryMap<TEndpoint>(routes)\n    ?? ");
-        writer.Line(lookup.ToString().Replace("\n", "\n" + new string(' ', 12))
-            + "throw new global::System.InvalidOperationException(typeof(TEndpoint).FullName + \" is not a [WebSocketEndpoint] class of this project or of a project it references.\");");
+        const string notAnEndpoint = "throw new global::System.InvalidOperationException(typeof(TEndpoint).FullName + \" is not a [WebSocketEndpoint] class of this project or of a project it references.\");";
+        if (modules.Count == 0)
+        {
+            // Every endpoint of the project has an error (reported where it is): nothing to map yet.
+            writer.Line(notAnEndpoint);
+        }
+        else
+        {
+            var lookup = new StringBuilder("return ");
+            foreach (var owner in modules) lookup.Append(owner).Append(".TryMap<TEndpoint>(routes)\n    ?? ");
+            writer.Line(lookup.ToString().Replace("\n", "\n" + new string(' ', 12)) + notAnEndpoint);
+        }
         writer.Close();
         writer.Close();
         writer.Close();

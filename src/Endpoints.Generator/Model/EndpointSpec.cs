@@ -9,12 +9,13 @@ namespace Endpoints.Generator.Model;
 /// <param name="Pattern">The route pattern.</param>
 /// <param name="MaxMessageSize">The attribute's maximum message size; 0 when not set.</param>
 /// <param name="ConstructorServices">The services the chosen constructor takes, in order.</param>
+/// <param name="RequiredMembers">The class's <c>required</c> members, set from services when the instance is created.</param>
 /// <param name="RequestValues">The route, query and header values any callback takes, parsed before the upgrade.</param>
 /// <param name="SubProtocols">The subprotocols the endpoint speaks, in order.</param>
 /// <param name="AllowedOrigins">The endpoint's own allowed origins; empty uses the options.</param>
 /// <param name="EnableCompression">Whether to negotiate permessage-deflate.</param>
 /// <param name="Metadata">C# expressions constructing the class's attributes, handed to routing as endpoint metadata.</param>
-/// <param name="StateType">What OnOpen returns (<c>global::</c>-qualified), or null when it returns no state.</param>
+/// <param name="StateType">What OnOpen returns (<c>global::</c>-qualified, nullable annotation kept), or null when it returns no state.</param>
 internal sealed record EndpointSpec(
     string TypeName,
     string DisplayName,
@@ -26,6 +27,7 @@ internal sealed record EndpointSpec(
     bool EnableCompression,
     EquatableArray<string> Metadata,
     EquatableArray<ServiceSpec> ConstructorServices,
+    EquatableArray<MemberServiceSpec> RequiredMembers,
     EquatableArray<RequestValueSpec> RequestValues,
     string? StateType,
     CallbackSpec? OnOpen,
@@ -41,6 +43,10 @@ internal sealed record EndpointSpec(
 /// <param name="TypeName">The service type, <c>global::</c>-qualified.</param>
 /// <param name="Required">False when the parameter is nullable or optional: a missing service is null then.</param>
 internal sealed record ServiceSpec(string TypeName, bool Required);
+
+/// <summary>A <c>required</c> member of the endpoint class, set from the connection's scope in the object initializer.</summary>
+/// <param name="MemberName">The property or field, as C# writes it (keywords escaped).</param>
+internal sealed record MemberServiceSpec(string MemberName, string TypeName, bool Required);
 
 /// <summary>A value of the upgrade request (route, query string or header) bound to a parameter.</summary>
 /// <param name="Source">Where the value comes from.</param>
@@ -85,7 +91,8 @@ internal enum CallbackReturn
 
 /// <summary>One argument of a callback: where its value comes from.</summary>
 /// <param name="Source">What is bound.</param>
-/// <param name="Detail">The service type for a service, the variable name for a request value; empty otherwise.</param>
+/// <param name="Detail">The service type for a service, the variable name for a request value, "!" for state that may be null
+/// handed to a parameter that is not nullable (after a WS0036 warning); empty otherwise.</param>
 internal sealed record ArgumentSpec(ArgumentSource Source, string Detail);
 
 internal enum ArgumentSource

@@ -7,6 +7,7 @@ using Endpoints.Generator.Common;
 using Endpoints.Generator.Diagnostics;
 using Endpoints.Generator.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace Endpoints.Generator.Parsing;
 
@@ -15,8 +16,12 @@ namespace Endpoints.Generator.Parsing;
 /// passed in explicitly: <see cref="BindOpen"/> finds it in OnOpen's return type, and every later callback is
 /// bound against it. Route, query and header values taken by any callback are collected once for the endpoint.
 /// </summary>
-internal sealed class CallbackBinder(string pattern, IReadOnlyList<string> routeNames, bool hasOnOpen, DiagnosticList diagnostics, CancellationToken cancellationToken)
+/// <param name="routeKnown">False when the pattern is not valid: a parameter that may be meant for a route value is then not reported (the pattern's error is the one to fix).</param>
+internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParameter> routeParameters, bool routeKnown, IMethodSymbol? onOpen, DiagnosticList diagnostics, CancellationToken cancellationToken)
 {
+    // Names people give the message when a callback has several parameters of its type.
+    private static readonly string[] s_messageNames = { "text", "message", "msg", "payload", "data", "body", "bytes", "buffer", "close", "info", "error", "exception", "ex", "e" };
+
     private readonly List<RequestValueSpec> _requestValues = new();
     private readonly HashSet<string> _routeNamesTaken = new(StringComparer.OrdinalIgnoreCase);
 
@@ -52,21 +57,20 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<string> route
     private bool CheckMethod(IMethodSymbol method, out bool valid)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var location = method.Locations.FirstOrDefault();
         valid = true;
         if (!Symbols.IsAccessible(method))
         {
-            diagnostics.Report(DiagnosticDescriptors.CallbackNotAccessible, location, method.Name, Symbols.AccessibilityText(method));
+            diagnostics.Report(DiagnosticDescriptors.CallbackNotAccessible, SyntaxLocations.Accessibility(method, cancellationToken), method.Name, Symbols.AccessibilityText(method));
             valid = false;
         }
         else if (method.IsGenericMethod)
         {
-            diagnostics.Report(DiagnosticDescriptors.CallbackIsGeneric, location, method.Name);
+            diagnostics.Report(DiagnosticDescriptors.CallbackIsGeneric, SyntaxLocations.TypeParameters(method, cancellationToken), method.Name);
             valid = false;
         }
         if (method.IsAsync && method.ReturnsVoid)
         {
-            diagnostics.Report(DiagnosticDescriptors.AsyncVoidCallback, location, method.Name);
+            diagnostics.Report(DiagnosticDescriptors.AsyncVoidCallback, SyntaxLocations.ReturnType(method, cancellationToken), method.Name);
             return false;
         }
         return true;
@@ -74,24 +78,43 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<string> route
 
     private CallbackSpec? BindParameters(IMethodSymbol method, CallbackKind kind, CallbackReturn returns, ITypeSymbol? stateType, bool valid)
     {
+        var expected = MessageKind.Of(kind);
+        var message = expected is null ? null : ChooseMessageParameter(method, expected);
         var arguments = new List<ArgumentSpec>();
-        var message = new MessageBinding();
+        var allBound = true;
         foreach (var parameter in method.Parameters)
         {
-            var argument = BindParameter(parameter, method, kind, stateType, message);
-            if (argument is null) valid = false;
+            var argument = BindParameter(parameter, method, kind, stateType, expected, message);
+            if (argument is null) allBound = false;
             else arguments.Add(argument);
         }
-
-        // An unresolved parameter type may be the message still being typed: the compiler already reports it.
-        var unresolved = method.Parameters.Any(static parameter => parameter.Type.TypeKind == TypeKind.Error);
-        if (unresolved || message.ProblemReported) valid = false;
-        else if (message.Parameter is null && kind is CallbackKind.Text or CallbackKind.Binary)
+        if (!allBound) valid = false;
+        else if (message is null && kind is CallbackKind.Text or CallbackKind.Binary)
         {
-            diagnostics.Report(DiagnosticDescriptors.MissingMessageParameter, method.Locations.FirstOrDefault(), method.Name, MessageKind.Of(kind)!.Display);
+            // Only when every parameter is fine: a parameter of the wrong type was already reported as the message.
+            diagnostics.ReportWithSuggestion(DiagnosticDescriptors.MissingMessageParameter, SyntaxLocations.ParameterList(method, cancellationToken), expected!.Parameter,
+                method.Name, expected.Parameter);
             valid = false;
         }
         return valid ? new CallbackSpec(method.Name, method.IsStatic, returns, arguments.ToEquatableArray()) : null;
+    }
+
+    /// <summary>
+    /// The parameter that takes the message when several have its type: the one named like a message (text,
+    /// message, data…), else the last. The others are reported as second messages.
+    /// </summary>
+    private static IParameterSymbol? ChooseMessageParameter(IMethodSymbol method, MessageKind expected)
+    {
+        var candidates = method.Parameters
+            .Where(p => p.RefKind == RefKind.None && Symbols.Is(p.Type, expected.FullName) && RequestValueAttribute(p) is null && !HasFromServices(p))
+            .ToList();
+        if (candidates.Count <= 1) return candidates.FirstOrDefault();
+        foreach (var name in s_messageNames)
+        {
+            var named = candidates.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (named is not null) return named;
+        }
+        return candidates[candidates.Count - 1];
     }
 
     private CallbackReturn? ClassifyReturn(IMethodSymbol method)
@@ -105,8 +128,10 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<string> route
         }
         if (Symbols.Is(returnType, KnownTypes.Task)) return CallbackReturn.Task;
         if (Symbols.Is(returnType, KnownTypes.ValueTask)) return CallbackReturn.ValueTask;
-        diagnostics.Report(DiagnosticDescriptors.UnsupportedReturnType, method.Locations.FirstOrDefault(), method.Name, Symbols.Display(returnType),
-            method.Name + " may return void, Task or ValueTask");
+        var advice = IsTaskOfT(returnType, out _)
+            ? $"{method.Name} may return void, Task or ValueTask, and the result would be ignored; return Task or ValueTask"
+            : $"{method.Name} may return void, Task or ValueTask; return void (or Task, ValueTask if it awaits)";
+        diagnostics.Report(DiagnosticDescriptors.UnsupportedReturnType, SyntaxLocations.ReturnType(method, cancellationToken), method.Name, Symbols.Display(returnType), advice);
         return null;
     }
 
@@ -122,29 +147,33 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<string> route
         }
         if (Symbols.Is(returnType, KnownTypes.Task)) return CallbackReturn.Task;
         if (Symbols.Is(returnType, KnownTypes.ValueTask)) return CallbackReturn.ValueTask;
-        if (returnType is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } generic)
+        if (IsTaskOfT(returnType, out var isValueTask))
         {
-            var definition = generic.ConstructedFrom.ToDisplayString();
-            if (definition is KnownTypes.TaskOfT or KnownTypes.ValueTaskOfT)
-            {
-                stateType = generic.TypeArguments[0];
-                if (stateType.TypeKind == TypeKind.Error) HasUnresolvedTypes = true;
-                return definition == KnownTypes.TaskOfT ? CallbackReturn.TaskOfState : CallbackReturn.ValueTaskOfState;
-            }
+            stateType = ((INamedTypeSymbol)returnType).TypeArguments[0];
+            if (stateType.TypeKind == TypeKind.Error) HasUnresolvedTypes = true;
+            return isValueTask ? CallbackReturn.ValueTaskOfState : CallbackReturn.TaskOfState;
         }
         if (returnType.IsRefLikeType || returnType.TypeKind == TypeKind.Pointer)
         {
-            diagnostics.Report(DiagnosticDescriptors.UnsupportedReturnType, method.Locations.FirstOrDefault(), method.Name, Symbols.Display(returnType),
-                "OnOpen may return void, Task, ValueTask, or the connection's state as T, Task<T> or ValueTask<T>");
+            diagnostics.Report(DiagnosticDescriptors.UnsupportedReturnType, SyntaxLocations.ReturnType(method, cancellationToken), method.Name, Symbols.Display(returnType),
+                "the state must be a type a field can hold; return a class or struct instead");
             return null;
         }
         stateType = returnType;
         return CallbackReturn.State;
     }
 
-    private ArgumentSpec? BindParameter(IParameterSymbol parameter, IMethodSymbol method, CallbackKind kind, ITypeSymbol? stateType, MessageBinding message)
+    private static bool IsTaskOfT(ITypeSymbol type, out bool isValueTask)
     {
-        var location = parameter.Locations.FirstOrDefault();
+        isValueTask = false;
+        if (type is not INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } generic) return false;
+        var definition = generic.ConstructedFrom.ToDisplayString();
+        isValueTask = definition == KnownTypes.ValueTaskOfT;
+        return definition is KnownTypes.TaskOfT or KnownTypes.ValueTaskOfT;
+    }
+
+    private ArgumentSpec? BindParameter(IParameterSymbol parameter, IMethodSymbol method, CallbackKind kind, ITypeSymbol? stateType, MessageKind? expected, IParameterSymbol? message)
+    {
         var type = parameter.Type;
         if (type.TypeKind == TypeKind.Error)
         {
@@ -153,7 +182,13 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<string> route
         }
         if (parameter.RefKind != RefKind.None)
         {
-            diagnostics.Report(DiagnosticDescriptors.ByRefParameter, location, parameter.Name, method.Name);
+            var (modifier, keyword) = parameter.RefKind switch
+            {
+                RefKind.Ref => ("ref", SyntaxKind.RefKeyword),
+                RefKind.Out => ("out", SyntaxKind.OutKeyword),
+                _ => ("in", SyntaxKind.InKeyword),
+            };
+            diagnostics.Report(DiagnosticDescriptors.ByRefParameter, SyntaxLocations.Modifier(parameter, keyword, cancellationToken), parameter.Name, method.Name, modifier);
             return null;
         }
 
@@ -168,58 +203,135 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<string> route
         if (Symbols.Is(type, KnownTypes.CancellationToken)) return new ArgumentSpec(ArgumentSource.CancellationToken, "");
         if (Symbols.Is(type, KnownTypes.ClaimsPrincipal)) return new ArgumentSpec(ArgumentSource.User, "");
 
-        var routeName = routeNames.FirstOrDefault(route => string.Equals(route, parameter.Name, StringComparison.OrdinalIgnoreCase));
-        var expected = MessageKind.Of(kind);
-        if (expected is not null && Symbols.Is(type, expected.FullName) && routeName is null)
+        if (message is not null && SymbolEqualityComparer.Default.Equals(parameter, message)) return new ArgumentSpec(expected!.Source, "");
+        var route = routeParameters.FirstOrDefault(r => string.Equals(r.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
+        if (route is not null)
         {
-            if (message.Parameter is { } first)
+            _routeNamesTaken.Add(route.Name);
+            return BindRequestValue(parameter, method, RequestValueSource.Route, route.Name, route);
+        }
+        // Anything else in a later callback is the connection's state, which must be what OnOpen returns.
+        if (kind != CallbackKind.Open && stateType is not null && SymbolEqualityComparer.Default.Equals(type, stateType)) return BindState(parameter, method, stateType);
+        if (expected is not null && message is not null && Symbols.Is(type, expected.FullName))
+        {
+            diagnostics.Report(DiagnosticDescriptors.SecondMessageParameter, SyntaxLocations.Parameter(parameter, cancellationToken),
+                parameter.Name, method.Name, expected.Display, expected.Noun, message.Name, SecondMessageAdvice(parameter, kind));
+            return null;
+        }
+        if (expected is not null && message is null && LooksLikeMessage(type, kind))
+        {
+            diagnostics.Report(DiagnosticDescriptors.WrongMessageType, SyntaxLocations.ParameterType(parameter, cancellationToken),
+                parameter.Name, method.Name, Symbols.Display(type), expected.What, expected.Display, WrongTypeHint(parameter, kind));
+            return null;
+        }
+        if (kind != CallbackKind.Open && LooksLikeState(type))
+        {
+            if (stateType is null)
             {
-                diagnostics.Report(DiagnosticDescriptors.SecondMessageParameter, location, parameter.Name, method.Name, expected.What, first);
-                message.ProblemReported = true;
+                diagnostics.Report(DiagnosticDescriptors.StateWithoutState, SyntaxLocations.Parameter(parameter, cancellationToken), parameter.Name, method.Name, Symbols.Display(type),
+                    onOpen is null ? "there is no OnOpen" : "OnOpen returns nothing");
                 return null;
             }
-            message.Parameter = parameter.Name;
-            return new ArgumentSpec(expected.Source, "");
-        }
-
-        if (routeName is not null)
-        {
-            _routeNamesTaken.Add(routeName);
-            return BindRequestValue(parameter, method, RequestValueSource.Route, routeName);
-        }
-
-        if (kind == CallbackKind.Open)
-        {
-            diagnostics.Report(DiagnosticDescriptors.ParameterCannotBeBound, location, parameter.Name, method.Name,
-                $"its type '{Symbols.Display(type)}' is not one the generator binds (WebSocketConnection, HttpContext, CancellationToken, ClaimsPrincipal), " +
-                $"no route value of '{pattern}' is named '{parameter.Name}', and it is not marked [FromServices]; " +
-                "rename it after a route value, mark it [FromServices], or take it in the constructor");
+            diagnostics.ReportRelated(DiagnosticDescriptors.StateTypeMismatch, SyntaxLocations.ParameterType(parameter, cancellationToken),
+                new[] { onOpen is null ? null : SyntaxLocations.ReturnType(onOpen, cancellationToken) }, Symbols.FullName(stateType, keepNullable: true),
+                parameter.Name, method.Name, Symbols.Display(type), Symbols.Display(stateType));
             return null;
         }
-
-        // Anything else in a later callback is the connection's state, which must be what OnOpen returns.
-        if (stateType is not null && SymbolEqualityComparer.Default.Equals(type, stateType)) return new ArgumentSpec(ArgumentSource.State, "");
-        if (expected is not null && message.Parameter is null && LooksLikeMessage(type, kind))
-        {
-            diagnostics.Report(DiagnosticDescriptors.WrongMessageType, location, parameter.Name, method.Name, Symbols.Display(type), expected.Display);
-            message.ProblemReported = true;
-            return null;
-        }
-        if (stateType is null)
-        {
-            diagnostics.Report(DiagnosticDescriptors.StateWithoutState, location, parameter.Name, method.Name, Symbols.Display(type),
-                hasOnOpen ? "OnOpen returns no state" : "there is no OnOpen to return state");
-            return null;
-        }
-        diagnostics.ReportWithSuggestion(DiagnosticDescriptors.StateTypeMismatch, location, Symbols.FullName(stateType),
-            parameter.Name, method.Name, Symbols.Display(type), Symbols.Display(stateType));
+        if (!routeKnown && IsRouteValueType(type)) return null;
+        diagnostics.Report(DiagnosticDescriptors.ParameterCannotBeBound, SyntaxLocations.Parameter(parameter, cancellationToken),
+            parameter.Name, method.Name, CannotBindAdvice(parameter, kind, stateType));
         return null;
     }
+
+    private static bool IsRouteValueType(ITypeSymbol type)
+    {
+        var underlying = Symbols.IsNullableValueType(type, out var inner) ? inner! : type;
+        return underlying.SpecialType != SpecialType.None || underlying.TypeKind == TypeKind.Enum || HasTryParse(underlying, true) || HasTryParse(underlying, false);
+    }
+
+    /// <summary>The state, checked for nullability: state that may be null handed to a parameter that may not is a warning.</summary>
+    private ArgumentSpec? BindState(IParameterSymbol parameter, IMethodSymbol method, ITypeSymbol stateType)
+    {
+        var type = parameter.Type;
+        var related = new[] { onOpen is null ? null : SyntaxLocations.ReturnType(onOpen, cancellationToken) };
+        if (!NestedNullabilityMatches(stateType, type))
+        {
+            diagnostics.ReportRelated(DiagnosticDescriptors.StateTypeMismatch, SyntaxLocations.ParameterType(parameter, cancellationToken), related,
+                Symbols.FullName(stateType, keepNullable: true), parameter.Name, method.Name, Symbols.Display(type), Symbols.Display(stateType));
+            return null;
+        }
+        var stateMayBeNull = !stateType.IsValueType && stateType.NullableAnnotation == NullableAnnotation.Annotated;
+        if (stateMayBeNull && type.NullableAnnotation == NullableAnnotation.NotAnnotated)
+        {
+            diagnostics.ReportRelated(DiagnosticDescriptors.NullableStateMismatch, SyntaxLocations.ParameterType(parameter, cancellationToken), related,
+                Symbols.FullName(stateType, keepNullable: true), Symbols.Display(stateType), parameter.Name, method.Name, Symbols.Display(type));
+            return new ArgumentSpec(ArgumentSource.State, "!");
+        }
+        return new ArgumentSpec(ArgumentSource.State, "");
+    }
+
+    /// <summary>Whether type arguments agree on nullability (oblivious ones agree with anything): generics are invariant.</summary>
+    private static bool NestedNullabilityMatches(ITypeSymbol state, ITypeSymbol parameter)
+    {
+        if (state is IArrayTypeSymbol stateArray && parameter is IArrayTypeSymbol parameterArray)
+        {
+            return Agrees(stateArray.ElementType, parameterArray.ElementType) && NestedNullabilityMatches(stateArray.ElementType, parameterArray.ElementType);
+        }
+        if (state is not INamedTypeSymbol { IsGenericType: true } stateNamed || parameter is not INamedTypeSymbol { IsGenericType: true } parameterNamed) return true;
+        for (var i = 0; i < stateNamed.TypeArguments.Length && i < parameterNamed.TypeArguments.Length; i++)
+        {
+            var a = stateNamed.TypeArguments[i];
+            var b = parameterNamed.TypeArguments[i];
+            if (!Agrees(a, b) || !NestedNullabilityMatches(a, b)) return false;
+        }
+        return true;
+
+        static bool Agrees(ITypeSymbol a, ITypeSymbol b)
+            => a.IsValueType || a.NullableAnnotation == NullableAnnotation.None || b.NullableAnnotation == NullableAnnotation.None || a.NullableAnnotation == b.NullableAnnotation;
+    }
+
+    /// <summary>A type of the app's own (a class, record or struct declared in source): what state usually is.</summary>
+    private static bool LooksLikeState(ITypeSymbol type)
+        => type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named
+           && named.Locations.Any(static location => location.IsInSource)
+           && !Symbols.DerivesFrom(named, KnownTypes.Exception);
+
+    /// <summary>What to do with a parameter nothing binds, said for what its type most likely is.</summary>
+    private string CannotBindAdvice(IParameterSymbol parameter, CallbackKind kind, ITypeSymbol? stateType)
+    {
+        var type = parameter.Type;
+        var display = Symbols.Display(type);
+        if (Symbols.Is(type, KnownTypes.WebSocket)) return "the raw WebSocket is not handed out; take WebSocketConnection to send, close or read the connection";
+        if (Symbols.Is(type, KnownTypes.Exception) || Symbols.DerivesFrom(type, KnownTypes.Exception))
+        {
+            return kind == CallbackKind.Close
+                ? "OnClose receives no exception; take WebSocketCloseInfo, whose Reason says why the connection ended, and OnError(Exception) for the exception"
+                : $"only OnError receives an exception; remove it from {CallbackNames.Of(kind)} and add 'public void OnError(Exception error)'";
+        }
+        if (Symbols.Is(type, KnownTypes.CloseInfo)) return $"only OnClose receives WebSocketCloseInfo; remove it from {CallbackNames.Of(kind)}";
+        if (IsRouteValueType(type))
+        {
+            return $"no route value of \"{pattern}\" is named '{parameter.Name}'; add '{{{parameter.Name}}}' to the route pattern, or mark it [FromQuery] or [FromHeader]";
+        }
+        var state = stateType is null ? "" : $" and it is not the state ('{Symbols.Display(stateType)}')";
+        return $"'{display}' is not a value of the connection{state}; if it is a service, mark the parameter [FromServices] or take it in the constructor";
+    }
+
+    private static string SecondMessageAdvice(IParameterSymbol parameter, CallbackKind kind) => kind switch
+    {
+        CallbackKind.Text or CallbackKind.Binary => $"remove '{parameter.Name}' (who sent the message is this connection: keep what you need in the state OnOpen returns), or mark it [FromQuery] or [FromHeader] to bind a value of the request",
+        _ => $"remove '{parameter.Name}'",
+    };
+
+    private static string WrongTypeHint(IParameterSymbol parameter, CallbackKind kind)
+        => kind == CallbackKind.Error && Symbols.DerivesFrom(parameter.Type, KnownTypes.Exception)
+            ? $" (and test '{parameter.Name} is {Symbols.Display(parameter.Type)}' inside)"
+            : "";
 
     /// <summary>Types people reach for when they mean the message, but that the callback does not receive it as.</summary>
     private static bool LooksLikeMessage(ITypeSymbol type, CallbackKind kind)
     {
-        var name = Symbols.FullName(type);
+        var name = Symbols.FullName(type, keepNullable: false);
         return kind switch
         {
             CallbackKind.Text => name is "global::System.ReadOnlyMemory<byte>" or "global::System.ReadOnlySpan<byte>" or "global::System.ReadOnlySpan<char>"
@@ -232,7 +344,7 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<string> route
         };
     }
 
-    private ArgumentSpec? BindRequestValue(IParameterSymbol parameter, IMethodSymbol method, RequestValueSource source, string key)
+    private ArgumentSpec? BindRequestValue(IParameterSymbol parameter, IMethodSymbol method, RequestValueSource source, string key, RouteParameter? route = null)
     {
         var type = parameter.Type;
         var optional = type.NullableAnnotation == NullableAnnotation.Annotated || Symbols.IsNullableValueType(type, out _);
@@ -244,9 +356,15 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<string> route
         else if (HasTryParse(parsedType, withFormatProvider: false)) parse = ValueParse.TryParse;
         else
         {
-            diagnostics.Report(DiagnosticDescriptors.ParameterCannotBeBound, parameter.Locations.FirstOrDefault(), parameter.Name, method.Name,
+            diagnostics.Report(DiagnosticDescriptors.ParameterCannotBeBound, SyntaxLocations.ParameterType(parameter, cancellationToken), parameter.Name, method.Name,
                 $"it takes the {RequestValueText.Describe(source)} '{key}', but '{Symbols.Display(type)}' has no static TryParse method; take it as string or as a type with a static TryParse(string, out T)");
             return null;
+        }
+        if (route is { IsOptional: true } && !optional)
+        {
+            var nullable = Symbols.Display(type) + "?";
+            diagnostics.ReportWithSuggestion(DiagnosticDescriptors.OptionalRouteValueNotNullable, SyntaxLocations.ParameterType(parameter, cancellationToken),
+                Symbols.FullName(type) + "?", route.Name, parameter.Name, method.Name, Symbols.Display(type), nullable);
         }
 
         var typeName = Symbols.FullName(type);
@@ -306,26 +424,30 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<string> route
 
     public static string ServiceTypeName(ITypeSymbol type)
         => Symbols.IsNullableValueType(type, out var underlying) ? Symbols.FullName(underlying!) : Symbols.FullName(type);
-
-    /// <summary>Which parameter of a callback took the message, and whether a problem with it was reported.</summary>
-    private sealed class MessageBinding
-    {
-        public string? Parameter;
-        public bool ProblemReported;
-    }
 }
 
 /// <summary>What a callback receives as its message (or close information, or exception), and how to talk about it.</summary>
-internal sealed class MessageKind(string fullName, string display, string what, ArgumentSource source)
+internal sealed class MessageKind(string fullName, string display, string noun, string parameter, ArgumentSource source)
 {
-    private static readonly MessageKind s_text = new(KnownTypes.String, "string", "message", ArgumentSource.TextMessage);
-    private static readonly MessageKind s_binary = new(KnownTypes.ReadOnlyMemoryOfByte, "ReadOnlyMemory<byte>", "message", ArgumentSource.BinaryMessage);
-    private static readonly MessageKind s_close = new(KnownTypes.CloseInfo, "WebSocketCloseInfo", "close information", ArgumentSource.CloseInfo);
-    private static readonly MessageKind s_error = new(KnownTypes.Exception, "Exception", "exception", ArgumentSource.Exception);
+    private static readonly MessageKind s_text = new(KnownTypes.String, "string", "message", "string text", ArgumentSource.TextMessage);
+    private static readonly MessageKind s_binary = new(KnownTypes.ReadOnlyMemoryOfByte, "ReadOnlyMemory<byte>", "message", "ReadOnlyMemory<byte> data", ArgumentSource.BinaryMessage);
+    private static readonly MessageKind s_close = new(KnownTypes.CloseInfo, "WebSocketCloseInfo", "close information", "WebSocketCloseInfo close", ArgumentSource.CloseInfo);
+    private static readonly MessageKind s_error = new(KnownTypes.Exception, "Exception", "exception", "Exception error", ArgumentSource.Exception);
 
     public string FullName { get; } = fullName;
+
+    /// <summary>The type as the user writes it.</summary>
     public string Display { get; } = display;
-    public string What { get; } = what;
+
+    /// <summary>What it is, in words ("message").</summary>
+    public string Noun { get; } = noun;
+
+    /// <summary>What it is, with its article ("the message").</summary>
+    public string What => "the " + Noun;
+
+    /// <summary>A parameter declaration that takes it.</summary>
+    public string Parameter { get; } = parameter;
+
     public ArgumentSource Source { get; } = source;
 
     public static MessageKind? Of(CallbackKind kind) => kind switch

@@ -12,27 +12,33 @@ internal static class CallbackNames
 
     public static CallbackKind KindOf(string callbackName) => (CallbackKind)Array.IndexOf(All, callbackName);
 
-    // Names from other WebSocket libraries, mapped to ours.
+    // Names from other WebSocket libraries (SignalR, Jakarta, Fleck, websocket-sharp, Socket.IO), mapped to ours.
     private static readonly (string Name, string Callback)[] s_synonyms =
     {
-        ("OnMessage", "OnText"), ("OnTextMessage", "OnText"), ("OnReceive", "OnText"),
-        ("OnBinaryMessage", "OnBinary"), ("OnData", "OnBinary"), ("OnBytes", "OnBinary"),
-        ("OnConnect", "OnOpen"), ("OnConnected", "OnOpen"), ("OnOpened", "OnOpen"),
-        ("OnDisconnect", "OnClose"), ("OnDisconnected", "OnClose"), ("OnClosed", "OnClose"),
-        ("OnException", "OnError"), ("OnFault", "OnError"),
+        ("OnMessage", "OnText"), ("OnTextMessage", "OnText"), ("OnReceive", "OnText"), ("OnReceived", "OnText"), ("OnMessageReceived", "OnText"),
+        ("OnTextReceived", "OnText"),
+        ("OnBinaryMessage", "OnBinary"), ("OnData", "OnBinary"), ("OnBytes", "OnBinary"), ("OnBinaryReceived", "OnBinary"),
+        ("OnConnect", "OnOpen"), ("OnConnected", "OnOpen"), ("OnOpened", "OnOpen"), ("OnConnection", "OnOpen"), ("OnConnectionOpened", "OnOpen"),
+        ("OnDisconnect", "OnClose"), ("OnDisconnected", "OnClose"), ("OnClosed", "OnClose"), ("OnConnectionClosed", "OnClose"),
+        ("OnException", "OnError"), ("OnFault", "OnError"), ("OnFailure", "OnError"),
     };
 
-    /// <summary>The callback <paramref name="name"/> was probably meant to be, or null if it does not look like one.</summary>
+    /// <summary>
+    /// The callback <paramref name="name"/> was probably meant to be, or null if it does not look like one: a near
+    /// spelling in any case, with or without an <c>Async</c> suffix, or another library's name for it.
+    /// </summary>
     public static string? Suggest(string name)
     {
-        if (name.Length < 3 || !name.StartsWith("On", StringComparison.Ordinal) || Array.IndexOf(All, name) >= 0) return null;
+        if (Array.IndexOf(All, name) >= 0) return null;
+        var stem = name.EndsWith("Async", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Async".Length) : name;
+        if (stem.Length < 3 || !stem.StartsWith("On", StringComparison.OrdinalIgnoreCase)) return null;
         foreach (var callback in All)
         {
-            if (Distance(name, callback) <= 2) return callback;
+            if (Distance(stem, callback) <= 2) return callback;
         }
         foreach (var (synonym, callback) in s_synonyms)
         {
-            if (Distance(name, synonym) <= 1) return callback;
+            if (Distance(stem, synonym) <= 1) return callback;
         }
         return null;
     }

@@ -6,74 +6,84 @@ using Endpoints.Generator.Common;
 using Endpoints.Generator.Diagnostics;
 using Endpoints.Generator.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Endpoints.Generator.Parsing;
 
 /// <summary>
 /// Turns one <c>[WebSocketEndpoint]</c> class into an <see cref="EndpointSpec"/>, or into diagnostics that say what
-/// to change. All validation happens here (callbacks through <see cref="CallbackBinder"/>); the emitter trusts the spec.
+/// to change. All validation happens here (the constructor through <see cref="ConstructorParser"/>, callbacks through
+/// <see cref="CallbackBinder"/>); the emitter trusts the spec. One mistake gives one diagnostic: a check that
+/// failed stops the checks that would only repeat it.
 /// </summary>
 internal sealed class EndpointParser
 {
+    private static readonly CallbackKind[] s_afterOpen = { CallbackKind.Text, CallbackKind.Binary, CallbackKind.Close, CallbackKind.Error };
+
     private readonly GeneratorAttributeSyntaxContext _context;
-    private readonly INamedTypeSymbol _type;
     private readonly CancellationToken _cancellationToken;
     private readonly DiagnosticList _diagnostics = new();
 
-    private EndpointParser(GeneratorAttributeSyntaxContext context, INamedTypeSymbol type, CancellationToken cancellationToken)
+    private EndpointParser(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         _context = context;
-        _type = type;
         _cancellationToken = cancellationToken;
     }
 
     public static EndpointParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
-    {
-        if (context.TargetSymbol is not INamedTypeSymbol type) return EndpointParseResult.Nothing;
-        return new EndpointParser(context, type, cancellationToken).Parse(context.Attributes[0]);
-    }
+        => new EndpointParser(context, cancellationToken).Parse();
 
-    private EndpointParseResult Parse(AttributeData attribute)
+    private EndpointParseResult Parse()
     {
+        var attribute = _context.Attributes[0];
         // A half-typed attribute has no pattern yet: the compiler reports that, and nothing is generated.
         if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string pattern) return EndpointParseResult.Nothing;
+        if (_context.TargetSymbol is not INamedTypeSymbol { TypeKind: TypeKind.Class } type)
+        {
+            ReportNotAClass(_context.TargetSymbol);
+            return Result(null, null);
+        }
 
-        var patternLocation = PatternLocation(attribute);
-        var displayName = Symbols.FullName(_type).Substring("global::".Length);
-        var routeNames = ParsePattern(pattern, patternLocation, displayName, out var route);
-        var settings = ReadSettings(attribute);
+        var patternSyntax = PatternSyntax(attribute);
+        var displayName = Symbols.FullName(type).Substring("global::".Length);
+        var route = ParsePattern(type, pattern, patternSyntax, displayName, out var routeInfo);
+        var settings = AttributeSettings.Read(attribute, _diagnostics, _cancellationToken);
 
-        if (!CheckClass()) return Result(null, route);
-        var constructorServices = ParseConstructor(out var constructorUnresolved);
-        var methods = FindCallbacks();
-        ReportTypos(methods);
+        if (!CheckClass(type)) return Result(null, routeInfo);
+        var constructors = new ConstructorParser(type, route.Parameters, _diagnostics, _cancellationToken);
+        var constructorServices = constructors.ParseConstructor(out var constructor);
+        var requiredMembers = constructors.ParseRequiredMembers(constructor);
+
+        var methods = FindCallbacks(type);
+        ReportTypos(type, methods);
         _cancellationToken.ThrowIfCancellationRequested();
-        if (methods.Count == 0) _diagnostics.Report(DiagnosticDescriptors.NoCallbacks, _type.Locations.FirstOrDefault(), _type.Name);
 
-        var binder = new CallbackBinder(pattern, routeNames, methods.ContainsKey(CallbackKind.Open), _diagnostics, _cancellationToken);
+        methods.TryGetValue(CallbackKind.Open, out var open);
+        var binder = new CallbackBinder(pattern, route.Parameters, route.Error is null, open, _diagnostics, _cancellationToken);
         ITypeSymbol? stateType = null;
         var callbacks = new Dictionary<CallbackKind, CallbackSpec?>();
-        if (methods.TryGetValue(CallbackKind.Open, out var open)) callbacks[CallbackKind.Open] = binder.BindOpen(open, out stateType);
-        foreach (var kind in new[] { CallbackKind.Text, CallbackKind.Binary, CallbackKind.Close, CallbackKind.Error })
+        if (open is not null) callbacks[CallbackKind.Open] = binder.BindOpen(open, out stateType);
+        foreach (var kind in s_afterOpen)
         {
             if (methods.TryGetValue(kind, out var method)) callbacks[kind] = binder.Bind(method, kind, stateType);
         }
         if (methods.TryGetValue(CallbackKind.Binary, out var onBinary)) BufferEscapeCheck.Run(onBinary, _context.SemanticModel, _diagnostics, _cancellationToken);
 
-        if (route is not null)
+        if (route.Error is null && methods.Count > 0)
         {
-            foreach (var name in routeNames)
+            foreach (var parameter in route.Parameters)
             {
-                if (!binder.TakesRouteValue(name)) _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.UnusedRouteParameter, patternLocation, name, name, _type.Name);
+                if (binder.TakesRouteValue(parameter.Name) || constructors.RouteValuesReported.Contains(parameter.Name)) continue;
+                _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.UnusedRouteParameter, InsidePattern(patternSyntax, parameter), parameter.Name, parameter.Name, type.Name);
             }
         }
 
         // An endpoint with errors emits no code: the diagnostics say what to fix.
-        if (constructorServices is null || constructorUnresolved || binder.HasUnresolvedTypes || _diagnostics.HasErrors) return Result(null, route);
+        if (constructorServices is null || constructors.HasUnresolvedTypes || binder.HasUnresolvedTypes || _diagnostics.HasErrors) return Result(null, routeInfo);
 
         var spec = new EndpointSpec(
-            TypeName: Symbols.FullName(_type),
+            TypeName: Symbols.FullName(type),
             DisplayName: displayName,
             Identifier: CSharpText.Identifier(displayName),
             Pattern: pattern,
@@ -81,152 +91,158 @@ internal sealed class EndpointParser
             SubProtocols: settings.SubProtocols,
             AllowedOrigins: settings.AllowedOrigins,
             EnableCompression: settings.EnableCompression,
-            Metadata: AttributeRenderer.EndpointMetadata(_type).ToEquatableArray(),
+            Metadata: AttributeRenderer.EndpointMetadata(type).ToEquatableArray(),
             ConstructorServices: constructorServices.ToEquatableArray(),
+            RequiredMembers: requiredMembers.ToEquatableArray(),
             RequestValues: binder.RequestValues.ToEquatableArray(),
-            StateType: stateType is null ? null : Symbols.FullName(stateType),
+            StateType: stateType is null ? null : Symbols.FullName(stateType, keepNullable: true),
             OnOpen: Get(CallbackKind.Open),
             OnText: Get(CallbackKind.Text),
             OnBinary: Get(CallbackKind.Binary),
             OnClose: Get(CallbackKind.Close),
             OnError: Get(CallbackKind.Error));
-        return Result(spec, route);
+        return Result(spec, routeInfo);
 
         CallbackSpec? Get(CallbackKind kind) => callbacks.TryGetValue(kind, out var callback) ? callback : null;
     }
 
     private EndpointParseResult Result(EndpointSpec? spec, RouteInfo? route) => new(spec, _diagnostics.ToImmutableArray(), route);
 
-    /// <summary>The attribute's named properties, as the endpoint's own settings.</summary>
-    private static (int MaxMessageSize, EquatableArray<string> SubProtocols, EquatableArray<string> AllowedOrigins, bool EnableCompression) ReadSettings(AttributeData attribute)
+    private void ReportNotAClass(ISymbol target)
     {
-        var maxMessageSize = 0;
-        var subProtocols = EquatableArray<string>.Empty;
-        var allowedOrigins = EquatableArray<string>.Empty;
-        var enableCompression = false;
-        foreach (var named in attribute.NamedArguments)
+        var (what, advice) = target switch
         {
-            switch (named.Key)
-            {
-                case "MaxMessageSize" when named.Value.Value is int size:
-                    maxMessageSize = size;
-                    break;
-                case "SubProtocols":
-                    subProtocols = Strings(named.Value);
-                    break;
-                case "AllowedOrigins":
-                    allowedOrigins = Strings(named.Value);
-                    break;
-                case "EnableCompression" when named.Value.Value is bool enabled:
-                    enableCompression = enabled;
-                    break;
-            }
-        }
-        return (maxMessageSize, subProtocols, allowedOrigins, enableCompression);
+            IMethodSymbol => ("a method", "put it on the class, and name the method OnOpen, OnText, OnBinary, OnClose or OnError"),
+            INamedTypeSymbol { TypeKind: TypeKind.Interface } => ("an interface, which cannot be created", "put it on a class that implements the interface"),
+            INamedTypeSymbol { IsRecord: true } => ("a record struct", "declare it as a 'record' (a record class) instead"),
+            INamedTypeSymbol { TypeKind: TypeKind.Struct } => ("a struct", "declare it as a 'class' instead"),
+            _ => ("not a class", "put it on a class"),
+        };
+        _diagnostics.Report(DiagnosticDescriptors.NotAClass, SyntaxLocations.Declaration(target, _cancellationToken), target.Name, what, advice);
     }
 
-    private static EquatableArray<string> Strings(TypedConstant array)
-        => array.Kind == TypedConstantKind.Array && !array.IsNull
-            ? array.Values.Select(static value => value.Value as string).Where(static value => value is not null).Select(static value => value!).ToEquatableArray()
-            : EquatableArray<string>.Empty;
-
-    private List<string> ParsePattern(string pattern, Location? location, string displayName, out RouteInfo? route)
+    private RoutePattern ParsePattern(INamedTypeSymbol type, string pattern, ExpressionSyntax? syntax, string displayName, out RouteInfo? route)
     {
         route = null;
+        var location = syntax?.GetLocation();
         if (pattern.Trim().Length == 0)
         {
-            _diagnostics.Report(DiagnosticDescriptors.EmptyPattern, location, _type.Name);
-            return new List<string>();
+            _diagnostics.Report(DiagnosticDescriptors.EmptyPattern, location, type.Name);
+            return RoutePattern.Unreadable(pattern);
         }
-        if (!pattern.StartsWith("/", StringComparison.Ordinal))
+        if (PathOfUrl(pattern) is { } path)
         {
-            _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.PatternWithoutLeadingSlash, location, "/" + pattern, pattern);
+            // A whole URL: its path is the pattern. Checked before the leading '/' so that the advice is the path.
+            _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.PatternWithoutLeadingSlash, location, path,
+                pattern, "is a URL, but a route pattern is only its path", path);
+            return RoutePattern.Parse(path);
         }
-        var names = RoutePattern.Parse(pattern, out var error, out var matchKey);
-        if (error is not null)
+        if (!pattern.StartsWith("/", StringComparison.Ordinal) && !pattern.StartsWith("~/", StringComparison.Ordinal))
         {
-            _diagnostics.Report(DiagnosticDescriptors.InvalidPattern, location, pattern, error);
-            return names;
+            _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.PatternWithoutLeadingSlash, location, "/" + pattern, pattern, "does not start with '/'", "/" + pattern);
+            return RoutePattern.Parse("/" + pattern);
         }
-        route = new RouteInfo(displayName, pattern, matchKey, location);
-        return names;
+        var parsed = RoutePattern.Parse(pattern);
+        if (parsed.Error is not null)
+        {
+            _diagnostics.Report(DiagnosticDescriptors.InvalidPattern, location, pattern, parsed.Error);
+            return parsed;
+        }
+        foreach (var parameter in parsed.Parameters)
+        {
+            foreach (var constraint in parameter.Constraints)
+            {
+                if (Array.IndexOf(RoutePattern.KnownConstraints, constraint) >= 0) continue;
+                var closest = RoutePattern.KnownConstraints.OrderBy(known => CallbackNames.Distance(known, constraint)).First();
+                _diagnostics.Report(DiagnosticDescriptors.UnknownRouteConstraint, InsidePattern(syntax, parameter), constraint,
+                    string.Join(", ", RoutePattern.KnownConstraints), pattern, closest);
+            }
+        }
+        route = new RouteInfo(displayName, pattern, parsed.MatchKey, location);
+        return parsed;
     }
 
-    private Location? PatternLocation(AttributeData attribute)
+    /// <summary>The path of <c>ws://host:port/path?query</c> (as written, braces and all), or null when the pattern is not a URL.</summary>
+    private static string? PathOfUrl(string pattern)
+    {
+        var scheme = pattern.IndexOf("://", StringComparison.Ordinal);
+        if (scheme <= 0) return null;
+        var name = pattern.Substring(0, scheme).ToLowerInvariant();
+        if (name is not ("ws" or "wss" or "http" or "https")) return null;
+        var slash = pattern.IndexOf('/', scheme + 3);
+        if (slash < 0) return "/";
+        var query = pattern.IndexOf('?', slash);
+        return query < 0 ? pattern.Substring(slash) : pattern.Substring(slash, query - slash);
+    }
+
+    private ExpressionSyntax? PatternSyntax(AttributeData attribute)
     {
         var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax;
-        var argument = syntax?.ArgumentList?.Arguments.FirstOrDefault();
-        return argument?.GetLocation() ?? syntax?.GetLocation();
+        return syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals is null && a.NameColon is null)?.Expression
+               ?? syntax?.ArgumentList?.Arguments.FirstOrDefault()?.Expression;
     }
 
-    private bool CheckClass()
+    /// <summary>The <c>{name}</c> of a route parameter inside the pattern's string literal, when the literal is written plainly.</summary>
+    private static Location? InsidePattern(ExpressionSyntax? syntax, RouteParameter parameter)
     {
-        var location = _type.Locations.FirstOrDefault();
-        var name = _type.Name;
-        if (_type.IsStatic) _diagnostics.Report(DiagnosticDescriptors.ClassIsStatic, location, name);
-        else if (_type.IsAbstract) _diagnostics.Report(DiagnosticDescriptors.ClassIsAbstract, location, name);
-        else if (Symbols.IsGeneric(_type)) _diagnostics.Report(DiagnosticDescriptors.ClassIsGeneric, location, name);
-        else if (_type.IsFileLocal) _diagnostics.Report(DiagnosticDescriptors.ClassNotAccessible, location, name, "file-local");
-        else if (Symbols.InaccessibleContainer(_type) is { } hidden)
+        if (syntax is not LiteralExpressionSyntax { Token: var token } literal || !literal.IsKind(SyntaxKind.StringLiteralExpression)) return syntax?.GetLocation();
+        var text = token.Text;
+        var opening = text.StartsWith("@\"", StringComparison.Ordinal) ? 2 : text.StartsWith("\"", StringComparison.Ordinal) && !text.StartsWith("\"\"\"", StringComparison.Ordinal) ? 1 : -1;
+        // Escape sequences would shift positions; then the whole literal is the best place.
+        if (opening < 0 || text.Length - opening - 1 != token.ValueText.Length) return literal.GetLocation();
+        return Location.Create(literal.SyntaxTree, new Microsoft.CodeAnalysis.Text.TextSpan(token.SpanStart + opening + parameter.Start, parameter.Length));
+    }
+
+    private bool CheckClass(INamedTypeSymbol type)
+    {
+        var name = type.Name;
+        if (type.IsStatic)
         {
-            var what = SymbolEqualityComparer.Default.Equals(hidden, _type) ? Symbols.AccessibilityText(hidden) : $"nested in {Symbols.AccessibilityText(hidden)} '{hidden.Name}'";
-            _diagnostics.Report(DiagnosticDescriptors.ClassNotAccessible, location, name, what);
+            _diagnostics.Report(DiagnosticDescriptors.ClassIsStatic, SyntaxLocations.Modifier(type, SyntaxKind.StaticKeyword, _cancellationToken), name);
+        }
+        else if (type.IsAbstract)
+        {
+            _diagnostics.Report(DiagnosticDescriptors.ClassIsAbstract, SyntaxLocations.Modifier(type, SyntaxKind.AbstractKeyword, _cancellationToken), name);
+        }
+        else if (type.TypeParameters.Length > 0)
+        {
+            _diagnostics.Report(DiagnosticDescriptors.ClassIsGeneric, SyntaxLocations.TypeParameters(type, _cancellationToken), name, "is generic",
+                "remove its type parameters, or derive a non-generic class from it and put [WebSocketEndpoint] there");
+        }
+        else if (Symbols.IsGeneric(type))
+        {
+            var outer = type.ContainingType!;
+            while (outer.TypeParameters.Length == 0 && outer.ContainingType is not null) outer = outer.ContainingType;
+            _diagnostics.Report(DiagnosticDescriptors.ClassIsGeneric, SyntaxLocations.Name(type), name, $"is nested in the generic type '{Symbols.Display(outer)}'",
+                $"move it out of '{outer.Name}'");
+        }
+        else if (type.IsFileLocal)
+        {
+            _diagnostics.Report(DiagnosticDescriptors.ClassNotAccessible, SyntaxLocations.Modifier(type, SyntaxKind.FileKeyword, _cancellationToken), name, "file-local",
+                "remove 'file' (make it internal or public)");
+        }
+        else if (Symbols.InaccessibleContainer(type) is { } hidden)
+        {
+            var own = SymbolEqualityComparer.Default.Equals(hidden, type);
+            var what = own ? Symbols.AccessibilityText(hidden) : $"nested in {Symbols.AccessibilityText(hidden)} '{hidden.Name}'";
+            var advice = own ? "make it internal or public" : $"make '{hidden.Name}' internal or public";
+            _diagnostics.Report(DiagnosticDescriptors.ClassNotAccessible, SyntaxLocations.Accessibility(hidden, _cancellationToken), name, what, advice);
         }
         else return true;
         return false;
     }
 
-    /// <summary>The services the constructor with the most parameters takes; null when there is no usable constructor.</summary>
-    private List<ServiceSpec>? ParseConstructor(out bool unresolved)
-    {
-        unresolved = false;
-        IMethodSymbol? chosen = null;
-        foreach (var constructor in _type.InstanceConstructors)
-        {
-            if (!Symbols.IsAccessible(constructor)) continue;
-            if (chosen is null || constructor.Parameters.Length > chosen.Parameters.Length) chosen = constructor;
-        }
-        if (chosen is null)
-        {
-            _diagnostics.Report(DiagnosticDescriptors.NoUsableConstructor, _type.Locations.FirstOrDefault(), _type.Name);
-            return null;
-        }
-
-        var services = new List<ServiceSpec>();
-        foreach (var parameter in chosen.Parameters)
-        {
-            var type = parameter.Type;
-            if (type.TypeKind == TypeKind.Error)
-            {
-                unresolved = true;
-                continue;
-            }
-            if (parameter.RefKind != RefKind.None)
-            {
-                _diagnostics.Report(DiagnosticDescriptors.ConstructorParameterByRef, parameter.Locations.FirstOrDefault(), parameter.Name, _type.Name);
-                continue;
-            }
-            var serviceType = Symbols.IsNullableValueType(type, out var underlying) ? underlying! : type;
-            if (serviceType.SpecialType != SpecialType.None || serviceType.TypeKind == TypeKind.Enum)
-            {
-                _diagnostics.Report(DiagnosticDescriptors.ConstructorParameterNotAService, parameter.Locations.FirstOrDefault(), parameter.Name, _type.Name, Symbols.Display(type));
-            }
-            services.Add(new ServiceSpec(CallbackBinder.ServiceTypeName(type), Required: !Symbols.IsOptional(parameter)));
-        }
-        return services;
-    }
-
     /// <summary>The callback methods by kind, found by name on the class and its base classes; a second one of a kind is an error.</summary>
-    private Dictionary<CallbackKind, IMethodSymbol> FindCallbacks()
+    private Dictionary<CallbackKind, IMethodSymbol> FindCallbacks(INamedTypeSymbol type)
     {
         var found = new Dictionary<CallbackKind, IMethodSymbol>();
         foreach (var name in CallbackNames.All)
         {
             var candidates = new List<IMethodSymbol>();
             var overridden = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            for (var type = _type; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+            for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
             {
-                foreach (var member in type.GetMembers(name))
+                foreach (var member in current.GetMembers(name))
                 {
                     if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method) continue;
                     if (overridden.Contains(method)) continue;
@@ -238,22 +254,38 @@ internal sealed class EndpointParser
             found[CallbackNames.KindOf(name)] = candidates[0];
             for (var extra = 1; extra < candidates.Count; extra++)
             {
-                _diagnostics.Report(DiagnosticDescriptors.DuplicateCallback, candidates[extra].Locations.FirstOrDefault(), _type.Name, name);
+                _diagnostics.Report(DiagnosticDescriptors.DuplicateCallback, SyntaxLocations.Name(candidates[extra]), type.Name, name);
             }
         }
         return found;
     }
 
-    private void ReportTypos(Dictionary<CallbackKind, IMethodSymbol> callbacks)
+    /// <summary>
+    /// Methods that look like callbacks but are never called. Without any real callback the class would do nothing, so
+    /// the first near miss is the error (WS0001) that says what to rename; the others are warnings.
+    /// </summary>
+    private void ReportTypos(INamedTypeSymbol type, Dictionary<CallbackKind, IMethodSymbol> callbacks)
     {
-        foreach (var member in _type.GetMembers())
+        var reportedNoCallbacks = false;
+        foreach (var member in type.GetMembers())
         {
             if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method || method.IsOverride) continue;
             var suggestion = CallbackNames.Suggest(method.Name);
             if (suggestion is null) continue;
             // Renaming into a callback the class already has would only make an overload.
             if (callbacks.ContainsKey(CallbackNames.KindOf(suggestion))) continue;
-            _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.CallbackNameTypo, method.Locations.FirstOrDefault(), suggestion, method.Name, suggestion);
+            if (callbacks.Count == 0 && !reportedNoCallbacks)
+            {
+                _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.NoCallbacks, SyntaxLocations.Name(method), suggestion,
+                    type.Name, $"'{method.Name}' is not a callback name: rename it to '{suggestion}'");
+                reportedNoCallbacks = true;
+                continue;
+            }
+            _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.CallbackNameTypo, SyntaxLocations.Name(method), suggestion, method.Name, suggestion);
+        }
+        if (callbacks.Count == 0 && !reportedNoCallbacks)
+        {
+            _diagnostics.Report(DiagnosticDescriptors.NoCallbacks, SyntaxLocations.Name(type), type.Name, "add at least one, e.g. 'public void OnText(string text)'");
         }
     }
 }

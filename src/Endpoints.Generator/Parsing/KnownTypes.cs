@@ -8,6 +8,7 @@ internal static class KnownTypes
     public const string ModuleAttributeName = "WebSocketEndpointModuleAttribute";
     public const string Connection = "global::Endpoints.WebSocketConnection";
     public const string CloseInfo = "global::Endpoints.WebSocketCloseInfo";
+    public const string Message = "global::Endpoints.WebSocketMessage";
     public const string HttpContext = "global::Microsoft.AspNetCore.Http.HttpContext";
     public const string CancellationToken = "global::System.Threading.CancellationToken";
     public const string ClaimsPrincipal = "global::System.Security.Claims.ClaimsPrincipal";
@@ -23,4 +24,5 @@ internal static class KnownTypes
     public const string FromQueryMetadata = "global::Microsoft.AspNetCore.Http.Metadata.IFromQueryMetadata";
     public const string FromHeaderMetadata = "global::Microsoft.AspNetCore.Http.Metadata.IFromHeaderMetadata";
     public const string FormatProvider = "global::System.IFormatProvider";
+    public const string WebSocket = "global::System.Net.WebSockets.WebSocket";
 }

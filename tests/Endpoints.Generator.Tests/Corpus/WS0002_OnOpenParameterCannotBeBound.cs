@@ -1,5 +1,5 @@
 // OnOpen takes something that is neither a known type, a route value nor a service.
-// expect WS0002 at `clock`: Parameter 'clock' of OnOpen cannot be bound: its type 'Clock' is not one the generator binds (WebSocketConnection, HttpContext, CancellationToken, ClaimsPrincipal), no route value of '/rooms/{room}' is named 'clock', and it is not marked [FromServices]; rename it after a route value, mark it [FromServices], or take it in the constructor
+// expect WS0002 at `Clock clock`: Parameter 'clock' of OnOpen cannot be bound: 'Clock' is not a value of the connection; if it is a service, mark the parameter [FromServices] or take it in the constructor
 // generates: none
 using Endpoints;
 

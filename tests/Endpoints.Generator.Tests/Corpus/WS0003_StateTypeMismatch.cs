@@ -1,5 +1,5 @@
 // A later callback asks for state of another type than OnOpen returns.
-// expect WS0003 at `guest`: Parameter 'guest' of OnText has type 'Guest', but OnOpen returns state of type 'Member'; change the parameter's type to 'Member'
+// expect WS0003 at `Guest`#2: Parameter 'guest' of OnText has type 'Guest', but OnOpen returns state of type 'Member'; change the parameter's type to 'Member'
 // generates: none
 using Endpoints;
 

@@ -1,6 +1,6 @@
 // OnText and OnBinary must take the message.
-// expect WS0004 at `OnText`: OnText must take the message as a parameter of type string
-// expect WS0004 at `OnBinary`: OnBinary must take the message as a parameter of type ReadOnlyMemory<byte>
+// expect WS0004 at `()`: OnText must take the message; add a parameter 'string text'
+// expect WS0004 at `(CancellationToken closed)`: OnBinary must take the message; add a parameter 'ReadOnlyMemory<byte> data'
 // generates: none
 using System.Threading;
 using Endpoints;

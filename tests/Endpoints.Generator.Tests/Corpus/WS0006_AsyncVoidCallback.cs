@@ -1,5 +1,5 @@
 // async void cannot be awaited and crashes the process when it throws.
-// expect WS0006 at `OnText`: OnText is 'async void', so its exceptions would crash the process and its end cannot be awaited; return Task instead
+// expect WS0006 at `void`: OnText is 'async void', so its exceptions would crash the process and its end cannot be awaited; return Task instead
 // generates: none
 using System.Threading.Tasks;
 using Endpoints;

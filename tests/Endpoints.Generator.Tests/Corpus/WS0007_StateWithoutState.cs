@@ -1,6 +1,6 @@
 // A callback asks for state, but OnOpen returns none or does not exist.
-// expect WS0007 at `member`: Parameter 'member' of OnClose has type 'Member', but OnOpen returns no state; return the state from OnOpen, mark the parameter [FromServices], or remove it
-// expect WS0007 at `member`#2: Parameter 'member' of OnText has type 'Member', but there is no OnOpen to return state; return the state from OnOpen, mark the parameter [FromServices], or remove it
+// expect WS0007 at `Member member`: Parameter 'member' of OnClose has type 'Member', which would be this connection's state, but OnOpen returns nothing; make OnOpen return it ('public Member OnOpen(…)'), or remove the parameter
+// expect WS0007 at `Member member`#2: Parameter 'member' of OnText has type 'Member', which would be this connection's state, but there is no OnOpen; make OnOpen return it ('public Member OnOpen(…)'), or remove the parameter
 // generates: none
 using Endpoints;
 

@@ -1,6 +1,6 @@
 // Callback parameters cannot be ref, out or in.
-// expect WS0009 at `count`: Parameter 'count' of OnOpen is passed by reference; remove 'ref', 'out' or 'in'
-// expect WS0009 at `length`: Parameter 'length' of OnText is passed by reference; remove 'ref', 'out' or 'in'
+// expect WS0009 at `ref`: Parameter 'count' of OnOpen is passed by reference; remove 'ref'
+// expect WS0009 at `out`: Parameter 'length' of OnText is passed by reference; remove 'out'
 // generates: none
 using Endpoints;
 

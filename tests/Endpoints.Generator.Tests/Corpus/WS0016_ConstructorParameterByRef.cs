@@ -1,5 +1,5 @@
 // Constructor parameters are resolved services; they cannot be passed by reference.
-// expect WS0016 at `clock`: Constructor parameter 'clock' of 'RefConstructorEndpoint' is passed by reference, but constructor parameters are resolved services; remove 'ref', 'out' or 'in'
+// expect WS0016 at `in`: Constructor parameter 'clock' of 'RefConstructorEndpoint' is passed by reference, but constructor parameters are resolved services; remove 'in'
 // generates: none
 using Endpoints;
 

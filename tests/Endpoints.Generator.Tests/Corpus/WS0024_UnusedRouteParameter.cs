@@ -1,5 +1,5 @@
 // A route value no callback takes.
-// expect WS0024 at `"/rooms/{room}/{user}"`: The route parameter 'room' is not taken by any callback of 'PartlyUsed'; add a parameter named 'room' to OnOpen to use it
+// expect WS0024 at `{room}`: The route parameter 'room' is not taken by any callback of 'PartlyUsed', so its value is ignored; add a parameter 'string room' to OnOpen
 // generates: PartlyUsed
 using Endpoints;
 

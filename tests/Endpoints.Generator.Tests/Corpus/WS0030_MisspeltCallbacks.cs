@@ -1,7 +1,7 @@
 // Methods that look like callbacks but are never called.
-// expect WS0030 at `OnTxt`: 'OnTxt' is not a callback name, so it is never called; did you mean 'OnText'?
-// expect WS0030 at `OnMesage`: 'OnMesage' is not a callback name, so it is never called; did you mean 'OnText'?
-// expect WS0030 at `OnDisconnected`: 'OnDisconnected' is not a callback name, so it is never called; did you mean 'OnClose'?
+// expect WS0030 at `OnTxt`: 'OnTxt' is not a callback name, so it is never called; rename it to 'OnText'
+// expect WS0030 at `OnMesage`: 'OnMesage' is not a callback name, so it is never called; rename it to 'OnText'
+// expect WS0030 at `OnDisconnected`: 'OnDisconnected' is not a callback name, so it is never called; rename it to 'OnClose'
 // generates: TypoEndpoint
 using Endpoints;
 

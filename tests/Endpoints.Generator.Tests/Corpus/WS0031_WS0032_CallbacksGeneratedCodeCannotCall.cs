@@ -1,6 +1,6 @@
 // Private and generic callbacks.
-// expect WS0032 at `OnText`: OnText is private, so the generated code cannot call it; make it public or internal
-// expect WS0031 at `OnBinary`: OnBinary is generic, so the generated code cannot know its type arguments; remove its type parameters
+// expect WS0032 at `private`: OnText is private, so the generated code cannot call it; make it public or internal
+// expect WS0031 at `<T>`: OnBinary is generic, so the generated code cannot know its type arguments; remove its type parameters
 // generates: none
 using System;
 using Endpoints;

@@ -28,7 +28,8 @@ internal static class GeneratorHarness
             assemblyName,
             sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, ParseOptions, path: $"Source{i}.cs")),
             s_references.Value.Concat(extraReferences ?? []),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            // Nullable on and every warning wave: generated code must be clean in the strictest project.
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, warningLevel: 9999));
 
     public static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
         [new WebSocketEndpointGenerator().AsSourceGenerator()],

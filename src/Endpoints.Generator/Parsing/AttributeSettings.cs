@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Endpoints.Generator.Common;
+using Endpoints.Generator.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Endpoints.Generator.Parsing;
+
+/// <summary>The named properties of <c>[WebSocketEndpoint]</c>, checked: a value the runtime would reject or ignore is an error here.</summary>
+internal sealed class AttributeSettings
+{
+    // RFC 7230 token characters, which a subprotocol name is made of.
+    private const string TokenSymbols = "!#$%&'*+-.^_`|~";
+
+    public int MaxMessageSize { get; private set; }
+
+    public EquatableArray<string> SubProtocols { get; private set; } = EquatableArray<string>.Empty;
+
+    public EquatableArray<string> AllowedOrigins { get; private set; } = EquatableArray<string>.Empty;
+
+    public bool EnableCompression { get; private set; }
+
+    public static AttributeSettings Read(AttributeData attribute, DiagnosticList diagnostics, CancellationToken cancellationToken)
+    {
+        var settings = new AttributeSettings();
+        var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        foreach (var named in attribute.NamedArguments)
+        {
+            var value = Argument(syntax, named.Key);
+            switch (named.Key)
+            {
+                case "MaxMessageSize" when named.Value.Value is int size:
+                    if (size < 0)
+                    {
+                        diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, value?.GetLocation(),
+                            $"MaxMessageSize is {size.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                            "give the largest message in bytes (greater than 0), or leave it out to use WebSocketEndpointOptions.MaxMessageSize");
+                    }
+                    settings.MaxMessageSize = Math.Max(0, size);
+                    break;
+                case "SubProtocols":
+                    settings.SubProtocols = CheckSubProtocols(Strings(named.Value), value, diagnostics);
+                    break;
+                case "AllowedOrigins":
+                    settings.AllowedOrigins = CheckOrigins(Strings(named.Value), value, diagnostics);
+                    break;
+                case "EnableCompression" when named.Value.Value is bool enabled:
+                    settings.EnableCompression = enabled;
+                    break;
+            }
+        }
+        return settings;
+    }
+
+    private static EquatableArray<string> CheckSubProtocols(List<string?> values, ExpressionSyntax? syntax, DiagnosticList diagnostics)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < values.Count; i++)
+        {
+            var value = values[i] ?? "";
+            var location = Element(syntax, i)?.GetLocation() ?? syntax?.GetLocation();
+            if (value.Length == 0)
+            {
+                diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, location, "SubProtocols holds an empty name", "remove it, or name the subprotocol, e.g. \"chat.v1\"");
+            }
+            else if (value.Any(c => !(char.IsLetterOrDigit(c) && c < 128) && TokenSymbols.IndexOf(c) < 0))
+            {
+                var bad = value.First(c => !(char.IsLetterOrDigit(c) && c < 128) && TokenSymbols.IndexOf(c) < 0);
+                diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, location,
+                    $"the subprotocol {CSharpText.Literal(value)} contains {CSharpText.CharLiteral(bad)}, which a Sec-WebSocket-Protocol name cannot hold",
+                    "give each subprotocol as its own string, using letters, digits and !#$%&'*+-.^_`|~ only");
+            }
+            else if (!seen.Add(value))
+            {
+                diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, location, $"SubProtocols lists {CSharpText.Literal(value)} twice", "remove one");
+            }
+        }
+        return values.Where(static v => !string.IsNullOrEmpty(v)).Select(static v => v!).ToEquatableArray();
+    }
+
+    private static EquatableArray<string> CheckOrigins(List<string?> values, ExpressionSyntax? syntax, DiagnosticList diagnostics)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            var value = values[i] ?? "";
+            if (value == "*" || IsOrigin(value)) continue;
+            var location = Element(syntax, i)?.GetLocation() ?? syntax?.GetLocation();
+            var suggestion = SuggestOrigin(value);
+            var problem = $"{CSharpText.Literal(value)} in AllowedOrigins is not an origin (a scheme, a host and maybe a port, as a browser sends it)";
+            if (suggestion is null) diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, location, problem, "write it as \"https://host\" or \"http://host:port\", or \"*\" for any origin");
+            else diagnostics.ReportWithSuggestion(DiagnosticDescriptors.InvalidAttributeValue, location, suggestion, problem, $"write \"{suggestion}\"");
+        }
+        return values.Where(static v => v is not null).Select(static v => v!).ToEquatableArray();
+    }
+
+    private static bool IsOrigin(string value)
+        => Uri.TryCreate(value, UriKind.Absolute, out var uri)
+           && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+           && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0
+           && !value.TrimEnd('/').EndsWith(":", StringComparison.Ordinal);
+
+    /// <summary>What the user most likely meant: a scheme added, ws(s) as http(s), the path dropped.</summary>
+    private static string? SuggestOrigin(string value)
+    {
+        var text = value.Trim();
+        if (text.Length == 0) return null;
+        if (text.StartsWith("ws://", StringComparison.OrdinalIgnoreCase)) text = "http://" + text.Substring(5);
+        else if (text.StartsWith("wss://", StringComparison.OrdinalIgnoreCase)) text = "https://" + text.Substring(6);
+        else if (text.IndexOf("://", StringComparison.Ordinal) < 0) text = (text.StartsWith("localhost", StringComparison.OrdinalIgnoreCase) || text.StartsWith("127.", StringComparison.Ordinal) ? "http://" : "https://") + text;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Host.Length == 0) return null;
+        if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) return null;
+        var origin = uri.GetLeftPart(UriPartial.Authority);
+        return IsOrigin(origin) && origin != value ? origin : null;
+    }
+
+    private static List<string?> Strings(TypedConstant array)
+        => array.Kind == TypedConstantKind.Array && !array.IsNull
+            ? array.Values.Select(static value => value.Value as string).ToList()
+            : new List<string?>();
+
+    private static ExpressionSyntax? Argument(AttributeSyntax? syntax, string name)
+        => syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)?.Expression;
+
+    /// <summary>The i-th element of an array or collection expression, for a diagnostic on that one value.</summary>
+    private static ExpressionSyntax? Element(ExpressionSyntax? syntax, int index)
+    {
+        var elements = syntax switch
+        {
+            ArrayCreationExpressionSyntax { Initializer: { } initializer } => initializer.Expressions.ToList(),
+            ImplicitArrayCreationExpressionSyntax implicitArray => implicitArray.Initializer.Expressions.ToList(),
+            CollectionExpressionSyntax collection => collection.Elements.OfType<ExpressionElementSyntax>().Select(static e => e.Expression).ToList(),
+            _ => null,
+        };
+        return elements is not null && index < elements.Count ? elements[index] : null;
+    }
+}
