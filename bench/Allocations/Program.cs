@@ -72,7 +72,7 @@ static async Task RunEndpointsAsync(WebSocket socket)
 {
     var context = new DefaultHttpContext();
     var options = new WebSocketEndpointOptions { KeepAliveInterval = TimeSpan.Zero };
-    var settings = new WebSocketEndpointSettings { Name = "Bench.Echo" };
+    var settings = new WebSocketEndpointSettings { Name = "Bench.Echo", Pattern = "/echo" };
     var services = new EndpointServices(Options.Create(options), NullLogger.Instance, new WebSocketEndpointMetrics(null), null, TimeProvider.System);
     var tag = new KeyValuePair<string, object?>("endpoint", settings.Name);
     using var connection = new ServerWebSocketConnection(context, socket, options, services.Time, NullLogger.Instance, services.Metrics, tag);

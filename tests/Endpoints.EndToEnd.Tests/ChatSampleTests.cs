@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using Chat;
 using Endpoints.EndToEnd.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Endpoints.EndToEnd.Tests;
 
@@ -12,7 +13,7 @@ public sealed class ChatSampleTests
     [Fact]
     public async Task MessagesAreBroadcastToEveryMemberOfTheRoomAndOnlyThatRoom()
     {
-        await using var server = await TestServer.StartAsync(services: s => s.AddSingleton<ChatRooms>());
+        await using var server = await TestServer.StartAsync();
         using var ann = await WebSocketClient.ConnectAsync(server.WebSocketUri("/chat/lobby?access_token=ann"));
         Assert.Equal("* welcome to lobby, ann (1 here)", await ann.ReceiveTextAsync());
         Assert.Equal("* ann joined", await ann.ReceiveTextAsync());
@@ -43,7 +44,7 @@ public sealed class ChatSampleTests
     [Fact]
     public async Task TheChatRefusesAnonymousUsersAndOtherSitesBeforeTheUpgrade()
     {
-        await using var server = await TestServer.StartAsync(services: s => s.AddSingleton<ChatRooms>());
+        await using var server = await TestServer.StartAsync();
         using var anonymous = new ClientWebSocket();
         anonymous.Options.CollectHttpResponseDetails = true;
         await Assert.ThrowsAsync<WebSocketException>(() => anonymous.ConnectAsync(server.WebSocketUri("/chat/lobby"), CancellationToken.None));
@@ -54,5 +55,32 @@ public sealed class ChatSampleTests
         otherSite.Options.SetRequestHeader("Origin", "https://evil.example");
         await Assert.ThrowsAsync<WebSocketException>(() => otherSite.ConnectAsync(server.WebSocketUri("/chat/lobby?access_token=mallory"), CancellationToken.None));
         Assert.Equal(HttpStatusCode.Forbidden, otherSite.HttpStatusCode);
+    }
+}
+
+/// <summary>The Chat app itself, as Program.cs builds it, with its real JWT sign-in.</summary>
+public sealed class ChatAppTests
+{
+    [Fact]
+    public async Task NoTokenReachesTheLogsAtTheDefaultLevels()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var app = ChatApp.Create(["--urls", "http://127.0.0.1:0"], builder => builder.Logging.AddProvider(logs));
+        await app.StartAsync();
+        var address = new Uri(app.Urls.First());
+
+        using var http = new HttpClient { BaseAddress = address };
+        var token = await http.GetStringAsync("/token?name=ann");
+        Assert.StartsWith("eyJ", token);
+        using var socket = await WebSocketClient.ConnectAsync(new Uri($"ws://{address.Authority}/chat/lobby?access_token={Uri.EscapeDataString(token)}"));
+        Assert.Equal("* welcome to lobby, ann (1 here)", await socket.ReceiveTextAsync());
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        await app.StopAsync();
+
+        var lines = logs.Lines.ToList();
+        // The request was logged (so logging was on at Information), by path only.
+        Assert.Contains(lines, line => line.Category == "Chat.Requests" && line.Message.StartsWith("GET /chat/lobby", StringComparison.Ordinal));
+        var signature = token.Split('.')[2];
+        Assert.DoesNotContain(lines, line => line.Message.Contains(signature, StringComparison.Ordinal) || line.Message.Contains("access_token", StringComparison.Ordinal));
     }
 }

@@ -70,6 +70,15 @@ public sealed class DiagnosticTests
         }
     }
 
+    [Fact]
+    public void HelpLinksPointAtTheRepositoryUrlTheBuildDeclares()
+    {
+        var props = File.ReadAllText(Path.Combine(RepositoryRoot(), "Directory.Build.props"));
+        var repository = System.Text.RegularExpressions.Regex.Match(props, "<RepositoryUrl>([^<]+)</RepositoryUrl>").Groups[1].Value;
+        Assert.NotEmpty(repository);
+        Assert.Equal(repository + "/blob/main/docs/diagnostics/", Endpoints.Generator.Diagnostics.DiagnosticDescriptors.HelpLinkBase);
+    }
+
     private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "")
         => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
 }

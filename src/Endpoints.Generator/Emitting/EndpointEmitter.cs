@@ -33,7 +33,7 @@ internal static class EndpointEmitter
         writer.Line($"/// <summary>Maps <see cref=\"{spec.TypeName}\"/> at <c>{CSharpText.Xml(spec.Pattern)}</c>.</summary>");
         writer.Line(GeneratedCodeAttribute(version));
         writer.Line($"public static {EndpointConventionBuilder} {MapMethodName(spec)}({RouteBuilder} routes)");
-        var call = $"    => {RuntimeContract.Routing}.{RuntimeContract.Map}(routes, {CSharpText.Literal(spec.Pattern)}, {CSharpText.Literal(spec.DisplayName)}, {HandlerName(spec)}.AcceptAsync";
+        var call = $"    => {RuntimeContract.Routing}.{RuntimeContract.Map}(routes, {HandlerName(spec)}.Settings, {HandlerName(spec)}.AcceptAsync";
         if (spec.Metadata.Count == 0)
         {
             writer.Line(call + ");");
@@ -77,13 +77,21 @@ internal static class EndpointEmitter
 
     private static void WriteSettings(SourceWriter writer, EndpointSpec spec)
     {
-        writer.Line($"private static readonly {RuntimeContract.Settings} s_settings = new()");
+        writer.Line($"internal static readonly {RuntimeContract.Settings} Settings = new()");
         writer.Line("{");
         writer.Line($"    Name = {CSharpText.Literal(spec.DisplayName)},");
+        writer.Line($"    Pattern = {CSharpText.Literal(spec.Pattern)},");
         if (spec.MaxMessageSize > 0) writer.Line($"    MaxMessageSize = {spec.MaxMessageSize.ToString(CultureInfo.InvariantCulture)},");
         if (spec.SubProtocols.Count > 0) writer.Line($"    SubProtocols = new string[] {{ {Join(spec.SubProtocols, CSharpText.Literal)} }},");
         if (spec.AllowedOrigins.Count > 0) writer.Line($"    AllowedOrigins = new string[] {{ {Join(spec.AllowedOrigins, CSharpText.Literal)} }},");
         if (spec.EnableCompression) writer.Line("    EnableCompression = true,");
+        if (spec.RequiredServices.Count > 0)
+        {
+            writer.Line($"    Services = new {RuntimeContract.Service}[]");
+            writer.Line("    {");
+            foreach (var service in spec.RequiredServices) writer.Line($"        new(typeof({service.TypeName}), {CSharpText.Literal(service.UsedBy)}),");
+            writer.Line("    },");
+        }
         writer.Line("};");
     }
 
@@ -92,7 +100,7 @@ internal static class EndpointEmitter
         writer.Open($"public static {Task} AcceptAsync({HttpContext} context)");
         writer.Line($"if (!context.WebSockets.IsWebSocketRequest) return {RuntimeContract.Routing}.{RuntimeContract.RejectNonWebSocketRequest}(context);");
         foreach (var value in spec.RequestValues) WriteRequestValueBinding(writer, value);
-        writer.Line($"return {RuntimeContract.Upgrade}.{RuntimeContract.RunAsync}(context, new {handler}({Join(spec.RequestValues, static value => value.VariableName)}), s_settings);");
+        writer.Line($"return {RuntimeContract.Upgrade}.{RuntimeContract.RunAsync}(context, new {handler}({Join(spec.RequestValues, static value => value.VariableName)}), Settings);");
         writer.Close();
     }
 

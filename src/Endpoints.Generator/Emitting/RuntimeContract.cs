@@ -21,6 +21,9 @@ internal static class RuntimeContract
     /// <summary>One endpoint's settings from its attribute.</summary>
     public const string Settings = Namespace + ".WebSocketEndpointSettings";
 
+    /// <summary>A service an endpoint needs, checked when it is mapped.</summary>
+    public const string Service = Namespace + ".WebSocketEndpointService";
+
     /// <summary>What <c>MapWebSocketEndpoints()</c> returns.</summary>
     public const string ConventionBuilder = Namespace + ".WebSocketEndpointConventionBuilder";
 

@@ -10,6 +10,7 @@ namespace Endpoints.Generator.Model;
 /// <param name="MaxMessageSize">The attribute's maximum message size; 0 when not set.</param>
 /// <param name="ConstructorServices">The services the chosen constructor takes, in order.</param>
 /// <param name="RequiredMembers">The class's <c>required</c> members, set from services when the instance is created.</param>
+/// <param name="RequiredServices">Every service the endpoint cannot do without, checked when it is mapped (fail fast at startup).</param>
 /// <param name="RequestValues">The route, query and header values any callback takes, parsed before the upgrade.</param>
 /// <param name="SubProtocols">The subprotocols the endpoint speaks, in order.</param>
 /// <param name="AllowedOrigins">The endpoint's own allowed origins; empty uses the options.</param>
@@ -28,6 +29,7 @@ internal sealed record EndpointSpec(
     EquatableArray<string> Metadata,
     EquatableArray<ServiceSpec> ConstructorServices,
     EquatableArray<MemberServiceSpec> RequiredMembers,
+    EquatableArray<RequiredServiceSpec> RequiredServices,
     EquatableArray<RequestValueSpec> RequestValues,
     string? StateType,
     CallbackSpec? OnOpen,
@@ -47,6 +49,10 @@ internal sealed record ServiceSpec(string TypeName, bool Required);
 /// <summary>A <c>required</c> member of the endpoint class, set from the connection's scope in the object initializer.</summary>
 /// <param name="MemberName">The property or field, as C# writes it (keywords escaped).</param>
 internal sealed record MemberServiceSpec(string MemberName, string TypeName, bool Required);
+
+/// <summary>A service the endpoint needs, and what needs it (for the startup check's message).</summary>
+/// <param name="UsedBy">E.g. <c>constructor parameter 'rooms'</c>.</param>
+internal sealed record RequiredServiceSpec(string TypeName, string UsedBy);
 
 /// <summary>A value of the upgrade request (route, query string or header) bound to a parameter.</summary>
 /// <param name="Source">Where the value comes from.</param>

@@ -25,6 +25,11 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
     private readonly List<RequestValueSpec> _requestValues = new();
     private readonly HashSet<string> _routeNamesTaken = new(StringComparer.OrdinalIgnoreCase);
 
+    private readonly List<RequiredServiceSpec> _requiredServices = new();
+
+    /// <summary>The [FromServices] parameters that are not optional, with what takes each.</summary>
+    public IReadOnlyList<RequiredServiceSpec> RequiredServices => _requiredServices;
+
     /// <summary>The request values the callbacks take, parsed before the upgrade.</summary>
     public IReadOnlyList<RequestValueSpec> RequestValues => _requestValues;
 
@@ -195,7 +200,9 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         if (RequestValueAttribute(parameter) is { } fromRequest) return BindRequestValue(parameter, method, fromRequest.Source, fromRequest.Key);
         if (HasFromServices(parameter))
         {
-            return new ArgumentSpec(Symbols.IsOptional(parameter) ? ArgumentSource.OptionalService : ArgumentSource.Service, ServiceTypeName(type));
+            if (Symbols.IsOptional(parameter)) return new ArgumentSpec(ArgumentSource.OptionalService, ServiceTypeName(type));
+            _requiredServices.Add(new RequiredServiceSpec(ServiceTypeName(type), $"[FromServices] parameter '{parameter.Name}' of {method.Name}"));
+            return new ArgumentSpec(ArgumentSource.Service, ServiceTypeName(type));
         }
 
         if (Symbols.Is(type, KnownTypes.Connection)) return new ArgumentSpec(ArgumentSource.Connection, "");

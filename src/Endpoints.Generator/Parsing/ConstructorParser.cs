@@ -21,6 +21,9 @@ internal sealed class ConstructorParser(INamedTypeSymbol type, IReadOnlyList<Rou
     /// <summary>Route values the constructor tried to take (reported there, so not also reported as unused).</summary>
     public HashSet<string> RouteValuesReported { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The services creating the endpoint cannot do without, with what needs each.</summary>
+    public List<RequiredServiceSpec> RequiredServices { get; } = new();
+
     /// <summary>The constructor's services, or null when no single constructor can be called (reported).</summary>
     public List<ServiceSpec>? ParseConstructor(out IMethodSymbol? chosen)
     {
@@ -43,7 +46,9 @@ internal sealed class ConstructorParser(INamedTypeSymbol type, IReadOnlyList<Rou
             }
             if (!CheckService("Constructor parameter", parameter.Name, parameter.Type, SyntaxLocations.Parameter(parameter, cancellationToken),
                     SyntaxLocations.ParameterType(parameter, cancellationToken))) continue;
-            services.Add(new ServiceSpec(CallbackBinder.ServiceTypeName(parameter.Type), Required: !Symbols.IsOptional(parameter)));
+            var service = new ServiceSpec(CallbackBinder.ServiceTypeName(parameter.Type), Required: !Symbols.IsOptional(parameter));
+            services.Add(service);
+            if (service.Required) RequiredServices.Add(new RequiredServiceSpec(service.TypeName, $"constructor parameter '{parameter.Name}'"));
         }
         return services;
     }
@@ -73,6 +78,7 @@ internal sealed class ConstructorParser(INamedTypeSymbol type, IReadOnlyList<Rou
                 if (!CheckService("Required member", member.Name, memberType, SyntaxLocations.Name(member), TypeLocation(member))) continue;
                 var optional = memberType.NullableAnnotation == NullableAnnotation.Annotated || Symbols.IsNullableValueType(memberType, out _);
                 members.Add(new MemberServiceSpec(EscapedName(member.Name), CallbackBinder.ServiceTypeName(memberType), Required: !optional));
+                if (!optional) RequiredServices.Add(new RequiredServiceSpec(CallbackBinder.ServiceTypeName(memberType), $"required member '{member.Name}'"));
             }
         }
         return members;

@@ -94,6 +94,7 @@ internal sealed class EndpointParser
             Metadata: AttributeRenderer.EndpointMetadata(type).ToEquatableArray(),
             ConstructorServices: constructorServices.ToEquatableArray(),
             RequiredMembers: requiredMembers.ToEquatableArray(),
+            RequiredServices: constructors.RequiredServices.Concat(binder.RequiredServices).ToEquatableArray(),
             RequestValues: binder.RequestValues.ToEquatableArray(),
             StateType: stateType is null ? null : Symbols.FullName(stateType, keepNullable: true),
             OnOpen: Get(CallbackKind.Open),

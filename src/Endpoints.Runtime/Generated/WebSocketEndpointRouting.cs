@@ -18,26 +18,29 @@ public static class WebSocketEndpointRouting
     private static readonly string[] s_upgradeMethods = ["GET", "CONNECT"];
 
     /// <summary>
-    /// Maps <paramref name="pattern"/> to <paramref name="accept"/>, wrapped in ASP.NET Core's WebSocket
-    /// middleware so that the endpoint works whether or not the app called <c>UseWebSockets()</c>
-    /// (the middleware leaves a request alone when an earlier one already handled it). The endpoint
-    /// class's attributes come in as <paramref name="metadata"/>, so authorization, rate limiting and the
-    /// rest of the pipeline see them before the upgrade.
+    /// Maps the endpoint's pattern to <paramref name="accept"/>, wrapped in ASP.NET Core's WebSocket middleware so
+    /// that the endpoint works whether or not the app called <c>UseWebSockets()</c> (the middleware leaves a request
+    /// alone when an earlier one already handled it). The endpoint class's attributes come in as
+    /// <paramref name="metadata"/>, so authorization, rate limiting and the rest of the pipeline see them before the
+    /// upgrade. Throws when a service the endpoint needs is not registered, so the app fails at startup, not when a
+    /// client connects.
     /// </summary>
-    public static IEndpointConventionBuilder Map(IEndpointRouteBuilder routes, string pattern, string displayName, RequestDelegate accept, params object[] metadata)
+    public static IEndpointConventionBuilder Map(IEndpointRouteBuilder routes, WebSocketEndpointSettings settings, RequestDelegate accept, params object[] metadata)
     {
         ArgumentNullException.ThrowIfNull(routes);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(accept);
         var services = routes.ServiceProvider;
+        RequiredServices.ThrowIfMissing(services, settings);
         var webSocketOptions = services.GetService<IOptions<WebSocketOptions>>() ?? Options.Create(new WebSocketOptions());
         var loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         var withWebSockets = new WebSocketMiddleware(accept, webSocketOptions, loggerFactory);
 
-        return routes.Map(pattern, withWebSockets.Invoke)
+        return routes.Map(settings.Pattern, withWebSockets.Invoke)
             .WithMetadata(new HttpMethodMetadata(s_upgradeMethods))
             .WithMetadata(EndpointServices.From(services))
             .WithMetadata(metadata)
-            .WithDisplayName("WebSocket " + displayName);
+            .WithDisplayName("WebSocket " + settings.Name);
     }
 
     /// <summary>The raw route value <paramref name="name"/>, or <see langword="null"/> when the route has none.</summary>

@@ -3,7 +3,7 @@ using System.ComponentModel;
 namespace Endpoints.Runtime.Generated;
 
 /// <summary>
-/// One endpoint's own settings, from its <c>[WebSocketEndpoint]</c> attribute. The generator creates one
+/// One endpoint's own settings, from its class and its <c>[WebSocketEndpoint]</c> attribute. The generator creates one
 /// instance per endpoint; anything left unset falls back to <see cref="WebSocketEndpointOptions"/>.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -11,6 +11,9 @@ public sealed class WebSocketEndpointSettings
 {
     /// <summary>The endpoint class's full name, for logs, metrics and traces.</summary>
     public required string Name { get; init; }
+
+    /// <summary>The route pattern.</summary>
+    public required string Pattern { get; init; }
 
     /// <summary>The largest message in bytes; 0 uses the options.</summary>
     public int MaxMessageSize { get; init; }
@@ -23,4 +26,13 @@ public sealed class WebSocketEndpointSettings
 
     /// <summary>Whether to negotiate permessage-deflate when the client offers it.</summary>
     public bool EnableCompression { get; init; }
+
+    /// <summary>The services the endpoint cannot do without; checked when it is mapped, so a missing one fails the app at startup.</summary>
+    public IReadOnlyList<WebSocketEndpointService> Services { get; init; } = [];
 }
+
+/// <summary>A service an endpoint needs, and what needs it (for the startup check's message).</summary>
+/// <param name="ServiceType">The service type.</param>
+/// <param name="UsedBy">What takes it, e.g. <c>constructor parameter 'rooms'</c>.</param>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed record WebSocketEndpointService(Type ServiceType, string UsedBy);

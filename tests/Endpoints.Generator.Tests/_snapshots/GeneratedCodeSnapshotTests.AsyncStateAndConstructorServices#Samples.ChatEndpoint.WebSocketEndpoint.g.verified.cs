@@ -9,22 +9,27 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.ChatEndpoint"/> at <c>/chat</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_ChatEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/chat", "Samples.ChatEndpoint", Samples_ChatEndpoint_Handler.AcceptAsync);
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, Samples_ChatEndpoint_Handler.Settings, Samples_ChatEndpoint_Handler.AcceptAsync);
     }
 
     /// <summary>Runs <see cref="global::Samples.ChatEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
     file sealed class Samples_ChatEndpoint_Handler : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
+        internal static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings Settings = new()
         {
             Name = "Samples.ChatEndpoint",
+            Pattern = "/chat",
+            Services = new global::Endpoints.Runtime.Generated.WebSocketEndpointService[]
+            {
+                new(typeof(global::Samples.Rooms), "constructor parameter 'rooms'"),
+            },
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
             if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_ChatEndpoint_Handler(), s_settings);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_ChatEndpoint_Handler(), Settings);
         }
 
         private global::Samples.ChatEndpoint _endpoint = null!;

@@ -9,23 +9,24 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.EverythingEndpoint"/> at <c>/everything</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_EverythingEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/everything", "Samples.EverythingEndpoint", Samples_EverythingEndpoint_Handler.AcceptAsync);
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, Samples_EverythingEndpoint_Handler.Settings, Samples_EverythingEndpoint_Handler.AcceptAsync);
     }
 
     /// <summary>Runs <see cref="global::Samples.EverythingEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
     file sealed class Samples_EverythingEndpoint_Handler : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
+        internal static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings Settings = new()
         {
             Name = "Samples.EverythingEndpoint",
+            Pattern = "/everything",
             MaxMessageSize = 65536,
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
             if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_EverythingEndpoint_Handler(), s_settings);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_EverythingEndpoint_Handler(), Settings);
         }
 
         private global::Samples.EverythingEndpoint _endpoint = null!;

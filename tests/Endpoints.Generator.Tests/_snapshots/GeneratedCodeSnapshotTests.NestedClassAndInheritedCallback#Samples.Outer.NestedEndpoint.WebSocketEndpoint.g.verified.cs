@@ -9,22 +9,23 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.Outer.NestedEndpoint"/> at <c>/nested</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_Outer_NestedEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/nested", "Samples.Outer.NestedEndpoint", Samples_Outer_NestedEndpoint_Handler.AcceptAsync);
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, Samples_Outer_NestedEndpoint_Handler.Settings, Samples_Outer_NestedEndpoint_Handler.AcceptAsync);
     }
 
     /// <summary>Runs <see cref="global::Samples.Outer.NestedEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
     file sealed class Samples_Outer_NestedEndpoint_Handler : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
+        internal static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings Settings = new()
         {
             Name = "Samples.Outer.NestedEndpoint",
+            Pattern = "/nested",
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
             if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
-            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_Outer_NestedEndpoint_Handler(), s_settings);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_Outer_NestedEndpoint_Handler(), Settings);
         }
 
         private global::Samples.Outer.NestedEndpoint _endpoint = null!;

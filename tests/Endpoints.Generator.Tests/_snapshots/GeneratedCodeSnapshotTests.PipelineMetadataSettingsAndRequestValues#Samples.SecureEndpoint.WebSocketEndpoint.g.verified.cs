@@ -9,7 +9,7 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.SecureEndpoint"/> at <c>/secure/{room}</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_SecureEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/secure/{room}", "Samples.SecureEndpoint", Samples_SecureEndpoint_Handler.AcceptAsync,
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, Samples_SecureEndpoint_Handler.Settings, Samples_SecureEndpoint_Handler.AcceptAsync,
                 new global::Microsoft.AspNetCore.Authorization.AuthorizeAttribute() { Policy = "members", Roles = "admin,ops" },
                 new global::Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute("per-user"),
                 new global::Microsoft.AspNetCore.Http.TagsAttribute(new string[] { "chat", "realtime" }),
@@ -20,9 +20,10 @@ namespace Endpoints.Generated
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
     file sealed class Samples_SecureEndpoint_Handler(string route_room, int? query_page, string? query_access_token, string header_X_Client, global::System.Guid? header_trace) : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
+        internal static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings Settings = new()
         {
             Name = "Samples.SecureEndpoint",
+            Pattern = "/secure/{room}",
             SubProtocols = new string[] { "chat.v2", "chat.v1" },
             AllowedOrigins = new string[] { "https://app.example.com" },
             EnableCompression = true,
@@ -50,7 +51,7 @@ namespace Endpoints.Generated
                 if (!global::System.Guid.TryParse(header_trace_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var header_trace_value)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The header 'trace' is not a valid System.Guid.");
                 header_trace = header_trace_value;
             }
-            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_SecureEndpoint_Handler(route_room, query_page, query_access_token, header_X_Client, header_trace), s_settings);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_SecureEndpoint_Handler(route_room, query_page, query_access_token, header_X_Client, header_trace), Settings);
         }
 
         private global::Samples.SecureEndpoint _endpoint = null!;

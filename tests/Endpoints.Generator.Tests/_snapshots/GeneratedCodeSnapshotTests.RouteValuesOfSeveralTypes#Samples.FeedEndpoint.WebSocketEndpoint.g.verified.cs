@@ -9,16 +9,17 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.FeedEndpoint"/> at <c>/feeds/{tenant}/{id:int}/{session}/{channel}/{slug}/{page?}</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_FeedEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/feeds/{tenant}/{id:int}/{session}/{channel}/{slug}/{page?}", "Samples.FeedEndpoint", Samples_FeedEndpoint_Handler.AcceptAsync);
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, Samples_FeedEndpoint_Handler.Settings, Samples_FeedEndpoint_Handler.AcceptAsync);
     }
 
     /// <summary>Runs <see cref="global::Samples.FeedEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
     file sealed class Samples_FeedEndpoint_Handler(string route_tenant, int route_id, global::System.Guid route_session, global::Samples.Channel route_channel, global::Samples.Slug route_slug, int? route_page) : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
+        internal static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings Settings = new()
         {
             Name = "Samples.FeedEndpoint",
+            Pattern = "/feeds/{tenant}/{id:int}/{session}/{channel}/{slug}/{page?}",
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
@@ -45,7 +46,7 @@ namespace Endpoints.Generated
                 if (!int.TryParse(route_page_raw, global::System.Globalization.CultureInfo.InvariantCulture, out var route_page_value)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'page' is not a valid int.");
                 route_page = route_page_value;
             }
-            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_FeedEndpoint_Handler(route_tenant, route_id, route_session, route_channel, route_slug, route_page), s_settings);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_FeedEndpoint_Handler(route_tenant, route_id, route_session, route_channel, route_slug, route_page), Settings);
         }
 
         private global::Samples.FeedEndpoint _endpoint = null!;

@@ -9,16 +9,22 @@ namespace Endpoints.Generated
         /// <summary>Maps <see cref="global::Samples.GreetEndpoint"/> at <c>/greet/{name}</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
         public static global::Microsoft.AspNetCore.Builder.IEndpointConventionBuilder Map_Samples_GreetEndpoint(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
-            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, "/greet/{name}", "Samples.GreetEndpoint", Samples_GreetEndpoint_Handler.AcceptAsync);
+            => global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.Map(routes, Samples_GreetEndpoint_Handler.Settings, Samples_GreetEndpoint_Handler.AcceptAsync);
     }
 
     /// <summary>Runs <see cref="global::Samples.GreetEndpoint"/> for one connection: binds the request, calls the callbacks, keeps the state.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Endpoints.Generator", "{generator-version}")]
     file sealed class Samples_GreetEndpoint_Handler(string route_name) : global::Endpoints.Runtime.Generated.WebSocketEndpointHandler
     {
-        private static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings s_settings = new()
+        internal static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings Settings = new()
         {
             Name = "Samples.GreetEndpoint",
+            Pattern = "/greet/{name}",
+            Services = new global::Endpoints.Runtime.Generated.WebSocketEndpointService[]
+            {
+                new(typeof(global::Samples.IGreeter), "[FromServices] parameter 'greeter' of OnOpen"),
+                new(typeof(global::Samples.IAudit), "[FromServices] parameter 'audit' of OnText"),
+            },
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
@@ -26,7 +32,7 @@ namespace Endpoints.Generated
             if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
             var route_name = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "name");
             if (route_name is null) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'name' is missing.");
-            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_GreetEndpoint_Handler(route_name), s_settings);
+            return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_GreetEndpoint_Handler(route_name), Settings);
         }
 
         private global::Samples.GreetEndpoint _endpoint = null!;

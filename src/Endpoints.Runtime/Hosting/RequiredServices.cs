@@ -1,0 +1,44 @@
+using System.Text;
+using Endpoints.Runtime.Generated;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Endpoints.Runtime;
+
+/// <summary>
+/// The startup check: every service an endpoint cannot do without (its constructor's, its required members', its
+/// [FromServices] parameters') must be registered, or mapping it throws with one message that names each.
+/// </summary>
+internal static class RequiredServices
+{
+    public static void ThrowIfMissing(IServiceProvider services, WebSocketEndpointSettings settings)
+    {
+        if (settings.Services.Count == 0) return;
+        // A container that cannot answer (not Microsoft.Extensions.DependencyInjection) is trusted.
+        if (services.GetService<IServiceProviderIsService>() is not { } isService) return;
+        List<WebSocketEndpointService>? missing = null;
+        foreach (var service in settings.Services)
+        {
+            if (!isService.IsService(service.ServiceType)) (missing ??= []).Add(service);
+        }
+        if (missing is null) return;
+
+        var message = new StringBuilder($"The WebSocket endpoint {settings.Name} (\"{settings.Pattern}\") needs services that are not registered: ");
+        for (var i = 0; i < missing.Count; i++)
+        {
+            if (i > 0) message.Append("; ");
+            message.Append(Display(missing[i].ServiceType)).Append(" (").Append(missing[i].UsedBy).Append(')');
+        }
+        message.Append(". Register ").Append(missing.Count == 1 ? "it" : "them").Append(" before builder.Build(), e.g. builder.Services.AddSingleton<")
+            .Append(Display(missing[0].ServiceType)).Append(">().");
+        throw new InvalidOperationException(message.ToString());
+    }
+
+    // "Dictionary<String, Int32>" rather than "Dictionary`2".
+    private static string Display(Type type)
+    {
+        if (!type.IsGenericType) return type.Name;
+        var name = type.Name;
+        var tick = name.IndexOf('`');
+        return (tick < 0 ? name : name[..tick]) + "<" + string.Join(", ", type.GetGenericArguments().Select(Display)) + ">";
+    }
+}

@@ -1,0 +1,3 @@
+using WsApp;
+
+AppHost.Create(args).Run();

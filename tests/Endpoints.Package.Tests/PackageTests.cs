@@ -1,0 +1,226 @@
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Endpoints.Package.Tests;
+
+/// <summary>
+/// The packed packages as a user meets them: `dotnet new web`, `dotnet add package Endpoints` from a local feed, an
+/// endpoint written as the README shows it; mistakes reported by the real compiler at the right lines; a Native AOT
+/// publish without a warning; and the `dotnet new wsapp` template, whose own test passes.
+/// </summary>
+public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>
+{
+    [Fact]
+    public void PackingGivesTheEndpointsPackageWithAnalyzersSymbolsAndTheTemplates()
+    {
+        var files = Directory.GetFiles(feed.Feed).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains($"Endpoints.{PackedFeed.Version}.nupkg", files);
+        Assert.Contains($"Endpoints.{PackedFeed.Version}.snupkg", files);
+        Assert.Contains($"Endpoints.Templates.{PackedFeed.Version}.nupkg", files);
+
+        using var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed.Feed, $"Endpoints.{PackedFeed.Version}.nupkg"));
+        var entries = package.Entries.Select(e => e.FullName).ToList();
+        foreach (var expected in new[]
+                 {
+                     "lib/net10.0/Endpoints.Runtime.dll", "lib/net10.0/Endpoints.Runtime.xml",
+                     "lib/net10.0/Endpoints.Abstractions.dll", "lib/net10.0/Endpoints.Abstractions.xml",
+                     "analyzers/dotnet/roslyn4.14/cs/Endpoints.Generator.dll", "analyzers/dotnet/roslyn4.14/cs/Endpoints.CodeFixes.dll",
+                     "README.md",
+                 })
+        {
+            Assert.Contains(expected, entries);
+        }
+        using var reader = new StreamReader(package.GetEntry("Endpoints.nuspec")!.Open());
+        var nuspec = reader.ReadToEnd();
+        Assert.Contains("<license type=\"expression\">MIT</license>", nuspec);
+        Assert.Contains("<projectUrl>https://github.com/endpoints-dotnet/endpoints</projectUrl>", nuspec);
+        Assert.Contains("<frameworkReference name=\"Microsoft.AspNetCore.App\" />", nuspec);
+        Assert.DoesNotContain("Endpoints.Abstractions\"", nuspec); // packed inside, not a dependency
+    }
+
+    [Fact]
+    public async Task AFreshWebAppAddsThePackageAndServesTheReadmesFirstEndpoint()
+    {
+        var app = await NewWebAppAsync("HelloApp");
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), ReadmeFirstEndpoint());
+        // The strictest settings a user might have: generated code must not warn.
+        AddProperties(app, "HelloApp", "<TreatWarningsAsErrors>true</TreatWarningsAsErrors><WarningLevel>9999</WarningLevel>");
+        var (_, build) = await DotNet.RunAsync(app, feed.Packages, ["build", "-c", "Release"]);
+        Assert.Contains("0 Warning(s)", build);
+        AssertRestoredFromTheFreshPack();
+
+        await using var running = await RunningApp.StartAsync(app, feed.Packages, DotNet.Executable, [Path.Combine("bin", "Release", "net10.0", "HelloApp.dll")]);
+        Assert.Equal("hello, ann: hi", await running.RoundTripAsync("/hello/ann", "hi"));
+    }
+
+    [Fact]
+    public async Task MistakesAreCompileErrorsAtTheirLinesAndSuppressionsWork()
+    {
+        var app = await NewWebAppAsync("MistakesApp");
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.MapWebSocketEndpoints();
+            app.Run();
+            """);
+        await File.WriteAllTextAsync(Path.Combine(app, "Endpoints.cs"), """
+            using Endpoints;
+
+            namespace MistakesApp;
+
+            [WebSocketEndpoint("/rooms/{room}")]
+            public sealed class RoomEndpoint
+            {
+                public async void OnText(string text) => await Task.Yield();
+            #pragma warning disable WS0030
+                public void OnCloze() { }
+            #pragma warning restore WS0030
+            }
+
+            [WebSocketEndpoint("chat")]
+            public sealed class ChatEndpoint
+            {
+                public void OnOpen(Clock clock) { }
+            }
+
+            public sealed class Clock { }
+            """);
+        // WS0024 (the unused {room}) is turned off the way a team would, in .editorconfig.
+        await File.WriteAllTextAsync(Path.Combine(app, ".editorconfig"), "root = true\n\n[*.cs]\ndotnet_diagnostic.WS0024.severity = none\n");
+
+        var (exitCode, output) = await DotNet.RunAsync(app, feed.Packages, ["build", "-c", "Release"], allowFailure: true);
+        Assert.NotEqual(0, exitCode);
+        var reported = DiagnosticLine().Matches(output)
+            .Select(m => $"{Path.GetFileName(m.Groups["file"].Value)}({m.Groups["line"].Value},{m.Groups["column"].Value}): {m.Groups["severity"].Value} {m.Groups["id"].Value}")
+            .Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            [
+                "Endpoints.cs(14,20): error WS0021",
+                "Endpoints.cs(17,24): error WS0002",
+                "Endpoints.cs(8,18): error WS0006",
+            ],
+            reported.Where(line => line.Contains(" WS", StringComparison.Ordinal)).ToList());
+        // One mistake, one error: MapWebSocketEndpoints() exists, nothing fails inside generated code.
+        Assert.DoesNotContain("error CS", output);
+    }
+
+    [Fact]
+    public async Task ANativeAotPublishPrintsNoWarningAndTheBinaryServes()
+    {
+        var app = await NewWebAppAsync("AotApp");
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), ReadmeFirstEndpoint());
+        AddProperties(app, "AotApp", "<PublishAot>true</PublishAot><InvariantGlobalization>true</InvariantGlobalization>");
+        var output = Path.Combine(app, "native");
+        var (_, publish) = await DotNet.RunAsync(app, feed.Packages, ["publish", "-c", "Release", "-r", "linux-x64", "-o", output], timeout: TimeSpan.FromMinutes(10));
+        var warnings = publish.Split('\n').Where(line => WarningLine().IsMatch(line)).Distinct().ToList();
+        Assert.True(warnings.Count == 0, "The Native AOT publish printed warnings:\n" + string.Join("\n", warnings));
+
+        await using var running = await RunningApp.StartAsync(app, feed.Packages, Path.Combine(output, "AotApp"), []);
+        Assert.Equal("hello, native: works", await running.RoundTripAsync("/hello/native", "works"));
+    }
+
+    [Fact]
+    public async Task TheTemplateMakesAnAppWhoseTestPasses()
+    {
+        var hive = Path.Combine(feed.Root, "template-hive");
+        await DotNet.RunAsync(feed.Root, feed.Packages, ["new", "install", Path.Combine(feed.Feed, $"Endpoints.Templates.{PackedFeed.Version}.nupkg"), "--debug:custom-hive", hive]);
+        await DotNet.RunAsync(feed.Root, feed.Packages, ["new", "wsapp", "-o", "FromTemplate", "--debug:custom-hive", hive]);
+        var (_, test) = await DotNet.RunAsync(Path.Combine(feed.Root, "FromTemplate"), feed.Packages, ["test"]);
+        Assert.Matches(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+1", test);
+    }
+
+    private async Task<string> NewWebAppAsync(string name)
+    {
+        await DotNet.RunAsync(feed.Root, feed.Packages, ["new", "web", "-o", name]);
+        var app = Path.Combine(feed.Root, name);
+        await DotNet.RunAsync(app, feed.Packages, ["add", "package", "Endpoints"]);
+        Assert.Contains($"Include=\"Endpoints\" Version=\"{PackedFeed.Version}\"", await File.ReadAllTextAsync(Path.Combine(app, name + ".csproj")));
+        return app;
+    }
+
+    private static void AddProperties(string app, string name, string properties)
+    {
+        var project = Path.Combine(app, name + ".csproj");
+        File.WriteAllText(project, File.ReadAllText(project).Replace("</PropertyGroup>", properties + "\n  </PropertyGroup>", StringComparison.Ordinal));
+    }
+
+    /// <summary>The Endpoints in the isolated cache is the one just packed, byte for byte.</summary>
+    private void AssertRestoredFromTheFreshPack()
+    {
+        var cached = Path.Combine(feed.Packages, "endpoints", PackedFeed.Version);
+        var expected = Convert.ToBase64String(SHA512.HashData(File.ReadAllBytes(Path.Combine(feed.Feed, $"Endpoints.{PackedFeed.Version}.nupkg"))));
+        Assert.Equal(expected, File.ReadAllText(Path.Combine(cached, $"endpoints.{PackedFeed.Version}.nupkg.sha512")).Trim());
+    }
+
+    /// <summary>The README's first example, exactly as written there.</summary>
+    private static string ReadmeFirstEndpoint()
+    {
+        var readme = File.ReadAllText(Path.Combine(PackedFeed.RepositoryRoot, "README.md")).ReplaceLineEndings("\n");
+        var match = Regex.Match(readme, "<!-- first-endpoint:start -->\n```csharp\n(?<code>.*?)```\n<!-- first-endpoint:end -->", RegexOptions.Singleline);
+        Assert.True(match.Success, "README.md has no first-endpoint section");
+        return match.Groups["code"].Value;
+    }
+
+    [GeneratedRegex(@"(?<file>[^\s:()]+\.cs)\((?<line>\d+),(?<column>\d+)\): (?<severity>error|warning) (?<id>[A-Z]+\d+)")]
+    private static partial Regex DiagnosticLine();
+
+    [GeneratedRegex(@": warning [A-Z]+\d+")]
+    private static partial Regex WarningLine();
+
+    /// <summary>An app started on a free loopback port; stopped (killed) on dispose.</summary>
+    private sealed class RunningApp : IAsyncDisposable
+    {
+        private readonly System.Diagnostics.Process _process;
+        private readonly StringBuilder _output = new();
+
+        private RunningApp(System.Diagnostics.Process process) => _process = process;
+
+        public Uri Address { get; private set; } = null!;
+
+        public static async Task<RunningApp> StartAsync(string directory, string packages, string fileName, string[] arguments)
+        {
+            var app = new RunningApp(DotNet.Start(directory, packages, fileName, [.. arguments, "--urls", "http://127.0.0.1:0"]));
+            var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _ = Read(app._process.StandardOutput);
+            _ = Read(app._process.StandardError);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await using (timeout.Token.Register(() => listening.TrySetException(new TimeoutException("The app never said where it listens:\n" + app._output))))
+            {
+                app.Address = await listening.Task;
+            }
+            return app;
+
+            async Task Read(StreamReader reader)
+            {
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    lock (app._output) app._output.AppendLine(line);
+                    var at = line.IndexOf("Now listening on: ", StringComparison.Ordinal);
+                    if (at >= 0) listening.TrySetResult(new Uri(line[(at + "Now listening on: ".Length)..].Trim()));
+                }
+                listening.TrySetException(new InvalidOperationException("The app exited:\n" + app._output));
+            }
+        }
+
+        public async Task<string> RoundTripAsync(string path, string text)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var socket = new ClientWebSocket();
+            await socket.ConnectAsync(new Uri($"ws://{Address.Authority}{path}"), timeout.Token);
+            await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, timeout.Token);
+            var buffer = new byte[4096];
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+            return Encoding.UTF8.GetString(buffer, 0, result.Count);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+        }
+    }
+}
