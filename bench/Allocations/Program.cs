@@ -36,10 +36,12 @@ static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool
 {
     var toServer = new Pipe(new PipeOptions(useSynchronizationContext: false));
     var toClient = new Pipe(new PipeOptions(useSynchronizationContext: false));
-    var serverSocket = WebSocket.CreateFromStream(new DuplexStream(toServer.Reader.AsStream(), toClient.Writer.AsStream()), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+    var serverStream = new DuplexStream(toServer.Reader.AsStream(), toClient.Writer.AsStream());
     var clientSocket = WebSocket.CreateFromStream(new DuplexStream(toClient.Reader.AsStream(), toServer.Writer.AsStream()), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
 
-    var server = useEndpoints ? RunEndpointsAsync(serverSocket) : Benchmarks.HandWrittenLoop.EchoAsync(serverSocket);
+    var server = useEndpoints
+        ? RunEndpointsAsync(serverStream)
+        : Benchmarks.HandWrittenLoop.EchoAsync(WebSocket.CreateFromStream(serverStream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero }));
     var payload = type == WebSocketMessageType.Text ? Encoding.UTF8.GetBytes(new string('x', size)) : new byte[size];
     var receive = new byte[size + 64];
 
@@ -68,18 +70,21 @@ static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool
     return allocated / (double)Messages;
 }
 
-static async Task RunEndpointsAsync(WebSocket socket)
+static async Task RunEndpointsAsync(Stream stream)
 {
     var context = new DefaultHttpContext();
     var options = new WebSocketEndpointOptions { KeepAliveInterval = TimeSpan.Zero };
     var settings = new WebSocketEndpointSettings { Name = "Bench.Echo", Pattern = "/echo" };
-    var services = new EndpointServices(Options.Create(options), NullLogger.Instance, new WebSocketEndpointMetrics(null), null, TimeProvider.System);
+    var metrics = new WebSocketEndpointMetrics(null);
+    var services = new EndpointServices(Options.Create(options), NullLogger.Instance, metrics, null, TimeProvider.System,
+        new ConnectionRegistries(TimeProvider.System, metrics), DefaultUserIdProvider.Instance);
     var tag = new KeyValuePair<string, object?>("endpoint", settings.Name);
-    using var connection = new ServerWebSocketConnection(context, socket, options, services.Time, NullLogger.Instance, services.Metrics, tag);
+    using var connection = new ServerWebSocketConnection(context, stream, null, null, options, services.Time, NullLogger.Instance, services.Metrics, tag);
     var handler = new EchoHandler();
     handler.Start(context);
     handler.Attach(connection);
-    await new ReceiveLoop(socket, connection, handler, settings, services, tag).RunAsync();
+    connection.Register(services.Registries.For(typeof(EchoHandler), settings.Name), null);
+    await new ReceiveLoop(connection, handler, settings, services, tag).RunAsync();
 }
 
 /// <summary>What the generator writes for the Echo sample's endpoint, by hand (generated handlers are file-local).</summary>

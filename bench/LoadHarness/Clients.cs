@@ -20,7 +20,7 @@ public sealed class EchoClient : IAsyncDisposable
     private const byte RecordSeparator = 0x1e;
     private readonly ClientWebSocket _socket = new();
     private readonly Protocol _protocol;
-    private readonly byte[] _receive = new byte[64 * 1024];
+    private byte[] _receive = new byte[64 * 1024];
     private byte[] _send = [];
     private int _invocation;
 
@@ -37,6 +37,8 @@ public sealed class EchoClient : IAsyncDisposable
             await client.ReceiveMessageAsync(); // {} handshake response
         }
         client._send = protocol == Protocol.Raw ? new byte[payloadSize] : [];
+        // Room for a whole echo, and for SignalR's JSON envelope around it.
+        if (payloadSize + 4096 > client._receive.Length) client._receive = new byte[payloadSize + 4096];
         client._payload = new string('x', payloadSize);
         return client;
     }

@@ -86,7 +86,7 @@ namespace LoadHarness
             return new Options(
                 Path.GetFullPath(Get("server-dll", defaultDll)),
                 Get("servers", "endpoints,handwritten,signalr").Split(','),
-                Get("scenarios", "a,b,c,d,e,f").Split(',').ToHashSet(),
+                Get("scenarios", "a,b,c,d,e,f,g").Split(',').ToHashSet(),
                 int.Parse(Get("reps", "3"), CultureInfo.InvariantCulture),
                 double.Parse(Get("seconds", "3"), CultureInfo.InvariantCulture),
                 double.Parse(Get("warmup", "1"), CultureInfo.InvariantCulture),
@@ -104,6 +104,7 @@ namespace LoadHarness
             new("b", "100 connections × 32 B round-trip", 100, 32, 1),
             new("c", "100 connections × 16 KiB round-trip", 100, 16 * 1024, 1),
             new("d", "100 connections × 32 B pipelined, window 16", 100, 32, 16),
+            new("g", "10 connections × 1 MiB round-trip", 10, 1024 * 1024, 1),
         ];
     }
 

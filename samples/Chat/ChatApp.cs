@@ -25,7 +25,6 @@ public static class ChatApp
         // levels, so no token reaches the console; the paths the chat serves are logged below, without the query.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
-        builder.Services.AddSingleton<ChatRooms>();
         builder.Services.AddWebSocketEndpoints(options => options.OutboxCapacity = 64);
         builder.Services.AddChatAuthentication(builder.Configuration);
         configure?.Invoke(builder);

@@ -1,45 +1,64 @@
-using System.Security.Claims;
 using Endpoints;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Chat;
 
+/// <summary>One person in one room. Their name is their signed-in user id, so /msg can reach all their tabs.</summary>
+public sealed record Member(string Name, string Room, WebSocketConnection Connection);
+
 /// <summary>
-/// A chat room per route value: every text message goes to everyone in the room. Only signed-in users may
-/// connect (401 before the upgrade otherwise), and only from this site's own pages (403 otherwise).
-/// "/nick NAME" renames the sender.
+/// A chat room per route value (a group of the endpoint; names are case-sensitive): every text line goes to
+/// everyone in the room. "/msg NAME text" goes to every connection of that user and to the sender's own;
+/// "/who" lists the room. Only signed-in users may connect (401 before the upgrade otherwise), and only from
+/// this site's own pages (403 otherwise).
 /// </summary>
 [Authorize]
 [WebSocketEndpoint("/chat/{room}", MaxMessageSize = 4096)]
-public sealed class ChatEndpoint(ChatRooms rooms, ILogger<ChatEndpoint> log)
+public sealed class ChatEndpoint(IWebSocketClients<ChatEndpoint> clients, ILogger<ChatEndpoint> log)
 {
-    public Member OnOpen(WebSocketConnection connection, string room, ClaimsPrincipal user)
+    public async Task<Member> OnOpen(WebSocketConnection connection, string room)
     {
-        var name = user.Identity?.Name ?? "anonymous";
-        var member = new Member(name, rooms.Get(room), connection);
-        member.Room.Add(member);
-        member.Connection.TrySendText($"* welcome to {member.Room.Name}, {name} ({member.Room.Count} here)");
-        member.Room.Broadcast($"* {name} joined");
+        var member = new Member(connection.UserId ?? "anonymous", room, connection);
+        await connection.JoinGroupAsync(room);
+        var here = await clients.Presence.CountGroupMembersAsync(room);
+        connection.TrySendText($"* welcome to {room}, {member.Name} ({here} here)");
+        await clients.Group(room).SendTextAsync($"* {member.Name} joined");
         return member;
     }
 
-    public void OnText(Member member, string text)
+    public async Task OnText(Member member, string text)
     {
-        if (text.StartsWith("/nick ", StringComparison.Ordinal) && text.Length > 6)
+        if (text == "/who")
         {
-            var old = member.Name;
-            member.Name = text[6..].Trim();
-            member.Room.Broadcast($"* {old} is now {member.Name}");
+            var members = await clients.Presence.GetGroupMembersAsync(member.Room);
+            var names = members.Select(m => m.UserId ?? "anonymous").Distinct().Order(StringComparer.Ordinal);
+            member.Connection.TrySendText($"* in {member.Room}: {string.Join(", ", names)}");
             return;
         }
-        member.Room.Broadcast($"{member.Name}: {text}");
+        if (text.StartsWith("/msg ", StringComparison.Ordinal))
+        {
+            var parts = text[5..].Split(' ', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length < 2 || parts[1].Length == 0)
+            {
+                member.Connection.TrySendText("* usage: /msg NAME text");
+                return;
+            }
+            var line = $"{member.Name} → {parts[0]}: {parts[1]}";
+            var sent = await clients.User(parts[0]).SendTextAsync(line);
+            if (sent.Queued + sent.Dropped == 0)
+            {
+                member.Connection.TrySendText($"* {parts[0]} is not here");
+                return;
+            }
+            // The sender's other tabs see the conversation too; messaging yourself sends once.
+            if (parts[0] != member.Name) await clients.User(member.Name).SendTextAsync(line);
+            return;
+        }
+        await clients.Group(member.Room).SendTextAsync($"{member.Name}: {text}");
     }
 
-    public void OnClose(Member member, WebSocketCloseInfo close)
-    {
-        member.Room.Remove(member);
-        member.Room.Broadcast($"* {member.Name} left");
-    }
+    // The connection has already left its room here: the others hear that it left, it does not.
+    public Task OnClose(Member member) => clients.Group(member.Room).SendTextAsync($"* {member.Name} left").AsTask();
 
     public void OnError(Member member, Exception error) => log.LogWarning(error, "Chat connection of {Name} failed", member.Name);
 }

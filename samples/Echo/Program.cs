@@ -6,7 +6,9 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     builder.WebHost.UseUrls("http://127.0.0.1:5080");
 }
 
-builder.Services.AddWebSocketEndpoints();
+// --EnableCompression=true (or EnableCompression=true in the environment) offers permessage-deflate.
+var enableCompression = bool.TryParse(builder.Configuration["EnableCompression"], out var compress) && compress;
+builder.Services.AddWebSocketEndpoints(options => options.EnableCompression = enableCompression);
 
 var app = builder.Build();
 app.MapWebSocketEndpoints();

@@ -16,6 +16,21 @@ public abstract class WebSocketConnection
     /// <summary>The user that made the upgrade request.</summary>
     public abstract ClaimsPrincipal User { get; }
 
+    /// <summary>
+    /// The user id the connection belongs to, for sending to every connection of a user: by default the
+    /// authenticated user's <c>NameIdentifier</c> claim, else its name; <see langword="null"/> when anonymous.
+    /// Replace the rule by registering an <c>IWebSocketUserIdProvider</c>.
+    /// </summary>
+    public virtual string? UserId => null;
+
+    /// <summary>Joins a group of this connection's endpoint (no-op if already a member or ended).</summary>
+    public virtual ValueTask JoinGroupAsync(string group, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This connection belongs to no endpoint registry.");
+
+    /// <summary>Leaves a group of this connection's endpoint (no-op if not a member).</summary>
+    public virtual ValueTask LeaveGroupAsync(string group, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This connection belongs to no endpoint registry.");
+
     /// <summary>The subprotocol agreed in the handshake, if any.</summary>
     public abstract string? SubProtocol { get; }
 
@@ -45,6 +60,20 @@ public abstract class WebSocketConnection
     /// The memory must not change until the frame has been written.
     /// </summary>
     public virtual bool TrySendBinary(ReadOnlyMemory<byte> data) => Outbox.TryWrite(WebSocketMessage.FromBinary(data));
+
+    /// <summary>
+    /// Sends one binary message as a stream of fragments, for data too large to hold at once. The connection's transmit
+    /// channel is held until <paramref name="write"/> returns: other sends wait (or queue) and go out after it, in
+    /// order. When <paramref name="write"/> returns, the message ends; when it throws or is cancelled, the message cannot
+    /// be taken back, so the connection is closed with 1011 and the exception is rethrown.
+    /// </summary>
+    public abstract ValueTask SendBinaryStreamAsync(Func<Stream, CancellationToken, ValueTask> write, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sends one text message as a stream of fragments, written as UTF-8 through a <see cref="TextWriter"/>; otherwise as
+    /// <see cref="SendBinaryStreamAsync"/>.
+    /// </summary>
+    public abstract ValueTask SendTextStreamAsync(Func<TextWriter, CancellationToken, ValueTask> write, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Starts the close handshake after the messages already queued have been sent. Completes when the

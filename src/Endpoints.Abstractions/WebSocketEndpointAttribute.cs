@@ -26,6 +26,13 @@ public sealed class WebSocketEndpointAttribute : Attribute
     public int MaxMessageSize { get; set; }
 
     /// <summary>
+    /// The largest message, in bytes, an <c>OnBinary(Stream)</c> or <c>OnText(TextReader)</c> of this endpoint reads while it
+    /// arrives; larger ones close the connection with 1009. Zero (the default) uses
+    /// <c>WebSocketEndpointOptions.MaxStreamedMessageSize</c>.
+    /// </summary>
+    public long MaxStreamedMessageSize { get; set; }
+
+    /// <summary>
     /// The subprotocols this endpoint speaks. The server picks the first one in the client's
     /// <c>Sec-WebSocket-Protocol</c> list that is also here; a client that offers none of them gets 400.
     /// Empty (the default): the endpoint speaks no subprotocol and ignores the client's list.

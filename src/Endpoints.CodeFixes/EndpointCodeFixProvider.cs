@@ -33,7 +33,8 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
         DiagnosticDescriptors.PatternWithoutLeadingSlash.Id,
         DiagnosticDescriptors.OptionalRouteValueNotNullable.Id,
         DiagnosticDescriptors.InvalidAttributeValue.Id,
-        DiagnosticDescriptors.NullableStateMismatch.Id);
+        DiagnosticDescriptors.NullableStateMismatch.Id,
+        DiagnosticDescriptors.WrongMessageType.Id);
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -61,7 +62,7 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
             {
                 "WS0001" or "WS0030" => RenameCallback(context.Document, node, suggestion),
                 "WS0006" => AsyncVoidToTask(context.Document, node),
-                "WS0003" or "WS0026" or "WS0036" => ChangeParameterType(context.Document, node, suggestion),
+                "WS0003" or "WS0026" or "WS0033" or "WS0036" => ChangeParameterType(context.Document, node, suggestion),
                 "WS0004" => AddMessageParameter(context.Document, node, suggestion),
                 "WS0024" => AddRouteParameter(context.Document, node, suggestion),
                 "WS0010" => MakeAccessible(context.Document, node),

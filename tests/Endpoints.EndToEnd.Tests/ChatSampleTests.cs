@@ -27,18 +27,35 @@ public sealed class ChatSampleTests
         Assert.Equal("* welcome to elsewhere, cy (1 here)", await cy.ReceiveTextAsync());
         Assert.Equal("* cy joined", await cy.ReceiveTextAsync());
 
-        await ann.SendTextAsync("/nick annie");
-        Assert.Equal("* ann is now annie", await ann.ReceiveTextAsync());
-        Assert.Equal("* ann is now annie", await ben.ReceiveTextAsync());
         await ann.SendTextAsync("hello room");
-        Assert.Equal("annie: hello room", await ann.ReceiveTextAsync());
-        Assert.Equal("annie: hello room", await ben.ReceiveTextAsync());
+        Assert.Equal("ann: hello room", await ann.ReceiveTextAsync());
+        Assert.Equal("ann: hello room", await ben.ReceiveTextAsync());
 
         await cy.SendTextAsync("anyone?");
         Assert.Equal("cy: anyone?", await cy.ReceiveTextAsync()); // only cy's room hears it
 
+        // Ann's second tab, in the other room.
+        using var annElsewhere = await WebSocketClient.ConnectAsync(server.WebSocketUri("/chat/elsewhere?access_token=ann"));
+        Assert.Equal("* welcome to elsewhere, ann (2 here)", await annElsewhere.ReceiveTextAsync());
+        Assert.Equal("* ann joined", await annElsewhere.ReceiveTextAsync());
+        Assert.Equal("* ann joined", await cy.ReceiveTextAsync());
+
+        await ben.SendTextAsync("/msg ann psst");
+        Assert.Equal("ben → ann: psst", await ann.ReceiveTextAsync());
+        Assert.Equal("ben → ann: psst", await annElsewhere.ReceiveTextAsync());
+        Assert.Equal("ben → ann: psst", await ben.ReceiveTextAsync()); // the sender's own copy
+
+        await ben.SendTextAsync("/who");
+        Assert.Equal("* in lobby: ann, ben", await ben.ReceiveTextAsync());
+        await cy.SendTextAsync("/who");
+        Assert.Equal("* in elsewhere: ann, cy", await cy.ReceiveTextAsync());
+        await ben.SendTextAsync("/msg nobody hello?");
+        Assert.Equal("* nobody is not here", await ben.ReceiveTextAsync());
+
         await ann.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-        Assert.Equal("* annie left", await ben.ReceiveTextAsync());
+        Assert.Equal("* ann left", await ben.ReceiveTextAsync());
+        await ben.SendTextAsync("/who");
+        Assert.Equal("* in lobby: ben", await ben.ReceiveTextAsync());
     }
 
     [Fact]

@@ -123,7 +123,7 @@ public sealed class EchoAndMappingTests
     [Fact]
     public async Task WorksWithoutUseWebSocketsOrAddWebSocketEndpoints()
     {
-        await using var server = await TestServer.StartAsync(addEndpointServices: false);
+        await using var server = await TestServer.StartAsync(addEndpointServices: false, map: app => app.MapWebSocketEndpoint<EchoEndpoint>());
         using var socket = await WebSocketClient.ConnectAsync(server.WebSocketUri("/echo"));
         await socket.SendTextAsync("no setup needed");
         Assert.Equal("no setup needed", await socket.ReceiveTextAsync());

@@ -18,6 +18,7 @@ public sealed class FailureTests
         await socket.SendAsync(new byte[1025], WebSocketMessageType.Binary, true, CancellationToken.None);
 
         Assert.Equal(WebSocketCloseStatus.MessageTooBig, await socket.ReceiveCloseAsync());
+        await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, null, CancellationToken.None);
         await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("too-big").Count > 0, "OnClose");
         Assert.Equal(WebSocketCloseReason.MessageTooBig, Assert.Single(server.Probe.ClosesOf("too-big")).Reason);
     }
@@ -48,6 +49,7 @@ public sealed class FailureTests
         await socket.SendAsync(new byte[] { 0x68, 0x69, 0xC3, 0x28 }, WebSocketMessageType.Text, true, CancellationToken.None);
 
         Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, await socket.ReceiveCloseAsync());
+        await socket.CloseOutputAsync(WebSocketCloseStatus.InvalidPayloadData, null, CancellationToken.None);
         await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("utf8").Count > 0, "OnClose");
         Assert.Equal(WebSocketCloseReason.ProtocolError, Assert.Single(server.Probe.ClosesOf("utf8")).Reason);
     }
@@ -84,6 +86,9 @@ public sealed class FailureTests
         Assert.Equal("still fine", Assert.Single(before).Text);
         Assert.NotNull(close);
         Assert.Equal(1002, close.CloseStatus);
+        // The server reads on (skipping the bad frame) until the client answers its close, then ends the connection.
+        await raw.SendCloseAsync(1002);
+        Assert.True(await raw.ServerEndedConnectionAsync(TimeSpan.FromSeconds(10)));
         await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("protocol").Count > 0, "OnClose");
         Assert.Equal(WebSocketCloseReason.ProtocolError, Assert.Single(server.Probe.ClosesOf("protocol")).Reason);
     }

@@ -27,6 +27,17 @@ public sealed class StartupCheckTests
     }
 
     [Fact]
+    public async Task AnEndpointThatTakesItsClientsRegistryNeedsAddWebSocketEndpointsAndSaysSo()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TestServer.StartAsync(
+            addEndpointServices: false, map: app => app.MapWebSocketEndpoint<GroupsEndpoint>()));
+        Assert.Equal(
+            "The WebSocket endpoint Endpoints.EndToEnd.Tests.TestEndpoints.GroupsEndpoint (\"/groups\") needs services that are not registered: " +
+            "IWebSocketClients<GroupsEndpoint> (constructor parameter 'clients'). Register it before builder.Build(), e.g. builder.Services.AddWebSocketEndpoints().",
+            error.Message);
+    }
+
+    [Fact]
     public async Task OptionalDependenciesMayBeMissing()
     {
         // Almanac is optional (nullable with a default) and is not registered: the endpoint maps and works.

@@ -8,20 +8,52 @@ namespace Endpoints.EndToEnd.Tests;
 public sealed class TimeoutTests
 {
     [Fact]
-    public async Task APeerThatStopsAnsweringPingsIsDroppedAsTimedOut()
+    public async Task APeerThatAnswersPingsStaysAndOneThatStopsIsDroppedAsTimedOut()
     {
-        // Keep-alive pings and their timeout are the WebSocket implementation's own (ASP.NET Core's timer, not ours),
-        // so this one test runs on the real clock, with short settings.
+        var clock = new FakeTimeProvider();
         await using var server = await TestServer.StartAsync(options: o =>
         {
-            o.KeepAliveInterval = TimeSpan.FromMilliseconds(100);
-            o.KeepAliveTimeout = TimeSpan.FromMilliseconds(300);
-        });
-        // The raw client never reads, so it never answers the server's pings.
-        await using var raw = await RawWebSocketClient.ConnectAsync(server.WebSocketUri("/counter/silent-peer"));
+            o.KeepAliveInterval = TimeSpan.FromSeconds(30);
+            o.KeepAliveTimeout = TimeSpan.FromSeconds(10);
+        }, time: clock);
+        await using var raw = await RawWebSocketClient.ConnectAsync(server.WebSocketUri("/counter/pinged"));
+        await raw.SendTextAsync("hello");
+        Assert.Equal("pinged:1:hello", (await raw.ReadFrameAsync())!.Text); // the connection runs: its timer is set
 
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("silent-peer").Count > 0, "OnClose of the silent peer");
-        Assert.Equal(WebSocketCloseReason.TimedOut, Assert.Single(server.Probe.ClosesOf("silent-peer")).Reason);
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var ping = (await raw.ReadFrameAsync())!;
+        Assert.Equal(RawWebSocketClient.Ping, ping.Opcode);
+        await raw.SendFrameAsync(RawWebSocketClient.Pong, ping.Payload);
+        // The pong is read before this message, so the timeout that follows finds the ping answered.
+        await raw.SendTextAsync("answered");
+        Assert.Equal("pinged:2:answered", (await raw.ReadFrameAsync())!.Text);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Empty(server.Probe.ClosesOf("pinged"));
+
+        clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(RawWebSocketClient.Ping, (await raw.ReadFrameAsync())!.Opcode);
+        clock.Advance(TimeSpan.FromSeconds(10)); // unanswered
+        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("pinged").Count > 0, "OnClose of the silent peer");
+        Assert.Equal(WebSocketCloseReason.TimedOut, Assert.Single(server.Probe.ClosesOf("pinged")).Reason);
+    }
+
+    [Fact]
+    public async Task WithoutATimeoutKeepAliveIsAnUnsolicitedPong()
+    {
+        var clock = new FakeTimeProvider();
+        await using var server = await TestServer.StartAsync(options: o => o.KeepAliveInterval = TimeSpan.FromSeconds(30), time: clock);
+        await using var raw = await RawWebSocketClient.ConnectAsync(server.WebSocketUri("/counter/ponged"));
+        await raw.SendTextAsync("hello");
+        Assert.Equal("ponged:1:hello", (await raw.ReadFrameAsync())!.Text);
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(RawWebSocketClient.Pong, (await raw.ReadFrameAsync())!.Opcode);
+        clock.Advance(TimeSpan.FromMinutes(10));
+        await raw.SendTextAsync("still here");
+        // Ten more intervals went by: their pongs come first, then the answer.
+        RawFrame frame;
+        while ((frame = (await raw.ReadFrameAsync())!).Opcode == RawWebSocketClient.Pong) { }
+        Assert.Equal("ponged:2:still here", frame.Text);
     }
 
     [Fact]

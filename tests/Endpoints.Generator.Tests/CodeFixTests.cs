@@ -272,6 +272,17 @@ public sealed class CodeFixTests
         """);
 
     [Fact]
+    public Task AConcreteStreamBecomesStream() => VerifyFix(
+        """
+        [WebSocketEndpoint("/u")]
+        public sealed class UploadEndpoint { public void OnBinary({|WS0033:System.IO.MemoryStream|} data) { } }
+        """,
+        """
+        [WebSocketEndpoint("/u")]
+        public sealed class UploadEndpoint { public void OnBinary(System.IO.Stream data) { } }
+        """);
+
+    [Fact]
     public Task AsyncSuffixIsRemoved() => VerifyFix(
         """
         [WebSocketEndpoint("/a")]

@@ -76,7 +76,7 @@ public sealed class DiagnosticTests
         var props = File.ReadAllText(Path.Combine(RepositoryRoot(), "Directory.Build.props"));
         var repository = System.Text.RegularExpressions.Regex.Match(props, "<RepositoryUrl>([^<]+)</RepositoryUrl>").Groups[1].Value;
         Assert.NotEmpty(repository);
-        Assert.Equal(repository + "/blob/main/docs/diagnostics/", Endpoints.Generator.Diagnostics.DiagnosticDescriptors.HelpLinkBase);
+        Assert.Equal(Endpoints.Generator.Diagnostics.DiagnosticDescriptors.HelpLinkBase, repository + "/blob/main/docs/diagnostics/");
     }
 
     private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "")

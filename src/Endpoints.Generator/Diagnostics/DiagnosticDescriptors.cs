@@ -140,7 +140,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor WrongMessageType = Error("WS0033", BindingCategory,
         "Message parameter has the wrong type",
-        "Parameter '{0}' of {1} has type '{2}', but {1} receives {3} as {4}; change the parameter's type to {4}{5}");
+        "Parameter '{0}' of {1} has type '{2}', but {1} receives {3} as {4}; change the parameter's type to {5}{6}");
 
     public static readonly DiagnosticDescriptor SecondMessageParameter = Error("WS0034", BindingCategory,
         "Callback takes the message twice",
@@ -155,8 +155,8 @@ internal static class DiagnosticDescriptors
         "OnOpen may return null ('{0}'), but parameter '{1}' of {2} has type '{3}'; change its type to '{0}' and check for null, or make OnOpen return '{3}'");
 
     public static readonly DiagnosticDescriptor BinaryBufferEscapes = Warning("WS0040", UsageCategory,
-        "Received buffer outlives the callback",
-        "'{0}' is {1}, but the buffer is reused once OnBinary returns; {2}");
+        "Received buffer or stream outlives the callback",
+        "'{0}' is {1}, but {2}; {3}");
 
     private static DiagnosticDescriptor Error(string id, string category, string title, string message)
         => Create(id, category, title, message, DiagnosticSeverity.Error);

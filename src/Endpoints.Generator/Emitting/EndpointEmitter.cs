@@ -62,14 +62,20 @@ internal static class EndpointEmitter
         var keepsState = spec.StateType is not null && spec.OnOpen is not null;
         if (keepsState) writer.Line($"private {spec.StateType} _state = default!;");
         writer.Line();
-        if (spec.OnText is not null) writer.Line($"public override bool {RuntimeContract.AcceptsText} => true;");
-        if (spec.OnBinary is not null) writer.Line($"public override bool {RuntimeContract.AcceptsBinary} => true;");
+        var streamsText = Takes(spec.OnText, ArgumentSource.TextStream);
+        var streamsBinary = Takes(spec.OnBinary, ArgumentSource.BinaryStream);
+        if (spec.OnText is not null) writer.Line($"public override bool {(streamsText ? RuntimeContract.StreamsText : RuntimeContract.AcceptsText)} => true;");
+        if (spec.OnBinary is not null) writer.Line($"public override bool {(streamsBinary ? RuntimeContract.StreamsBinary : RuntimeContract.AcceptsBinary)} => true;");
         if (spec.OnText is not null || spec.OnBinary is not null) writer.Line();
 
         WriteCreateEndpoint(writer, spec);
         WriteCallback(writer, spec, spec.OnOpen, $"{RuntimeContract.OnOpenAsync}()", keepsState);
-        WriteCallback(writer, spec, spec.OnText, $"{RuntimeContract.OnTextAsync}(global::System.ReadOnlyMemory<byte> utf8)", keepsState);
-        WriteCallback(writer, spec, spec.OnBinary, $"{RuntimeContract.OnBinaryAsync}(global::System.ReadOnlyMemory<byte> data)", keepsState);
+        WriteCallback(writer, spec, spec.OnText, streamsText
+            ? $"{RuntimeContract.OnTextStreamAsync}(global::System.IO.TextReader text)"
+            : $"{RuntimeContract.OnTextAsync}(global::System.ReadOnlyMemory<byte> utf8)", keepsState);
+        WriteCallback(writer, spec, spec.OnBinary, streamsBinary
+            ? $"{RuntimeContract.OnBinaryStreamAsync}(global::System.IO.Stream data)"
+            : $"{RuntimeContract.OnBinaryAsync}(global::System.ReadOnlyMemory<byte> data)", keepsState);
         WriteCallback(writer, spec, spec.OnClose, $"{RuntimeContract.OnCloseAsync}(global::Endpoints.WebSocketCloseInfo close)", keepsState);
         WriteCallback(writer, spec, spec.OnError, $"{RuntimeContract.OnErrorAsync}(global::System.Exception error)", keepsState);
         writer.Close();
@@ -80,8 +86,10 @@ internal static class EndpointEmitter
         writer.Line($"internal static readonly {RuntimeContract.Settings} Settings = new()");
         writer.Line("{");
         writer.Line($"    Name = {CSharpText.Literal(spec.DisplayName)},");
+        writer.Line($"    EndpointType = typeof({spec.TypeName}),");
         writer.Line($"    Pattern = {CSharpText.Literal(spec.Pattern)},");
         if (spec.MaxMessageSize > 0) writer.Line($"    MaxMessageSize = {spec.MaxMessageSize.ToString(CultureInfo.InvariantCulture)},");
+        if (spec.MaxStreamedMessageSize > 0) writer.Line($"    MaxStreamedMessageSize = {spec.MaxStreamedMessageSize.ToString(CultureInfo.InvariantCulture)}L,");
         if (spec.SubProtocols.Count > 0) writer.Line($"    SubProtocols = new string[] {{ {Join(spec.SubProtocols, CSharpText.Literal)} }},");
         if (spec.AllowedOrigins.Count > 0) writer.Line($"    AllowedOrigins = new string[] {{ {Join(spec.AllowedOrigins, CSharpText.Literal)} }},");
         if (spec.EnableCompression) writer.Line("    EnableCompression = true,");
@@ -98,7 +106,7 @@ internal static class EndpointEmitter
     private static void WriteAccept(SourceWriter writer, EndpointSpec spec, string handler)
     {
         writer.Open($"public static {Task} AcceptAsync({HttpContext} context)");
-        writer.Line($"if (!context.WebSockets.IsWebSocketRequest) return {RuntimeContract.Routing}.{RuntimeContract.RejectNonWebSocketRequest}(context);");
+        writer.Line($"if (!{RuntimeContract.Routing}.{RuntimeContract.IsWebSocketRequest}(context)) return {RuntimeContract.Routing}.{RuntimeContract.RejectNonWebSocketRequest}(context);");
         foreach (var value in spec.RequestValues) WriteRequestValueBinding(writer, value);
         writer.Line($"return {RuntimeContract.Upgrade}.{RuntimeContract.RunAsync}(context, new {handler}({Join(spec.RequestValues, static value => value.VariableName)}), Settings);");
         writer.Close();
@@ -226,9 +234,21 @@ internal static class EndpointEmitter
         ArgumentSource.State => "_state" + argument.Detail,
         ArgumentSource.TextMessage => $"{RuntimeContract.DecodeText}(utf8)",
         ArgumentSource.BinaryMessage => "data",
+        ArgumentSource.TextStream => "text",
+        ArgumentSource.BinaryStream => "data",
         ArgumentSource.CloseInfo => "close",
         _ => "error",
     };
+
+    private static bool Takes(CallbackSpec? callback, ArgumentSource source)
+    {
+        if (callback is null) return false;
+        foreach (var argument in callback.Arguments)
+        {
+            if (argument.Source == source) return true;
+        }
+        return false;
+    }
 
     private static string NullableTypeName(RequestValueSpec value) => value.TypeName.EndsWith("?") ? value.TypeName : value.TypeName + "?";
 }

@@ -35,6 +35,7 @@ internal static class RuntimeContract
     public const string GetRouteValue = "GetRouteValue";
     public const string GetQueryValue = "GetQueryValue";
     public const string GetHeaderValue = "GetHeaderValue";
+    public const string IsWebSocketRequest = "IsWebSocketRequest";
     public const string RejectNonWebSocketRequest = "RejectNonWebSocketRequest";
     public const string BadRequest = "BadRequest";
 
@@ -47,6 +48,10 @@ internal static class RuntimeContract
     public const string Services = "Services";
     public const string AcceptsText = "AcceptsText";
     public const string AcceptsBinary = "AcceptsBinary";
+    public const string StreamsText = "StreamsText";
+    public const string StreamsBinary = "StreamsBinary";
+    public const string OnTextStreamAsync = "OnTextStreamAsync";
+    public const string OnBinaryStreamAsync = "OnBinaryStreamAsync";
     public const string CreateEndpoint = "CreateEndpoint";
     public const string OnOpenAsync = "OnOpenAsync";
     public const string OnTextAsync = "OnTextAsync";

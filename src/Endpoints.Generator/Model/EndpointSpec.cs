@@ -8,6 +8,7 @@ namespace Endpoints.Generator.Model;
 /// <param name="Identifier">A C# identifier unique to the class, e.g. <c>Chat_ChatEndpoint</c>.</param>
 /// <param name="Pattern">The route pattern.</param>
 /// <param name="MaxMessageSize">The attribute's maximum message size; 0 when not set.</param>
+/// <param name="MaxStreamedMessageSize">The attribute's maximum streamed message size; 0 when not set.</param>
 /// <param name="ConstructorServices">The services the chosen constructor takes, in order.</param>
 /// <param name="RequiredMembers">The class's <c>required</c> members, set from services when the instance is created.</param>
 /// <param name="RequiredServices">Every service the endpoint cannot do without, checked when it is mapped (fail fast at startup).</param>
@@ -23,6 +24,7 @@ internal sealed record EndpointSpec(
     string Identifier,
     string Pattern,
     int MaxMessageSize,
+    long MaxStreamedMessageSize,
     EquatableArray<string> SubProtocols,
     EquatableArray<string> AllowedOrigins,
     bool EnableCompression,
@@ -113,6 +115,10 @@ internal enum ArgumentSource
     State,
     TextMessage,
     BinaryMessage,
+    /// <summary>The text message as a <c>TextReader</c>, read while it arrives.</summary>
+    TextStream,
+    /// <summary>The binary message as a <c>Stream</c>, read while it arrives.</summary>
+    BinaryStream,
     CloseInfo,
     Exception,
 }

@@ -17,6 +17,8 @@ internal sealed class AttributeSettings
 
     public int MaxMessageSize { get; private set; }
 
+    public long MaxStreamedMessageSize { get; private set; }
+
     public EquatableArray<string> SubProtocols { get; private set; } = EquatableArray<string>.Empty;
 
     public EquatableArray<string> AllowedOrigins { get; private set; } = EquatableArray<string>.Empty;
@@ -40,6 +42,15 @@ internal sealed class AttributeSettings
                             "give the largest message in bytes (greater than 0), or leave it out to use WebSocketEndpointOptions.MaxMessageSize");
                     }
                     settings.MaxMessageSize = Math.Max(0, size);
+                    break;
+                case "MaxStreamedMessageSize" when named.Value.Value is long streamed:
+                    if (streamed < 0)
+                    {
+                        diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, value?.GetLocation(),
+                            $"MaxStreamedMessageSize is {streamed.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                            "give the largest streamed message in bytes (greater than 0), or leave it out to use WebSocketEndpointOptions.MaxStreamedMessageSize");
+                    }
+                    settings.MaxStreamedMessageSize = Math.Max(0, streamed);
                     break;
                 case "SubProtocols":
                     settings.SubProtocols = CheckSubProtocols(Strings(named.Value), value, diagnostics);

@@ -111,7 +111,7 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
     private static IParameterSymbol? ChooseMessageParameter(IMethodSymbol method, MessageKind expected)
     {
         var candidates = method.Parameters
-            .Where(p => p.RefKind == RefKind.None && Symbols.Is(p.Type, expected.FullName) && RequestValueAttribute(p) is null && !HasFromServices(p))
+            .Where(p => p.RefKind == RefKind.None && expected.Matches(p.Type, out _) && RequestValueAttribute(p) is null && !HasFromServices(p))
             .ToList();
         if (candidates.Count <= 1) return candidates.FirstOrDefault();
         foreach (var name in s_messageNames)
@@ -210,7 +210,10 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         if (Symbols.Is(type, KnownTypes.CancellationToken)) return new ArgumentSpec(ArgumentSource.CancellationToken, "");
         if (Symbols.Is(type, KnownTypes.ClaimsPrincipal)) return new ArgumentSpec(ArgumentSource.User, "");
 
-        if (message is not null && SymbolEqualityComparer.Default.Equals(parameter, message)) return new ArgumentSpec(expected!.Source, "");
+        if (message is not null && SymbolEqualityComparer.Default.Equals(parameter, message) && expected!.Matches(type, out var messageSource))
+        {
+            return new ArgumentSpec(messageSource, "");
+        }
         var route = routeParameters.FirstOrDefault(r => string.Equals(r.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
         if (route is not null)
         {
@@ -219,7 +222,7 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         }
         // Anything else in a later callback is the connection's state, which must be what OnOpen returns.
         if (kind != CallbackKind.Open && stateType is not null && SymbolEqualityComparer.Default.Equals(type, stateType)) return BindState(parameter, method, stateType);
-        if (expected is not null && message is not null && Symbols.Is(type, expected.FullName))
+        if (expected is not null && message is not null && expected.Matches(type, out _))
         {
             diagnostics.Report(DiagnosticDescriptors.SecondMessageParameter, SyntaxLocations.Parameter(parameter, cancellationToken),
                 parameter.Name, method.Name, expected.Display, expected.Noun, message.Name, SecondMessageAdvice(parameter, kind));
@@ -227,8 +230,8 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         }
         if (expected is not null && message is null && LooksLikeMessage(type, kind))
         {
-            diagnostics.Report(DiagnosticDescriptors.WrongMessageType, SyntaxLocations.ParameterType(parameter, cancellationToken),
-                parameter.Name, method.Name, Symbols.Display(type), expected.What, expected.Display, WrongTypeHint(parameter, kind));
+            diagnostics.ReportWithSuggestion(DiagnosticDescriptors.WrongMessageType, SyntaxLocations.ParameterType(parameter, cancellationToken),
+                expected.SuggestFullNameFor(type), parameter.Name, method.Name, Symbols.Display(type), expected.What, expected.Accepted, expected.SuggestFor(type), WrongTypeHint(parameter, kind));
             return null;
         }
         if (kind != CallbackKind.Open && LooksLikeState(type))
@@ -342,9 +345,11 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         return kind switch
         {
             CallbackKind.Text => name is "global::System.ReadOnlyMemory<byte>" or "global::System.ReadOnlySpan<byte>" or "global::System.ReadOnlySpan<char>"
-                or "global::System.ReadOnlyMemory<char>" or "char[]" or "byte[]",
+                or "global::System.ReadOnlyMemory<char>" or "char[]" or "byte[]" or KnownTypes.Stream
+                || Symbols.DerivesFrom(type, KnownTypes.Stream) || Symbols.DerivesFrom(type, KnownTypes.TextReader),
             CallbackKind.Binary => name is "byte[]" or "global::System.ReadOnlySpan<byte>" or "global::System.Memory<byte>" or "global::System.ArraySegment<byte>"
-                or "global::System.IO.Stream" or "string",
+                or "string" or KnownTypes.TextReader
+                || Symbols.DerivesFrom(type, KnownTypes.Stream) || Symbols.DerivesFrom(type, KnownTypes.TextReader),
             CallbackKind.Close => name is "global::System.Net.WebSockets.WebSocketCloseStatus" or "global::System.Net.WebSockets.WebSocketCloseStatus?",
             CallbackKind.Error => Symbols.DerivesFrom(type, KnownTypes.Exception),
             _ => false,
@@ -433,11 +438,17 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         => Symbols.IsNullableValueType(type, out var underlying) ? Symbols.FullName(underlying!) : Symbols.FullName(type);
 }
 
-/// <summary>What a callback receives as its message (or close information, or exception), and how to talk about it.</summary>
-internal sealed class MessageKind(string fullName, string display, string noun, string parameter, ArgumentSource source)
+/// <summary>
+/// What a callback receives as its message (or close information, or exception), and how to talk about it. A message
+/// may also be taken as a stream (<c>Stream</c>, <c>TextReader</c>) to read it while it arrives.
+/// </summary>
+internal sealed class MessageKind(string fullName, string display, string noun, string parameter, ArgumentSource source,
+    string? streamFullName = null, string? streamDisplay = null, ArgumentSource streamSource = default)
 {
-    private static readonly MessageKind s_text = new(KnownTypes.String, "string", "message", "string text", ArgumentSource.TextMessage);
-    private static readonly MessageKind s_binary = new(KnownTypes.ReadOnlyMemoryOfByte, "ReadOnlyMemory<byte>", "message", "ReadOnlyMemory<byte> data", ArgumentSource.BinaryMessage);
+    private static readonly MessageKind s_text = new(KnownTypes.String, "string", "message", "string text", ArgumentSource.TextMessage,
+        KnownTypes.TextReader, "TextReader", ArgumentSource.TextStream);
+    private static readonly MessageKind s_binary = new(KnownTypes.ReadOnlyMemoryOfByte, "ReadOnlyMemory<byte>", "message", "ReadOnlyMemory<byte> data", ArgumentSource.BinaryMessage,
+        KnownTypes.Stream, "Stream", ArgumentSource.BinaryStream);
     private static readonly MessageKind s_close = new(KnownTypes.CloseInfo, "WebSocketCloseInfo", "close information", "WebSocketCloseInfo close", ArgumentSource.CloseInfo);
     private static readonly MessageKind s_error = new(KnownTypes.Exception, "Exception", "exception", "Exception error", ArgumentSource.Exception);
 
@@ -445,6 +456,12 @@ internal sealed class MessageKind(string fullName, string display, string noun, 
 
     /// <summary>The type as the user writes it.</summary>
     public string Display { get; } = display;
+
+    /// <summary>The streamed form's type as the user writes it, if there is one.</summary>
+    public string? StreamDisplay { get; } = streamDisplay;
+
+    /// <summary>The types it may be taken as, in words ("string, or TextReader to read it while it arrives").</summary>
+    public string Accepted => StreamDisplay is null ? Display : $"{Display} (or {StreamDisplay}, to read it while it arrives)";
 
     /// <summary>What it is, in words ("message").</summary>
     public string Noun { get; } = noun;
@@ -455,7 +472,34 @@ internal sealed class MessageKind(string fullName, string display, string noun, 
     /// <summary>A parameter declaration that takes it.</summary>
     public string Parameter { get; } = parameter;
 
-    public ArgumentSource Source { get; } = source;
+    /// <summary>Whether a parameter of <paramref name="type"/> takes it, and as what.</summary>
+    public bool Matches(ITypeSymbol type, out ArgumentSource bound)
+    {
+        if (Symbols.Is(type, FullName))
+        {
+            bound = source;
+            return true;
+        }
+        if (streamFullName is not null && Symbols.Is(type, streamFullName))
+        {
+            bound = streamSource;
+            return true;
+        }
+        bound = default;
+        return false;
+    }
+
+    /// <summary>The type to change a wrong parameter to: the streamed form for a stream or reader of any kind, else the usual one.</summary>
+    public string SuggestFor(ITypeSymbol wrong)
+        => StreamDisplay is not null && IsStreamLike(wrong) ? StreamDisplay : Display;
+
+    /// <summary>The same, <c>global::</c>-qualified, for the code fix.</summary>
+    public string SuggestFullNameFor(ITypeSymbol wrong)
+        => streamFullName is not null && IsStreamLike(wrong) ? streamFullName : FullName;
+
+    private static bool IsStreamLike(ITypeSymbol type)
+        => Symbols.Is(type, KnownTypes.Stream) || Symbols.DerivesFrom(type, KnownTypes.Stream)
+           || Symbols.Is(type, KnownTypes.TextReader) || Symbols.DerivesFrom(type, KnownTypes.TextReader);
 
     public static MessageKind? Of(CallbackKind kind) => kind switch
     {

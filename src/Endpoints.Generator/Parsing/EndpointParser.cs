@@ -68,7 +68,8 @@ internal sealed class EndpointParser
         {
             if (methods.TryGetValue(kind, out var method)) callbacks[kind] = binder.Bind(method, kind, stateType);
         }
-        if (methods.TryGetValue(CallbackKind.Binary, out var onBinary)) BufferEscapeCheck.Run(onBinary, _context.SemanticModel, _diagnostics, _cancellationToken);
+        if (methods.TryGetValue(CallbackKind.Binary, out var onBinary)) BufferEscapeCheck.Run(onBinary, CallbackKind.Binary, _context.SemanticModel, _diagnostics, _cancellationToken);
+        if (methods.TryGetValue(CallbackKind.Text, out var onText)) BufferEscapeCheck.Run(onText, CallbackKind.Text, _context.SemanticModel, _diagnostics, _cancellationToken);
 
         if (route.Error is null && methods.Count > 0)
         {
@@ -88,6 +89,7 @@ internal sealed class EndpointParser
             Identifier: CSharpText.Identifier(displayName),
             Pattern: pattern,
             MaxMessageSize: settings.MaxMessageSize,
+            MaxStreamedMessageSize: settings.MaxStreamedMessageSize,
             SubProtocols: settings.SubProtocols,
             AllowedOrigins: settings.AllowedOrigins,
             EnableCompression: settings.EnableCompression,

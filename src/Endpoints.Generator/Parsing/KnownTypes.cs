@@ -25,4 +25,6 @@ internal static class KnownTypes
     public const string FromHeaderMetadata = "global::Microsoft.AspNetCore.Http.Metadata.IFromHeaderMetadata";
     public const string FormatProvider = "global::System.IFormatProvider";
     public const string WebSocket = "global::System.Net.WebSockets.WebSocket";
+    public const string Stream = "global::System.IO.Stream";
+    public const string TextReader = "global::System.IO.TextReader";
 }

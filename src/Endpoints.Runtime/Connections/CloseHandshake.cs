@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Net.WebSockets;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace Endpoints.Runtime;
@@ -8,17 +8,16 @@ namespace Endpoints.Runtime;
 /// The close handshake of one connection, in one place: its state (requested → frame written → peer's close
 /// received → done), the close the server asked for, and the deadline that drops a peer that never finishes.
 /// Whoever ends a connection comes here: the app (<c>CloseAsync</c>, completing the outbox), the receive loop (a
-/// bad message, the peer's close frame, a failed read), a policy (idle, rate, slow consumer) or host shutdown.
+/// bad message, the peer's close frame, the input ending), a policy (idle, rate, slow consumer) or host shutdown.
 /// </summary>
-internal sealed class CloseHandshake(ServerWebSocketConnection connection, WebSocket socket, TimeProvider time, TimeSpan timeout, ILogger logger)
+internal sealed class CloseHandshake(ServerWebSocketConnection connection, Stream stream, TimeProvider time, TimeSpan timeout, ILogger logger)
 {
-    private static readonly CloseRequest s_normalClosure = new(WebSocketCloseStatus.NormalClosure, null, WebSocketCloseReason.ServerClosed);
-
     private CloseRequest? _request;
     private ITimer? _deadline;
     // Created when someone waits for the close frame (CloseAsync); most connections never need it.
     private TaskCompletionSource? _frameWritten;
     private bool _frameDone;
+    private bool _frameSent;
     private bool _ended;
 
     /// <summary>Set once by the connection; the transmitter drains the outbox before the close frame.</summary>
@@ -29,6 +28,9 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection, WebSo
 
     public bool IsRequested => Volatile.Read(ref _request) is not null;
 
+    /// <summary>Whether the close frame has gone out: no frame may follow it.</summary>
+    public bool FrameSent => Volatile.Read(ref _frameSent);
+
     /// <summary>
     /// Asks for the close: the outbox takes no more messages, the queued ones go out, then the close frame. Starts the
     /// deadline. Returns false if a close was already requested (the first reason stands).
@@ -38,7 +40,7 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection, WebSo
         if (Interlocked.CompareExchange(ref _request, new CloseRequest(status, description, reason), null) is not null) return false;
         if (!Volatile.Read(ref _ended))
         {
-            // Aborting the socket alone does not end a write blocked on transport backpressure; the connection's Abort
+            // Aborting the stream alone does not end a write blocked on transport backpressure; the connection's Abort
             // ends the request too.
             Volatile.Write(ref _deadline, time.CreateTimer(static state => ((ServerWebSocketConnection)state!).Abort(), connection, timeout, Timeout.InfiniteTimeSpan));
         }
@@ -47,15 +49,17 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection, WebSo
     }
 
     /// <summary>Writes the close frame. The transmitter calls this holding the send lock, after the queued messages.</summary>
-    public ValueTask WriteFrameAsync()
+    public async ValueTask WriteFrameAsync(FrameWriter writer)
     {
-        var close = Request ?? s_normalClosure;
-        return socket.State is WebSocketState.Open or WebSocketState.CloseReceived
-            ? new ValueTask(socket.CloseOutputAsync(close.Status, close.Description, CancellationToken.None))
-            : default;
+        if (FrameSent || Volatile.Read(ref _ended)) return;
+        var close = Request!;
+        // 1005 (no status) and 1006 (abnormal) describe a close; they may not be sent (RFC 6455 7.4.1).
+        var status = close.Status is WebSocketCloseStatus.Empty or (WebSocketCloseStatus)1006 ? WebSocketCloseStatus.NormalClosure : close.Status;
+        await writer.WriteCloseAsync(status, close.Description).ConfigureAwait(false);
+        Volatile.Write(ref _frameSent, true);
     }
 
-    /// <summary>The transmitter has stopped: the close frame is written, or the socket failed. Releases <see cref="WhenFrameWritten"/>.</summary>
+    /// <summary>The transmitter has stopped: the close frame is written, or the connection failed. Releases <see cref="WhenFrameWritten"/>.</summary>
     public void FrameDone()
     {
         Volatile.Write(ref _frameDone, true);
@@ -73,60 +77,103 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection, WebSo
     }
 
     /// <summary>The peer's close frame arrived: the answer to ours, or its own close, which is echoed.</summary>
-    public WebSocketCloseInfo PeerClosed()
+    public WebSocketCloseInfo PeerClosed(WebSocketCloseStatus? status, string? description)
     {
         if (Request is { } requested) return requested.ToCloseInfo(); // the server's reason stands
-        var status = socket.CloseStatus ?? WebSocketCloseStatus.Empty;
-        var description = socket.CloseStatusDescription;
-        // Echo the peer's status, as RFC 6455 (5.5.1) asks; 1005 (no status) cannot be sent, so answer 1000.
-        TryRequest(status == WebSocketCloseStatus.Empty ? WebSocketCloseStatus.NormalClosure : status, description, WebSocketCloseReason.ClientClosed);
-        return new WebSocketCloseInfo(socket.CloseStatus, description, WebSocketCloseReason.ClientClosed);
+        // Echo the peer's status, as RFC 6455 (5.5.1) asks; a close without one (1005) is answered with 1000.
+        TryRequest(status ?? WebSocketCloseStatus.NormalClosure, description, WebSocketCloseReason.ClientClosed);
+        return new WebSocketCloseInfo(status, description, WebSocketCloseReason.ClientClosed);
     }
 
-    /// <summary>A read failed: says why the connection ended.</summary>
-    public WebSocketCloseInfo ReceiveFailed(Exception exception, bool keepAliveTimeoutEnabled)
+    /// <summary>The input ended without a close frame: says why the connection ended.</summary>
+    public WebSocketCloseInfo InputEnded(Exception? exception, bool timedOut)
     {
         // The server was closing and the peer did not finish the handshake in time (or went away).
         if (Request is { } requested) return requested.ToCloseInfo();
-        if (exception is WebSocketException { WebSocketErrorCode: WebSocketError.Faulted })
+        if (timedOut)
         {
-            // The socket found a violation (1002) or bad UTF-8 in a frame (1007), sent the close frame itself and
-            // aborted. Which of the two it sent is not exposed, so the status is left unknown.
-            Log.ProtocolError(logger, exception, connection.Id);
-            TryRequest(WebSocketCloseStatus.ProtocolError, null, WebSocketCloseReason.ProtocolError);
-            return new WebSocketCloseInfo(null, exception.Message, WebSocketCloseReason.ProtocolError);
-        }
-        if (exception is ConnectionAbortedException && keepAliveTimeoutEnabled)
-        {
-            // Aborted from inside the process without a close of ours: the socket's keep-alive gave up on the peer.
             TryRequest(WebSocketCloseStatus.EndpointUnavailable, null, WebSocketCloseReason.TimedOut);
             return new WebSocketCloseInfo(null, "No answer to keep-alive pings", WebSocketCloseReason.TimedOut);
         }
+        if (exception is not null) Log.InputEnded(logger, exception, connection.Id);
         TryRequest(WebSocketCloseStatus.EndpointUnavailable, null, WebSocketCloseReason.Aborted);
         return new WebSocketCloseInfo(null, null, WebSocketCloseReason.Aborted);
     }
 
     /// <summary>
-    /// Fails the connection: queued messages go out first, then the close frame; then waits (bounded by the deadline)
-    /// for the peer's close frame, discarding whatever else it sends, so that the close frame is not lost to a TCP
-    /// reset caused by unread data.
+    /// The peer broke the protocol: the close frame says how. Then, as after any close of ours, the peer's input is read
+    /// until its close frame (bounded by the deadline), so that our close frame is not lost to a TCP reset caused by
+    /// unread data: as frames when the offending frame can be skipped, else as bytes until the peer ends the connection.
     /// </summary>
-    public async Task<WebSocketCloseInfo> FailAsync(WebSocketCloseStatus status, string description, WebSocketCloseReason reason, Memory<byte> scratch)
+    public async Task<WebSocketCloseInfo> FailProtocolAsync(WebSocketCloseStatus status, string description, FrameReader reader)
     {
-        TryRequest(status, description, reason);
+        TryRequest(status, description, WebSocketCloseReason.ProtocolError);
         try
         {
-            while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            if (await reader.SkipBadFrameAsync().ConfigureAwait(false))
             {
-                var result = await socket.ReceiveAsync(scratch, CancellationToken.None).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close) break;
+                await DrainUntilPeerClosesAsync(reader).ConfigureAwait(false);
+                return Request!.ToCloseInfo();
             }
         }
         catch (Exception)
         {
-            // The peer went away or the deadline aborted the socket: the close is over either way.
+            return Request!.ToCloseInfo();
+        }
+        await Transmitter.Completion.ConfigureAwait(false);
+        var scratch = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            while (await stream.ReadAsync(scratch).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception)
+        {
+            // The peer went away or the deadline aborted the connection: the close is over either way.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
         }
         return Request!.ToCloseInfo();
+    }
+
+    /// <summary>
+    /// The server ends the connection: queued messages go out first, then the close frame; then the peer's messages are
+    /// read and dropped (bounded by the deadline) until its close frame arrives.
+    /// </summary>
+    public async Task<WebSocketCloseInfo> FailAsync(WebSocketCloseStatus status, string description, WebSocketCloseReason reason, FrameReader reader)
+    {
+        TryRequest(status, description, reason);
+        await DrainUntilPeerClosesAsync(reader).ConfigureAwait(false);
+        return Request!.ToCloseInfo();
+    }
+
+    /// <summary>Reads and drops whatever the peer still sends until its close frame, the end of input or a protocol error.</summary>
+    public async Task DrainUntilPeerClosesAsync(FrameReader reader)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            // The message the server stopped reading (too big, bad UTF-8) is skipped first.
+            if (reader.InMessage && (await reader.SkipMessageAsync(scratch).ConfigureAwait(false)).Signal != ReadSignal.Data) return;
+            while (true)
+            {
+                var signal = await reader.NextMessageAsync().ConfigureAwait(false);
+                if (signal != ReadSignal.Data) break;
+                var skipped = await reader.SkipMessageAsync(scratch).ConfigureAwait(false);
+                if (skipped.Signal != ReadSignal.Data) break;
+            }
+        }
+        catch (Exception)
+        {
+            // The deadline aborted the connection: the close is over either way.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     /// <summary>The connection is over: the deadline is no longer needed, and a late request starts none.</summary>

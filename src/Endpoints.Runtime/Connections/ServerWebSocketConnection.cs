@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Security.Claims;
+using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -8,41 +9,94 @@ namespace Endpoints.Runtime;
 
 /// <summary>
 /// The public face of one connection: who it is, its <see cref="Closed"/> token, and the sends and closes user code
-/// calls. Sending is the <see cref="Transmitter"/>'s business and closing the <see cref="CloseHandshake"/>'s; this
-/// class only hands calls to them.
+/// calls. Sending is the <see cref="Transmitter"/>'s business, closing the <see cref="CloseHandshake"/>'s and keeping the
+/// connection alive <see cref="KeepAlive"/>'s; this class only hands calls to them. It also takes the control frames the
+/// reader finds: a ping is answered with a pong, a pong goes to keep-alive.
 /// </summary>
-internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposable
+internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlFrameSink, IFanOutReceiver, IDisposable
 {
+    private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
     private readonly HttpContext _context;
-    private readonly WebSocket _socket;
     private readonly ILogger _logger;
     private readonly OutboxWriter _outboxWriter;
+    private readonly KeepAlive? _keepAlive;
+    private readonly MessageDeflater? _deflater;
     // Created on first use: most connections never ask for it.
     private CancellationTokenSource? _closed;
     private bool _markedEnded;
     private bool _disposed;
 
-    public ServerWebSocketConnection(HttpContext context, WebSocket socket, WebSocketEndpointOptions options, TimeProvider time, ILogger logger,
-        WebSocketEndpointMetrics metrics, KeyValuePair<string, object?> endpointTag)
+    public ServerWebSocketConnection(HttpContext context, Stream stream, string? subProtocol, PerMessageDeflate? deflate, WebSocketEndpointOptions options,
+        TimeProvider time, ILogger logger, WebSocketEndpointMetrics metrics, KeyValuePair<string, object?> endpointTag)
     {
         _context = context;
-        _socket = socket;
         _logger = logger;
-        CloseHandshake = new CloseHandshake(this, socket, time, options.CloseTimeout, logger);
-        Transmitter = new Transmitter(this, socket, CloseHandshake, options.OutboxCapacity, options.OutboxFullPolicy, logger, metrics, endpointTag);
+        Stream = stream;
+        SubProtocol = subProtocol;
+        Deflate = deflate;
+        if (deflate is not null) _deflater = new MessageDeflater(deflate.ServerNoContextTakeover);
+        CloseHandshake = new CloseHandshake(this, stream, time, options.CloseTimeout, logger);
+        Transmitter = new Transmitter(this, new FrameWriter(stream, _deflater), CloseHandshake, options.OutboxCapacity, options.OutboxFullPolicy, logger, metrics, endpointTag);
         CloseHandshake.Transmitter = Transmitter;
         _outboxWriter = new OutboxWriter(this);
+        if (options.KeepAliveInterval > TimeSpan.Zero) _keepAlive = new KeepAlive(this, time, options.KeepAliveInterval, options.KeepAliveTimeout);
     }
+
+    /// <summary>The connection's duplex stream, after the upgrade.</summary>
+    public Stream Stream { get; }
+
+    /// <summary>The permessage-deflate settings agreed in the handshake, if any.</summary>
+    public PerMessageDeflate? Deflate { get; }
 
     public Transmitter Transmitter { get; }
 
     public CloseHandshake CloseHandshake { get; }
 
+    /// <summary>Whether keep-alive gave up on the peer (no pong in time).</summary>
+    public bool KeepAliveTimedOut => _keepAlive?.TimedOut == true;
+
     public override string Id => _context.TraceIdentifier;
+
+    public override string? UserId => Registration?.UserId;
+
+    /// <summary>Its place in its endpoint's registry of live connections, from the upgrade until it ends.</summary>
+    public RegisteredConnection? Registration { get; private set; }
+
+    private ConnectionRegistry? _registry;
+
+    /// <summary>Enters the endpoint's registry; <see cref="Unregister"/> must follow, however the connection ends.</summary>
+    public void Register(ConnectionRegistry registry, string? userId)
+    {
+        _registry = registry;
+        Registration = registry.Add(this, userId);
+    }
+
+    /// <summary>Leaves every group and the registry. Idempotent.</summary>
+    public void Unregister()
+    {
+        if (Registration is { } registration) _registry!.Remove(registration);
+    }
+
+    public override ValueTask JoinGroupAsync(string group, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (Registration is { } registration) _registry!.Join(registration, group);
+        return default;
+    }
+
+    public override ValueTask LeaveGroupAsync(string group, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (Registration is { } registration) _registry!.Leave(registration, group);
+        return default;
+    }
+
+    bool IFanOutReceiver.TryEnqueue(WebSocketMessage message) => Transmitter.TryEnqueue(message);
 
     public override ClaimsPrincipal User => _context.User;
 
-    public override string? SubProtocol => _socket.SubProtocol;
+    public override string? SubProtocol { get; }
 
     public override CancellationToken Closed
     {
@@ -82,11 +136,35 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
 
     public override bool TrySendBinary(ReadOnlyMemory<byte> data) => Transmitter.TryEnqueue(WebSocketMessage.FromBinary(data));
 
+    public override ValueTask SendBinaryStreamAsync(Func<Stream, CancellationToken, ValueTask> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        return Transmitter.SendStreamAsync(text: false, write, cancellationToken);
+    }
+
+    public override ValueTask SendTextStreamAsync(Func<TextWriter, CancellationToken, ValueTask> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        return Transmitter.SendStreamAsync(text: true, async (stream, token) =>
+        {
+            var writer = new StreamWriter(stream, s_utf8, bufferSize: 4096, leaveOpen: true);
+            await using (writer.ConfigureAwait(false))
+            {
+                await write(writer, token).ConfigureAwait(false);
+                await writer.FlushAsync(token).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+    }
+
     public override Task CloseAsync(WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string? description = null)
     {
         CloseHandshake.TryRequest(status, description, WebSocketCloseReason.ServerClosed);
         return CloseHandshake.WhenFrameWritten();
     }
+
+    void IControlFrameSink.OnPing(ReadOnlySpan<byte> payload) => Transmitter.TrySendControl(Frame.Pong, payload);
+
+    void IControlFrameSink.OnPong(ReadOnlySpan<byte> payload) => _keepAlive?.OnPong(payload);
 
     /// <summary>
     /// Drops the connection at once: no close handshake, pending reads and writes fail. Safe from any thread at any
@@ -94,7 +172,6 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     /// </summary>
     public void Abort()
     {
-        _socket.Abort();
         if (Volatile.Read(ref _disposed)) return;
         try
         {
@@ -102,7 +179,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
         }
         catch (ObjectDisposedException)
         {
-            // The request ended meanwhile; the socket abort above is all that is left to do.
+            // The request ended meanwhile: nothing is left to abort.
         }
     }
 
@@ -111,6 +188,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     {
         Volatile.Write(ref _markedEnded, true);
         CloseHandshake.End();
+        _keepAlive?.Dispose();
         try
         {
             Volatile.Read(ref _closed)?.Cancel();
@@ -125,6 +203,8 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IDisposab
     {
         Volatile.Write(ref _disposed, true);
         CloseHandshake.End();
+        _keepAlive?.Dispose();
+        _deflater?.Dispose();
         Volatile.Read(ref _closed)?.Dispose();
     }
 

@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Net.WebSockets;
-using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +11,7 @@ namespace Endpoints.Runtime;
 /// </summary>
 internal sealed class Transmitter(
     ServerWebSocketConnection connection,
-    WebSocket socket,
+    FrameWriter writer,
     CloseHandshake close,
     int capacity,
     OutboxFullPolicy fullPolicy,
@@ -29,6 +27,8 @@ internal sealed class Transmitter(
 
     /// <summary>Completes when the pump has stopped: queued frames and the close frame written, or the socket failed.</summary>
     public Task Completion => Volatile.Read(ref _pump);
+
+    public FrameWriter Writer => writer;
 
     /// <summary>Sends and completes when the frame was written; throws if it could not be.</summary>
     public ValueTask SendAsync(WebSocketMessage message, CancellationToken cancellationToken)
@@ -46,7 +46,7 @@ internal sealed class Transmitter(
             Observe(write);
             return default;
         }
-        return QueueAsync(new OutboundFrame(message, null), cancellationToken);
+        return QueueAsync(OutboundFrame.ForMessage(message), cancellationToken);
     }
 
     /// <summary>Queues without waiting at all; false when the outbox is full or closed (a full one closes a slow consumer under that policy).</summary>
@@ -57,9 +57,61 @@ internal sealed class Transmitter(
             Observe(write);
             return true;
         }
-        if (TryQueue(new OutboundFrame(message, null))) return true;
+        if (TryQueue(OutboundFrame.ForMessage(message))) return true;
         if (fullPolicy == OutboxFullPolicy.Close && !close.IsRequested) CloseSlowConsumer();
         return false;
+    }
+
+    /// <summary>
+    /// Sends a ping or pong without ever waiting: now if the socket is free, else after what is queued. Dropped when the
+    /// outbox is full (a peer that reads nothing reads no pong either) or once the close frame has gone out.
+    /// </summary>
+    public void TrySendControl(byte opcode, ReadOnlySpan<byte> payload)
+    {
+        if (close.FrameSent) return;
+        var copy = payload.ToArray();
+        if (Volatile.Read(ref _queued) == 0 && _lock.TryTake())
+        {
+            Observe(WriteControlHoldingLock(opcode, copy));
+            return;
+        }
+        TryQueue(OutboundFrame.ForControl(opcode, copy));
+    }
+
+    /// <summary>
+    /// Sends one message as fragments written by <paramref name="write"/>, holding the connection for its whole length:
+    /// it takes its turn like any send (at once when nothing is queued, else through the outbox), and sends after it wait.
+    /// </summary>
+    public async ValueTask SendStreamAsync(bool text, Func<OutgoingMessageStream, CancellationToken, ValueTask> write, CancellationToken cancellationToken)
+    {
+        StreamTurn? turn = null;
+        if (!(Volatile.Read(ref _queued) == 0 && !close.IsRequested && _lock.TryTake()))
+        {
+            turn = new StreamTurn();
+            await QueueAsync(OutboundFrame.ForStream(turn), cancellationToken).ConfigureAwait(false);
+            await turn.Started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var stream = new OutgoingMessageStream(writer, text);
+        try
+        {
+            await write(stream, cancellationToken).ConfigureAwait(false);
+            await stream.CompleteAsync().ConfigureAwait(false);
+            metrics.MessagesSent.Add(1, endpointTag);
+            metrics.BytesSent.Add(stream.BytesWritten, endpointTag);
+        }
+        catch (Exception exception)
+        {
+            // Part of the message is out and cannot be taken back: the connection ends with 1011.
+            if (stream.Failed) Log.SendFailed(logger, exception, connection.Id);
+            close.TryRequest(WebSocketCloseStatus.InternalServerError, "Streamed message not completed", WebSocketCloseReason.Error);
+            throw;
+        }
+        finally
+        {
+            stream.Dispose();
+            if (turn is null) _lock.Release();
+            else turn.Finished.TrySetResult();
+        }
     }
 
     /// <summary>Whether a non-waiting send could queue now (for <c>WaitToWriteAsync</c>).</summary>
@@ -69,10 +121,10 @@ internal sealed class Transmitter(
     public void CompleteOutbox() => Outbox().Writer.TryComplete();
 
     /// <summary>
-    /// The one place that decides how a frame goes out: directly, when nothing is queued (so a thread's messages keep
+    /// The one place that decides how a message goes out: directly, when nothing is queued (so a thread's messages keep
     /// their order), no close was requested and no one else is writing; otherwise the caller queues it. Frames are
-    /// counted before they enter the outbox and stay counted until the pump holds the send lock, so a zero count
-    /// means nothing is waiting to go out before this message.
+    /// counted before they enter the outbox and stay counted until the pump holds the send lock, so a zero count means
+    /// nothing is waiting to go out before this message.
     /// </summary>
     private bool TryWriteNow(WebSocketMessage message, out ValueTask write)
     {
@@ -81,14 +133,14 @@ internal sealed class Transmitter(
             write = default;
             return false;
         }
-        write = WriteDirect(message);
+        write = WriteHoldingLock(message);
         return true;
     }
 
     private async Task SendQueuedAsync(WebSocketMessage message, CancellationToken cancellationToken)
     {
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await QueueAsync(new OutboundFrame(message, written), cancellationToken).ConfigureAwait(false);
+        await QueueAsync(OutboundFrame.ForMessage(message, written), cancellationToken).ConfigureAwait(false);
         await written.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -151,27 +203,27 @@ internal sealed class Transmitter(
         return channel;
     }
 
-    /// <summary>Writes while holding the send lock; completes synchronously when the transport takes the bytes at once.</summary>
-    private ValueTask WriteDirect(WebSocketMessage message)
+    /// <summary>Writes while holding the send lock and releases it; completes synchronously when the transport takes the bytes at once.</summary>
+    private ValueTask WriteHoldingLock(WebSocketMessage message)
     {
         ValueTask write;
         try
         {
-            write = WriteAsync(message);
+            write = Write(message);
         }
         catch (Exception exception)
         {
             _lock.Release();
             return ValueTask.FromException(SendFailed(exception));
         }
-        if (!write.IsCompletedSuccessfully) return AwaitWriteDirectAsync(write, message);
+        if (!write.IsCompletedSuccessfully) return AwaitWriteHoldingLockAsync(write, message);
         write.GetAwaiter().GetResult();
         _lock.Release();
         CountSent(message);
         return default;
     }
 
-    private async ValueTask AwaitWriteDirectAsync(ValueTask write, WebSocketMessage message)
+    private async ValueTask AwaitWriteHoldingLockAsync(ValueTask write, WebSocketMessage message)
     {
         try
         {
@@ -184,6 +236,22 @@ internal sealed class Transmitter(
         }
         _lock.Release();
         CountSent(message);
+    }
+
+    private async ValueTask WriteControlHoldingLock(byte opcode, byte[] payload)
+    {
+        try
+        {
+            if (!close.FrameSent) await writer.WriteControlAsync(opcode, payload).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            throw SendFailed(exception);
+        }
+        finally
+        {
+            _lock.Release();
+        }
     }
 
     private async Task PumpAsync(Channel<OutboundFrame> outbox)
@@ -202,17 +270,7 @@ internal sealed class Transmitter(
                     {
                         Interlocked.Decrement(ref _queued);
                         metrics.OutboxDepth.Add(-1, endpointTag);
-                        try
-                        {
-                            await WriteAsync(frame.Message).ConfigureAwait(false);
-                        }
-                        catch (Exception exception)
-                        {
-                            frame.Written?.TrySetException(exception);
-                            throw;
-                        }
-                        frame.Written?.TrySetResult();
-                        CountSent(frame.Message);
+                        await WriteQueuedAsync(frame).ConfigureAwait(false);
                     }
                 }
                 finally
@@ -225,7 +283,7 @@ internal sealed class Transmitter(
             await _lock.TakeForPumpAsync().ConfigureAwait(false);
             try
             {
-                await close.WriteFrameAsync().ConfigureAwait(false);
+                await close.WriteFrameAsync(writer).ConfigureAwait(false);
             }
             finally
             {
@@ -241,7 +299,9 @@ internal sealed class Transmitter(
             {
                 Interlocked.Decrement(ref _queued);
                 metrics.OutboxDepth.Add(-1, endpointTag);
-                frame.Written?.TrySetException(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The connection failed before the message was sent.", exception));
+                var failure = new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The connection failed before the message was sent.", exception);
+                frame.Written?.TrySetException(failure);
+                frame.Turn?.Started.TrySetException(failure);
             }
         }
         finally
@@ -250,27 +310,38 @@ internal sealed class Transmitter(
         }
     }
 
-    private ValueTask WriteAsync(WebSocketMessage message)
+    /// <summary>One outbox entry, written by the pump while it holds the send lock.</summary>
+    private async ValueTask WriteQueuedAsync(OutboundFrame frame)
     {
-        if (message.MessageType == WebSocketMessageType.Binary)
+        if (frame.Turn is { } turn)
         {
-            return socket.SendAsync(message.Binary, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+            // A streamed send: the connection is its until it finishes; the pump keeps the lock for it meanwhile.
+            turn.Started.TrySetResult();
+            await turn.Finished.Task.ConfigureAwait(false);
+            return;
         }
-        return WriteTextAsync(message.Text!);
-    }
-
-    private async ValueTask WriteTextAsync(string text)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        if (frame.Control != 0)
+        {
+            if (!close.FrameSent) await writer.WriteControlAsync(frame.Control, frame.ControlPayload).ConfigureAwait(false);
+            return;
+        }
         try
         {
-            var length = Encoding.UTF8.GetBytes(text, buffer);
-            await socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+            await Write(frame.Message).ConfigureAwait(false);
         }
-        finally
+        catch (Exception exception)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            frame.Written?.TrySetException(exception);
+            throw;
         }
+        frame.Written?.TrySetResult();
+        CountSent(frame.Message);
+    }
+
+    private ValueTask Write(WebSocketMessage message)
+    {
+        if (message.MessageType == WebSocketMessageType.Binary) return writer.WriteBinaryAsync(message.Binary);
+        return message.Text is { } text ? writer.WriteTextAsync(text) : writer.WriteUtf8TextAsync(message.Utf8Text);
     }
 
     /// <summary>A write failed: the connection cannot go on. Returns what the sender should see.</summary>
@@ -284,10 +355,7 @@ internal sealed class Transmitter(
     private void CountSent(WebSocketMessage message)
     {
         metrics.MessagesSent.Add(1, endpointTag);
-        if (metrics.BytesSent.Enabled)
-        {
-            metrics.BytesSent.Add(message.MessageType == WebSocketMessageType.Binary ? message.Binary.Length : Encoding.UTF8.GetByteCount(message.Text!), endpointTag);
-        }
+        if (metrics.BytesSent.Enabled) metrics.BytesSent.Add(message.ByteCount, endpointTag);
     }
 
     // A write the caller does not wait for: a failure has already dropped the connection, so it is only observed.
@@ -316,6 +384,3 @@ internal sealed class Transmitter(
     private static WebSocketException NotOpen(Exception? inner = null)
         => new(WebSocketError.InvalidState, "The WebSocket connection is closing or closed; the message was not sent.", inner);
 }
-
-/// <summary>A queued message and, for an awaited send, what to complete once it is written.</summary>
-internal readonly record struct OutboundFrame(WebSocketMessage Message, TaskCompletionSource? Written);

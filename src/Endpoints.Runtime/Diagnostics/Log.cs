@@ -26,8 +26,11 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Error, "Creating the endpoint {Endpoint} failed; the upgrade was refused with 500.")]
     public static partial void CreateFailed(ILogger logger, Exception exception, string endpoint);
 
-    [LoggerMessage(8, LogLevel.Debug, "WebSocket {ConnectionId}: the peer broke the protocol.")]
-    public static partial void ProtocolError(ILogger logger, Exception exception, string connectionId);
+    [LoggerMessage(8, LogLevel.Debug, "WebSocket {ConnectionId}: the peer broke the protocol: {Problem}.")]
+    public static partial void ProtocolError(ILogger logger, string connectionId, string problem);
+
+    [LoggerMessage(13, LogLevel.Debug, "WebSocket {ConnectionId}: the connection ended without a close frame.")]
+    public static partial void InputEnded(ILogger logger, Exception exception, string connectionId);
 
     [LoggerMessage(9, LogLevel.Debug, "WebSocket {ConnectionId}: sending failed; the connection is dropped.")]
     public static partial void SendFailed(ILogger logger, Exception exception, string connectionId);

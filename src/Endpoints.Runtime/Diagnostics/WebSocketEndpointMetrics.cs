@@ -28,6 +28,8 @@ public sealed class WebSocketEndpointMetrics : IDisposable
         BytesReceived = _meter.CreateCounter<long>("endpoints.websocket.bytes.received", "By", "Payload bytes of received messages.");
         BytesSent = _meter.CreateCounter<long>("endpoints.websocket.bytes.sent", "By", "Payload bytes of sent messages.");
         OutboxDepth = _meter.CreateUpDownCounter<long>("endpoints.websocket.outbox.depth", "{message}", "Messages queued in outboxes, not yet written.");
+        FanOutQueued = _meter.CreateCounter<long>("endpoints.websocket.fanout.queued", "{message}", "Messages a group, user or broadcast send queued for a connection.");
+        FanOutDropped = _meter.CreateCounter<long>("endpoints.websocket.fanout.dropped", "{message}", "Messages a group, user or broadcast send dropped for a connection whose outbox was full or closing.");
         HandlerDuration = _meter.CreateHistogram<double>("endpoints.websocket.handler.duration", "s", "Time spent in OnText and OnBinary.");
         Errors = _meter.CreateCounter<long>("endpoints.websocket.errors", "{error}", "Callbacks that threw.");
     }
@@ -44,6 +46,10 @@ public sealed class WebSocketEndpointMetrics : IDisposable
     internal Counter<long> BytesReceived { get; }
     internal Counter<long> BytesSent { get; }
     internal UpDownCounter<long> OutboxDepth { get; }
+
+    internal Counter<long> FanOutQueued { get; }
+
+    internal Counter<long> FanOutDropped { get; }
     internal Histogram<double> HandlerDuration { get; }
     internal Counter<long> Errors { get; }
 

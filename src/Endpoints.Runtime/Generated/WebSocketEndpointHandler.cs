@@ -33,6 +33,12 @@ public abstract class WebSocketEndpointHandler
     /// <summary>Whether the endpoint has <c>OnBinary</c>; binary messages are refused with 1003 otherwise.</summary>
     public virtual bool AcceptsBinary => false;
 
+    /// <summary>Whether <c>OnText</c> takes a <see cref="TextReader"/>: text messages are then read while they arrive.</summary>
+    public virtual bool StreamsText => false;
+
+    /// <summary>Whether <c>OnBinary</c> takes a <see cref="Stream"/>: binary messages are then read while they arrive.</summary>
+    public virtual bool StreamsBinary => false;
+
     internal void Start(HttpContext context)
     {
         _context = context;
@@ -52,6 +58,12 @@ public abstract class WebSocketEndpointHandler
 
     /// <summary>Calls <c>OnBinary</c>; <paramref name="data"/> is only valid until the returned task completes.</summary>
     protected internal virtual ValueTask OnBinaryAsync(ReadOnlyMemory<byte> data) => default;
+
+    /// <summary>Calls an <c>OnText</c> that reads the message while it arrives; the reader is only valid until the returned task completes.</summary>
+    protected internal virtual ValueTask OnTextStreamAsync(TextReader text) => default;
+
+    /// <summary>Calls an <c>OnBinary</c> that reads the message while it arrives; the stream is only valid until the returned task completes.</summary>
+    protected internal virtual ValueTask OnBinaryStreamAsync(Stream data) => default;
 
     /// <summary>Calls <c>OnClose</c>.</summary>
     protected internal virtual ValueTask OnCloseAsync(WebSocketCloseInfo close) => default;

@@ -2,11 +2,7 @@ using System.ComponentModel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.AspNetCore.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Endpoints.Runtime.Generated;
 
@@ -18,9 +14,8 @@ public static class WebSocketEndpointRouting
     private static readonly string[] s_upgradeMethods = ["GET", "CONNECT"];
 
     /// <summary>
-    /// Maps the endpoint's pattern to <paramref name="accept"/>, wrapped in ASP.NET Core's WebSocket middleware so
-    /// that the endpoint works whether or not the app called <c>UseWebSockets()</c> (the middleware leaves a request
-    /// alone when an earlier one already handled it). The endpoint class's attributes come in as
+    /// Maps the endpoint's pattern to <paramref name="accept"/> (the WebSocket handshake is Endpoints' own, so the app
+    /// needs no <c>UseWebSockets()</c>). The endpoint class's attributes come in as
     /// <paramref name="metadata"/>, so authorization, rate limiting and the rest of the pipeline see them before the
     /// upgrade. Throws when a service the endpoint needs is not registered, so the app fails at startup, not when a
     /// client connects.
@@ -32,11 +27,7 @@ public static class WebSocketEndpointRouting
         ArgumentNullException.ThrowIfNull(accept);
         var services = routes.ServiceProvider;
         RequiredServices.ThrowIfMissing(services, settings);
-        var webSocketOptions = services.GetService<IOptions<WebSocketOptions>>() ?? Options.Create(new WebSocketOptions());
-        var loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
-        var withWebSockets = new WebSocketMiddleware(accept, webSocketOptions, loggerFactory);
-
-        return routes.Map(settings.Pattern, withWebSockets.Invoke)
+        return routes.Map(settings.Pattern, accept)
             .WithMetadata(new HttpMethodMetadata(s_upgradeMethods))
             .WithMetadata(EndpointServices.From(services))
             .WithMetadata(metadata)
@@ -55,14 +46,20 @@ public static class WebSocketEndpointRouting
     public static string? GetHeaderValue(HttpContext context, string name)
         => context.Request.Headers.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
 
+    /// <summary>Whether the request asks for a WebSocket (an HTTP/1.1 upgrade or an HTTP/2 extended CONNECT).</summary>
+    public static bool IsWebSocketRequest(HttpContext context) => WebSocketHandshake.IsWebSocketRequest(context);
+
     /// <summary>Answers a request to a WebSocket endpoint that is not a WebSocket upgrade with 400.</summary>
     public static Task RejectNonWebSocketRequest(HttpContext context)
         => BadRequest(context, "This endpoint only accepts WebSocket requests.");
 
     /// <summary>Ends a request that cannot be upgraded with 400 and a plain-text reason.</summary>
-    public static Task BadRequest(HttpContext context, string reason)
+    public static Task BadRequest(HttpContext context, string reason) => Reject(context, StatusCodes.Status400BadRequest, reason);
+
+    /// <summary>Ends a request that cannot be upgraded with <paramref name="status"/> and a plain-text reason.</summary>
+    public static Task Reject(HttpContext context, int status, string reason)
     {
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         return context.Response.WriteAsync(reason);
     }

@@ -12,11 +12,17 @@ public sealed class WebSocketEndpointSettings
     /// <summary>The endpoint class's full name, for logs, metrics and traces.</summary>
     public required string Name { get; init; }
 
+    /// <summary>The endpoint class: its connections are the ones <see cref="IWebSocketClients{TEndpoint}"/> of it reaches.</summary>
+    public Type? EndpointType { get; init; }
+
     /// <summary>The route pattern.</summary>
     public required string Pattern { get; init; }
 
     /// <summary>The largest message in bytes; 0 uses the options.</summary>
     public int MaxMessageSize { get; init; }
+
+    /// <summary>The largest streamed message in bytes; 0 uses the options.</summary>
+    public long MaxStreamedMessageSize { get; init; }
 
     /// <summary>The subprotocols the endpoint speaks, in its order of preference; empty when it speaks none in particular.</summary>
     public IReadOnlyList<string> SubProtocols { get; init; } = [];

@@ -15,8 +15,8 @@ public static class WebSocketEndpointUpgrade
         => (uint)reason < (uint)s_reasonTags.Length ? s_reasonTags[(int)reason] : reason.ToString();
 
     /// <summary>
-    /// Checks the request's origin (403) and subprotocol (400) and creates the endpoint instance (a failure there is a
-    /// 500), all before the upgrade; then accepts the WebSocket and runs the connection until it ends. The endpoint's
+    /// Checks the request's origin (403), handshake headers (400, 426) and subprotocol (400) and creates the endpoint
+    /// instance (a failure there is a 500), all before the upgrade; then accepts the WebSocket and runs the connection until it ends. The endpoint's
     /// services come from the request's scope, which lives as long as the connection and is disposed after OnClose,
     /// when the request ends.
     /// </summary>
@@ -35,6 +35,14 @@ public static class WebSocketEndpointUpgrade
             Log.OriginRejected(logger, context.Request.Headers.Origin.ToString(), endpointName);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             await context.Response.WriteAsync("This origin may not open WebSocket connections to this endpoint.").ConfigureAwait(false);
+            return;
+        }
+
+        var (refusal, problem) = WebSocketHandshake.Check(context);
+        if (refusal != 0)
+        {
+            if (refusal == StatusCodes.Status426UpgradeRequired) context.Response.Headers.SecWebSocketVersion = "13";
+            await WebSocketEndpointRouting.Reject(context, refusal, problem!).ConfigureAwait(false);
             return;
         }
 
@@ -61,13 +69,8 @@ public static class WebSocketEndpointUpgrade
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            SubProtocol = subProtocol,
-            KeepAliveInterval = options.KeepAliveInterval,
-            KeepAliveTimeout = options.KeepAliveTimeout,
-            DangerousEnableCompression = settings.EnableCompression,
-        }).ConfigureAwait(false);
+        var (deflate, extensions) = settings.EnableCompression || options.EnableCompression ? PerMessageDeflate.Negotiate(context.Request.Headers.SecWebSocketExtensions) : (null, null);
+        var stream = await WebSocketHandshake.AcceptAsync(context, subProtocol, extensions).ConfigureAwait(false);
         var metrics = services.Metrics;
         var endpointTag = new KeyValuePair<string, object?>("endpoint", endpointName);
         // The name is only built when someone listens for spans.
@@ -76,12 +79,14 @@ public static class WebSocketEndpointUpgrade
         activity?.SetTag("endpoint", endpointName);
         activity?.SetTag("websocket.connection.id", context.TraceIdentifier);
         if (subProtocol is not null) activity?.SetTag("websocket.subprotocol", subProtocol);
-        using var connection = new ServerWebSocketConnection(context, socket, options, services.Time, logger, metrics, endpointTag);
+        using var connection = new ServerWebSocketConnection(context, stream, subProtocol, deflate, options, services.Time, logger, metrics, endpointTag);
         handler.Attach(connection);
 
         metrics.OpenedConnections.Add(1, endpointTag);
         metrics.ActiveConnections.Add(1, endpointTag);
-        var loop = new ReceiveLoop(socket, connection, handler, settings, services, endpointTag);
+        // Registered before OnOpen (so it can join groups) and unregistered however the connection ends.
+        connection.Register(services.Registries.For(settings.EndpointType ?? handler.GetType(), endpointName), services.UserIds.GetUserId(context));
+        var loop = new ReceiveLoop(connection, handler, settings, services, endpointTag);
         using var shutdown = services.Lifetime?.ApplicationStopping.UnsafeRegister(static state => ((ReceiveLoop)state!).OnHostStopping(), loop);
         WebSocketCloseInfo close;
         try
@@ -90,6 +95,7 @@ public static class WebSocketEndpointUpgrade
         }
         finally
         {
+            connection.Unregister();
             metrics.ActiveConnections.Add(-1, endpointTag);
         }
         metrics.ClosedConnections.Add(1, endpointTag, new KeyValuePair<string, object?>("reason", ReasonTag(close.Reason)));

@@ -16,7 +16,9 @@ internal sealed class EndpointServices(
     ILogger logger,
     WebSocketEndpointMetrics metrics,
     IHostApplicationLifetime? lifetime,
-    TimeProvider time)
+    TimeProvider time,
+    ConnectionRegistries registries,
+    IWebSocketUserIdProvider userIds)
 {
     private const string LoggerCategory = "Endpoints.WebSocketEndpoint";
     private static readonly WebSocketEndpointOptions s_defaultOptions = new();
@@ -33,10 +35,23 @@ internal sealed class EndpointServices(
     /// <summary>The clock for every timeout: the app's <see cref="TimeProvider"/> (a fake one in tests).</summary>
     public TimeProvider Time { get; } = time;
 
-    public static EndpointServices From(IServiceProvider services) => new(
-        services.GetService<IOptions<WebSocketEndpointOptions>>(),
-        services.GetService<ILoggerFactory>()?.CreateLogger(LoggerCategory) ?? NullLogger.Instance,
-        services.GetService<WebSocketEndpointMetrics>() ?? WebSocketEndpointMetrics.Shared,
-        services.GetService<IHostApplicationLifetime>(),
-        services.GetService<TimeProvider>() ?? TimeProvider.System);
+    /// <summary>The live connections of each endpoint, shared with <see cref="IWebSocketClients{TEndpoint}"/>.</summary>
+    public ConnectionRegistries Registries { get; } = registries;
+
+    public IWebSocketUserIdProvider UserIds { get; } = userIds;
+
+    public static EndpointServices From(IServiceProvider services)
+    {
+        var metrics = services.GetService<WebSocketEndpointMetrics>() ?? WebSocketEndpointMetrics.Shared;
+        var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        return new(
+            services.GetService<IOptions<WebSocketEndpointOptions>>(),
+            services.GetService<ILoggerFactory>()?.CreateLogger(LoggerCategory) ?? NullLogger.Instance,
+            metrics,
+            services.GetService<IHostApplicationLifetime>(),
+            time,
+            // Without AddWebSocketEndpoints nothing can inject IWebSocketClients, so a private registry loses nothing.
+            services.GetService<ConnectionRegistries>() ?? new ConnectionRegistries(time, metrics),
+            services.GetService<IWebSocketUserIdProvider>() ?? DefaultUserIdProvider.Instance);
+    }
 }

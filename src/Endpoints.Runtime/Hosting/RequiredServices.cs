@@ -28,10 +28,14 @@ internal static class RequiredServices
             if (i > 0) message.Append("; ");
             message.Append(Display(missing[i].ServiceType)).Append(" (").Append(missing[i].UsedBy).Append(')');
         }
-        message.Append(". Register ").Append(missing.Count == 1 ? "it" : "them").Append(" before builder.Build(), e.g. builder.Services.AddSingleton<")
-            .Append(Display(missing[0].ServiceType)).Append(">().");
+        message.Append(". Register ").Append(missing.Count == 1 ? "it" : "them").Append(" before builder.Build(), e.g. ");
+        var first = missing.FirstOrDefault(static m => IsClients(m.ServiceType)) ?? missing[0];
+        // IWebSocketClients<T> comes with the endpoint services, not from a registration of its own.
+        message.Append(IsClients(first.ServiceType) ? "builder.Services.AddWebSocketEndpoints()" : "builder.Services.AddSingleton<" + Display(first.ServiceType) + ">()").Append('.');
         throw new InvalidOperationException(message.ToString());
     }
+
+    private static bool IsClients(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IWebSocketClients<>);
 
     // "Dictionary<String, Int32>" rather than "Dictionary`2".
     private static string Display(Type type)

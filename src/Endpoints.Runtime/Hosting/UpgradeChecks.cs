@@ -26,7 +26,7 @@ internal static class UpgradeChecks
     /// <summary>The first subprotocol the client offers that the endpoint speaks; null when there is none.</summary>
     public static string? ChooseSubProtocol(HttpContext context, IReadOnlyList<string> supported)
     {
-        foreach (var offered in context.WebSockets.WebSocketRequestedProtocols)
+        foreach (var offered in WebSocketHandshake.RequestedSubProtocols(context))
         {
             foreach (var candidate in supported)
             {

@@ -9,7 +9,18 @@ public sealed class WebSocketEndpointOptions
     /// </summary>
     public int MaxMessageSize { get; set; } = 1024 * 1024;
 
-    /// <summary>The size of the pooled buffer each connection starts receiving into. Default 4 KiB.</summary>
+    /// <summary>
+    /// The largest message, in bytes, an <c>OnBinary(Stream)</c> or <c>OnText(TextReader)</c> reads while it arrives (such
+    /// a message is never held whole, so the limit can be far above <see cref="MaxMessageSize"/>). A larger one closes
+    /// the connection with 1009. Default 1 GiB. An endpoint's attribute may set its own.
+    /// </summary>
+    public long MaxStreamedMessageSize { get; set; } = 1L << 30;
+
+    /// <summary>
+    /// The size of the pooled buffer a connection reads into while bytes are arriving (an idle connection holds none).
+    /// Several small messages that arrive together are read at once; a message that arrives whole in it is handed to the
+    /// callback without a copy. Default 4 KiB.
+    /// </summary>
     public int ReceiveBufferSize { get; set; } = 4 * 1024;
 
     /// <summary>
@@ -33,11 +44,21 @@ public sealed class WebSocketEndpointOptions
     /// </summary>
     public IList<string> AllowedOrigins { get; } = new List<string>();
 
-    /// <summary>How often the server pings the client. Default 30 seconds.</summary>
+    /// <summary>
+    /// Offers permessage-deflate (RFC 7692) on every endpoint, as <c>EnableCompression = true</c> on the attribute
+    /// does for one. A client that does not ask for it still gets plain frames. Default false: compression costs
+    /// CPU and memory per connection, and compressed secrets next to attacker-chosen text can leak (CRIME/BREACH).
+    /// </summary>
+    public bool EnableCompression { get; set; }
+
+    /// <summary>
+    /// How often the server sends a keep-alive frame: an unsolicited pong without <see cref="KeepAliveTimeout"/>, a ping
+    /// with it. Zero turns keep-alive off. Default 30 seconds.
+    /// </summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long the server waits for the answer to a ping before it drops the connection (reason
+    /// How long the server waits for the answer to a keep-alive ping before it drops the connection (reason
     /// <c>TimedOut</c>). Default: no limit, as in ASP.NET Core; a client only answers pings while it reads.
     /// </summary>
     public TimeSpan KeepAliveTimeout { get; set; } = Timeout.InfiniteTimeSpan;
@@ -65,6 +86,7 @@ public sealed class WebSocketEndpointOptions
     internal IEnumerable<string> Validate()
     {
         if (MaxMessageSize <= 0) yield return $"{nameof(MaxMessageSize)} must be greater than zero (it is {MaxMessageSize}).";
+        if (MaxStreamedMessageSize <= 0) yield return $"{nameof(MaxStreamedMessageSize)} must be greater than zero (it is {MaxStreamedMessageSize}).";
         if (ReceiveBufferSize <= 0) yield return $"{nameof(ReceiveBufferSize)} must be greater than zero (it is {ReceiveBufferSize}).";
         if (OutboxCapacity <= 0) yield return $"{nameof(OutboxCapacity)} must be greater than zero (it is {OutboxCapacity}).";
         if (CloseTimeout <= TimeSpan.Zero) yield return $"{nameof(CloseTimeout)} must be positive (it is {CloseTimeout}).";

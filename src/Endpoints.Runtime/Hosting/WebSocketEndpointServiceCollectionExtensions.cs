@@ -10,8 +10,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class WebSocketEndpointServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds WebSocket endpoint options, validated when the app starts. Optional: without it endpoints
-    /// run with the defaults of <see cref="WebSocketEndpointOptions"/>.
+    /// Adds WebSocket endpoint options (validated when the app starts) and <see cref="IWebSocketClients{TEndpoint}"/>
+    /// for sending to groups, users and all connections of an endpoint. Without it endpoints run with the defaults of
+    /// <see cref="WebSocketEndpointOptions"/> and cannot be reached from outside their own callbacks.
     /// </summary>
     public static IServiceCollection AddWebSocketEndpoints(this IServiceCollection services, Action<WebSocketEndpointOptions>? configure = null)
     {
@@ -21,6 +22,10 @@ public static class WebSocketEndpointServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<WebSocketEndpointOptions>, WebSocketEndpointOptionsValidator>();
         options.ValidateOnStart();
         services.TryAddSingleton(provider => new WebSocketEndpointMetrics(provider.GetService<IMeterFactory>()));
+        services.TryAddSingleton(provider => new ConnectionRegistries(
+            provider.GetService<TimeProvider>() ?? TimeProvider.System, provider.GetRequiredService<WebSocketEndpointMetrics>()));
+        // Closed over each endpoint class when injected; endpoint classes are reference types, so Native AOT shares one instantiation.
+        services.TryAddSingleton(typeof(IWebSocketClients<>), typeof(WebSocketClients<>));
         return services;
     }
 

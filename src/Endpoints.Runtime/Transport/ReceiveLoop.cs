@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
+using System.Text;
 using System.Text.Unicode;
 using Endpoints.Runtime.Generated;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,9 @@ namespace Endpoints.Runtime;
 /// </summary>
 internal sealed class ReceiveLoop
 {
-    private readonly WebSocket _socket;
+    private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly FrameReader _reader;
     private readonly ServerWebSocketConnection _connection;
     private readonly CloseHandshake _close;
     private readonly WebSocketEndpointHandler _handler;
@@ -24,11 +27,12 @@ internal sealed class ReceiveLoop
     private readonly TimeProvider _time;
     private readonly KeyValuePair<string, object?> _endpointTag;
     private readonly int _maxMessageSize;
+    private readonly long _maxStreamedMessageSize;
     private readonly int _receiveBufferSize;
     private readonly MessageRateLimiter? _rateLimiter;
 
-    // Grows to hold a large message and shrinks back after it, so idle connections stay small.
-    private byte[] _buffer = [];
+    // The size of the last message assembled from pieces: the next one's buffer starts there, not small and growing.
+    private int _sizeHint;
 
     // Restarted by every message; when it fires the connection has been idle too long.
     private ITimer? _idleTimer;
@@ -38,10 +42,9 @@ internal sealed class ReceiveLoop
     private int _inCallback;
     private ITimer? _shutdownTimer;
 
-    public ReceiveLoop(WebSocket socket, ServerWebSocketConnection connection, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings,
+    public ReceiveLoop(ServerWebSocketConnection connection, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings,
         EndpointServices services, KeyValuePair<string, object?> endpointTag)
     {
-        _socket = socket;
         _connection = connection;
         _close = connection.CloseHandshake;
         _handler = handler;
@@ -52,8 +55,10 @@ internal sealed class ReceiveLoop
         _time = services.Time;
         _endpointTag = endpointTag;
         _maxMessageSize = settings.MaxMessageSize > 0 ? settings.MaxMessageSize : _options.MaxMessageSize;
+        _maxStreamedMessageSize = settings.MaxStreamedMessageSize > 0 ? settings.MaxStreamedMessageSize : _options.MaxStreamedMessageSize;
         _receiveBufferSize = Math.Max(16, _options.ReceiveBufferSize);
         _rateLimiter = _options.MessageRateLimit is { } limit ? new MessageRateLimiter(limit, _time) : null;
+        _reader = new FrameReader(connection.Stream, _receiveBufferSize, connection, connection.Deflate is null ? null : new MessageInflater());
     }
 
     /// <summary>Runs the connection to its end and says how it ended.</summary>
@@ -83,7 +88,6 @@ internal sealed class ReceiveLoop
             LeaveCallback();
         }
 
-        _buffer = ArrayPool<byte>.Shared.Rent(_receiveBufferSize);
         WebSocketCloseInfo close;
         try
         {
@@ -94,7 +98,7 @@ internal sealed class ReceiveLoop
             }
             else
             {
-                close = await _close.FailAsync(WebSocketCloseStatus.InternalServerError, "Internal error", WebSocketCloseReason.Error, _buffer).ConfigureAwait(false);
+                close = await FailAsync(WebSocketCloseStatus.InternalServerError, "Internal error", WebSocketCloseReason.Error).ConfigureAwait(false);
             }
             await _connection.Transmitter.Completion.ConfigureAwait(false);
         }
@@ -102,8 +106,9 @@ internal sealed class ReceiveLoop
         {
             _idleTimer?.Dispose();
             _shutdownTimer?.Dispose();
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = [];
+            _reader.Dispose();
+            // Out of every group before OnClose, so what OnClose tells the others does not go to this connection.
+            _connection.Unregister();
             _connection.MarkEnded();
         }
 
@@ -122,92 +127,201 @@ internal sealed class ReceiveLoop
 
     private async Task<WebSocketCloseInfo> ReceiveMessagesAsync()
     {
-        var count = 0;
         while (true)
         {
-            var limit = Math.Min(_buffer.Length, _maxMessageSize + 1);
-            if (count == limit) limit = Grow(count);
-
-            ValueWebSocketReceiveResult result;
-            try
-            {
-                result = await _socket.ReceiveAsync(_buffer.AsMemory(count, limit - count), CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception exception)
-            {
-                return _close.ReceiveFailed(exception, _options.KeepAliveTimeout != Timeout.InfiniteTimeSpan);
-            }
-
-            if (result.MessageType == WebSocketMessageType.Close) return _close.PeerClosed();
-
-            count += result.Count;
-            if (count > _maxMessageSize) return await FailAsync(WebSocketCloseStatus.MessageTooBig, "Message too big", WebSocketCloseReason.MessageTooBig).ConfigureAwait(false);
-            if (!result.EndOfMessage) continue;
-
-            var message = _buffer.AsMemory(0, count);
-            count = 0;
-            _metrics.MessagesReceived.Add(1, _endpointTag);
-            _metrics.BytesReceived.Add(message.Length, _endpointTag);
+            // Parks without a buffer until the next message (control frames are handled on the way).
+            var signal = await _reader.NextMessageAsync().ConfigureAwait(false);
+            if (signal != ReadSignal.Data) return await InputEndedAsync(signal).ConfigureAwait(false);
             _idleTimer?.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
-            if (_close.IsRequested) continue; // closing: late messages are dropped
+
+            var text = _reader.MessageType == WebSocketMessageType.Text;
+            if (_close.IsRequested)
+            {
+                // Closing: late messages are dropped.
+                var skipped = await SkipAsync().ConfigureAwait(false);
+                if (skipped.Signal != ReadSignal.Data) return await InputEndedAsync(skipped.Signal).ConfigureAwait(false);
+                continue;
+            }
+            var streamed = text ? _handler.StreamsText : _handler.StreamsBinary;
+            if (!streamed && !(text ? _handler.AcceptsText : _handler.AcceptsBinary))
+            {
+                return await FailAsync(WebSocketCloseStatus.InvalidMessageType, text ? "Text messages are not accepted" : "Binary messages are not accepted",
+                    WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
+            }
             if (_rateLimiter is not null && !_rateLimiter.TryAcquire())
             {
-                if (_rateLimiter.Policy == MessageRateLimitPolicy.Drop) continue;
-                return await FailAsync(WebSocketCloseStatus.PolicyViolation, "Message rate limit exceeded", WebSocketCloseReason.PolicyViolation).ConfigureAwait(false);
+                if (_rateLimiter.Policy == MessageRateLimitPolicy.Close)
+                {
+                    return await FailAsync(WebSocketCloseStatus.PolicyViolation, "Message rate limit exceeded", WebSocketCloseReason.PolicyViolation).ConfigureAwait(false);
+                }
+                var skipped = await SkipAsync().ConfigureAwait(false);
+                if (skipped.Signal != ReadSignal.Data) return await InputEndedAsync(skipped.Signal).ConfigureAwait(false);
+                continue;
             }
 
-            var isText = result.MessageType == WebSocketMessageType.Text;
-            if (isText)
-            {
-                // Checked on the whole message: the socket's own per-frame check misses some cases.
-                if (!Utf8.IsValid(message.Span)) return await FailAsync(WebSocketCloseStatus.InvalidPayloadData, "Invalid UTF-8 in text message", WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
-                if (!_handler.AcceptsText) return await FailAsync(WebSocketCloseStatus.InvalidMessageType, "Text messages are not accepted", WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
-            }
-            else if (!_handler.AcceptsBinary)
-            {
-                return await FailAsync(WebSocketCloseStatus.InvalidMessageType, "Binary messages are not accepted", WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
-            }
-
-            Exception? callbackError = null;
-            var started = _metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
-            EnterCallback();
-            try
-            {
-                await (isText ? _handler.OnTextAsync(message) : _handler.OnBinaryAsync(message)).ConfigureAwait(false);
-            }
-            catch (Exception exception)
-            {
-                callbackError = exception;
-            }
-            LeaveCallback();
-            if (started != 0) _metrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _endpointTag);
-
-            if (callbackError is not null)
-            {
-                await ReportErrorAsync(callbackError).ConfigureAwait(false);
-                return await FailAsync(WebSocketCloseStatus.InternalServerError, "Internal error", WebSocketCloseReason.Error).ConfigureAwait(false);
-            }
-
-            // A big message grew the buffer; give the memory back.
-            if (_buffer.Length > _receiveBufferSize * 4)
-            {
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = ArrayPool<byte>.Shared.Rent(_receiveBufferSize);
-            }
+            var outcome = streamed ? await ReceiveStreamedAsync(text).ConfigureAwait(false) : await ReceiveWholeAsync(text).ConfigureAwait(false);
+            if (outcome is { } ended) return ended;
         }
     }
 
-    private Task<WebSocketCloseInfo> FailAsync(WebSocketCloseStatus status, string description, WebSocketCloseReason reason)
-        => _close.FailAsync(status, description, reason, _buffer);
-
-    private int Grow(int count)
+    /// <summary>A whole message: handed over without a copy when it arrived in one piece, else assembled up to the limit.</summary>
+    private async ValueTask<WebSocketCloseInfo?> ReceiveWholeAsync(bool text)
     {
-        var newSize = (int)Math.Min((long)_buffer.Length * 2, (long)_maxMessageSize + 1);
-        var larger = ArrayPool<byte>.Shared.Rent(newSize);
-        _buffer.AsSpan(0, count).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = larger;
-        return Math.Min(larger.Length, _maxMessageSize + 1);
+        if (_reader.TryTakeWholeMessage(out var whole))
+        {
+            if (whole.Length > _maxMessageSize) return await TooBigAsync().ConfigureAwait(false);
+            if (text && !Utf8.IsValid(whole.Span)) return await InvalidUtf8Async().ConfigureAwait(false);
+            return await DispatchAsync(text, whole).ConfigureAwait(false);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_maxMessageSize + 1, Math.Max(_receiveBufferSize, _sizeHint)));
+        try
+        {
+            var utf8 = default(Utf8Validator);
+            var count = 0;
+            while (true)
+            {
+                if (count == buffer.Length) buffer = Grow(buffer, count);
+                var read = await _reader.ReadPayloadAsync(buffer.AsMemory(count, Math.Min(buffer.Length, _maxMessageSize + 1) - count)).ConfigureAwait(false);
+                if (read.Signal != ReadSignal.Data) return await InputEndedAsync(read.Signal).ConfigureAwait(false);
+                // Checked as it arrives: a bad byte closes the connection at once, not when the message ends.
+                if (text && !utf8.Validate(buffer.AsSpan(count, read.Count), read.EndOfMessage)) return await InvalidUtf8Async().ConfigureAwait(false);
+                count += read.Count;
+                if (count > _maxMessageSize) return await TooBigAsync().ConfigureAwait(false);
+                if (read.EndOfMessage) break;
+            }
+            _sizeHint = count;
+            return await DispatchAsync(text, buffer.AsMemory(0, count)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private byte[] Grow(byte[] buffer, int count)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, (long)_maxMessageSize + 1));
+        buffer.AsSpan(0, count).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
+    }
+
+    private async ValueTask<WebSocketCloseInfo?> DispatchAsync(bool text, ReadOnlyMemory<byte> message)
+    {
+        _metrics.MessagesReceived.Add(1, _endpointTag);
+        _metrics.BytesReceived.Add(message.Length, _endpointTag);
+        Exception? callbackError = null;
+        var started = _metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        EnterCallback();
+        try
+        {
+            await (text ? _handler.OnTextAsync(message) : _handler.OnBinaryAsync(message)).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            callbackError = exception;
+        }
+        LeaveCallback();
+        if (started != 0) _metrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _endpointTag);
+        return callbackError is null ? null : await CallbackFailedAsync(callbackError).ConfigureAwait(false);
+    }
+
+    /// <summary>A streamed message: the callback reads it while it arrives; what it leaves unread is skipped.</summary>
+    private async ValueTask<WebSocketCloseInfo?> ReceiveStreamedAsync(bool text)
+    {
+        using var stream = new IncomingMessageStream(_reader, text, _maxStreamedMessageSize);
+        Exception? callbackError = null;
+        var started = _metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        EnterCallback();
+        try
+        {
+            if (text)
+            {
+                using var textReader = new StreamReader(stream, s_utf8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
+                await _handler.OnTextStreamAsync(textReader).ConfigureAwait(false);
+            }
+            else
+            {
+                await _handler.OnBinaryStreamAsync(stream).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception)
+        {
+            callbackError = exception;
+        }
+        LeaveCallback();
+        stream.Detach();
+        if (started != 0) _metrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _endpointTag);
+
+        // A fault is the peer's doing (too big, bad UTF-8, gone), even if the callback threw because of it.
+        if (stream.Fault == StreamFault.None && callbackError is not null) return await CallbackFailedAsync(callbackError).ConfigureAwait(false);
+        if (stream.Fault == StreamFault.None && !stream.Completed)
+        {
+            var scratch = ArrayPool<byte>.Shared.Rent(4096);
+            try
+            {
+                await stream.SkipRestAsync(scratch).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
+        }
+        switch (stream.Fault)
+        {
+            case StreamFault.TooBig:
+                return await TooBigAsync().ConfigureAwait(false);
+            case StreamFault.InvalidUtf8:
+                return await InvalidUtf8Async().ConfigureAwait(false);
+            case StreamFault.InputEnded:
+                return await InputEndedAsync(stream.EndSignal).ConfigureAwait(false);
+        }
+        _metrics.MessagesReceived.Add(1, _endpointTag);
+        _metrics.BytesReceived.Add(stream.MessageLength, _endpointTag);
+        return null;
+    }
+
+    private async ValueTask<PayloadRead> SkipAsync()
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            return await _reader.SkipMessageAsync(scratch).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private Task<WebSocketCloseInfo> TooBigAsync() => FailAsync(WebSocketCloseStatus.MessageTooBig, "Message too big", WebSocketCloseReason.MessageTooBig);
+
+    private Task<WebSocketCloseInfo> InvalidUtf8Async()
+        => FailAsync(WebSocketCloseStatus.InvalidPayloadData, "Invalid UTF-8 in text message", WebSocketCloseReason.ProtocolError);
+
+    private async Task<WebSocketCloseInfo> CallbackFailedAsync(Exception error)
+    {
+        await ReportErrorAsync(error).ConfigureAwait(false);
+        return await FailAsync(WebSocketCloseStatus.InternalServerError, "Internal error", WebSocketCloseReason.Error).ConfigureAwait(false);
+    }
+
+    private Task<WebSocketCloseInfo> FailAsync(WebSocketCloseStatus status, string description, WebSocketCloseReason reason)
+        => _close.FailAsync(status, description, reason, _reader);
+
+    /// <summary>The input ended: the peer's close frame, a protocol error, or the end of the connection.</summary>
+    private async Task<WebSocketCloseInfo> InputEndedAsync(ReadSignal signal)
+    {
+        switch (signal)
+        {
+            case ReadSignal.PeerClosed:
+                return _close.PeerClosed(_reader.PeerCloseStatus, _reader.PeerCloseDescription);
+            case ReadSignal.ProtocolError:
+                Log.ProtocolError(_logger, _connection.Id, _reader.FailureDescription ?? "");
+                return await _close.FailProtocolAsync(_reader.FailureStatus, _reader.FailureDescription ?? "Protocol error", _reader).ConfigureAwait(false);
+            default:
+                return _close.InputEnded(_reader.EndedBy, _connection.KeepAliveTimedOut);
+        }
     }
 
     /// <summary>

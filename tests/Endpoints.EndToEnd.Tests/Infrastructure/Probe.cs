@@ -26,6 +26,16 @@ public sealed class Probe
     public IReadOnlyList<WebSocketCloseInfo> ClosesOf(string key) => Closes.Where(c => c.Key == key).Select(c => c.Close).ToList();
 
     /// <summary>Waits (bounded) until the condition holds; the wait is a limit, not a timed assertion.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Timed out waiting for " + what);
+            await Task.Delay(20);
+        }
+    }
+
     public static async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 20)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);

@@ -22,16 +22,20 @@ public sealed class RawWebSocketClient : IAsyncDisposable
         _stream = tcp.GetStream();
     }
 
-    public static async Task<RawWebSocketClient> ConnectAsync(Uri uri)
+    /// <summary>The server's handshake response (status line and headers).</summary>
+    public string Response { get; private set; } = "";
+
+    public static async Task<RawWebSocketClient> ConnectAsync(Uri uri, string? extensions = null)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync(uri.Host, uri.Port);
         var client = new RawWebSocketClient(tcp);
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var request = $"GET {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                      $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
+                      $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n" +
+                      (extensions is null ? "" : $"Sec-WebSocket-Extensions: {extensions}\r\n") + "\r\n";
         await client._stream.WriteAsync(Encoding.ASCII.GetBytes(request));
-        var response = await client.ReadHeadersAsync();
+        var response = client.Response = await client.ReadHeadersAsync();
         if (!response.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
         {
             throw new InvalidOperationException("Upgrade refused: " + response);
@@ -40,9 +44,20 @@ public sealed class RawWebSocketClient : IAsyncDisposable
     }
 
     /// <summary>Sends one frame; client frames are masked unless a test wants to break that rule.</summary>
-    public async Task SendFrameAsync(byte opcode, ReadOnlyMemory<byte> payload, bool fin = true, bool mask = true)
+    public Task SendFrameAsync(byte opcode, ReadOnlyMemory<byte> payload, bool fin = true, bool mask = true, byte reservedBits = 0)
+        => WriteRawAsync(EncodeFrame(opcode, payload, fin, mask, reservedBits));
+
+    /// <summary>Writes bytes as they are, e.g. the first part of a frame whose rest a test holds back.</summary>
+    public async Task WriteRawAsync(ReadOnlyMemory<byte> bytes)
     {
-        var header = new List<byte> { (byte)((fin ? 0x80 : 0) | opcode) };
+        await _stream.WriteAsync(bytes);
+        await _stream.FlushAsync();
+    }
+
+    /// <summary>A client frame; <paramref name="reservedBits"/> is 0x40 (RSV1, "compressed"), 0x20 or 0x10.</summary>
+    public static byte[] EncodeFrame(byte opcode, ReadOnlyMemory<byte> payload, bool fin = true, bool mask = true, byte reservedBits = 0)
+    {
+        var header = new List<byte> { (byte)((fin ? 0x80 : 0) | reservedBits | opcode) };
         var maskBit = mask ? 0x80 : 0;
         if (payload.Length < 126) header.Add((byte)(maskBit | payload.Length));
         else if (payload.Length <= ushort.MaxValue)
@@ -65,8 +80,7 @@ public sealed class RawWebSocketClient : IAsyncDisposable
             header.AddRange(key);
             for (var i = 0; i < body.Length; i++) body[i] ^= key[i % 4];
         }
-        await _stream.WriteAsync(header.ToArray());
-        await _stream.WriteAsync(body);
+        return [.. header, .. body];
     }
 
     public Task SendTextAsync(string text) => SendFrameAsync(Text, Encoding.UTF8.GetBytes(text));
@@ -101,12 +115,13 @@ public sealed class RawWebSocketClient : IAsyncDisposable
         var head = await ReadExactlyOrEndAsync(2);
         if (head is null) return null;
         var fin = (head[0] & 0x80) != 0;
+        var compressed = (head[0] & 0x40) != 0;
         var opcode = (byte)(head[0] & 0x0F);
         long length = head[1] & 0x7F;
         if (length == 126) length = BinaryPrimitives.ReadUInt16BigEndian(await ReadExactlyOrEndAsync(2) ?? throw Ended());
         else if (length == 127) length = (long)BinaryPrimitives.ReadUInt64BigEndian(await ReadExactlyOrEndAsync(8) ?? throw Ended());
         var payload = length == 0 ? [] : await ReadExactlyOrEndAsync((int)length) ?? throw Ended();
-        return new RawFrame(fin, opcode, payload);
+        return new RawFrame(fin, opcode, payload) { Compressed = compressed };
     }
 
     /// <summary>Reads frames until the server's close frame; returns the data frames before it and the close.</summary>
@@ -196,6 +211,9 @@ public sealed class RawWebSocketClient : IAsyncDisposable
 
 public sealed record RawFrame(bool Fin, byte Opcode, byte[] Payload)
 {
+    /// <summary>RSV1: the payload is deflated (permessage-deflate).</summary>
+    public bool Compressed { get; init; }
+
     public ushort CloseStatus => Payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(Payload) : (ushort)0;
 
     public string Text => Encoding.UTF8.GetString(Payload.AsSpan(Opcode == RawWebSocketClient.Close ? Math.Min(2, Payload.Length) : 0));

@@ -54,8 +54,6 @@ public sealed class TestServer : IAsyncDisposable
         builder.Services.AddScoped<ScopedResource>();
         builder.Services.AddSingleton<TestEndpoints.Clock>();
         builder.Services.AddSingleton<TestEndpoints.Calendar>();
-        // The Chat sample is referenced, so MapWebSocketEndpoints() maps its endpoint too: it needs its services.
-        builder.Services.AddSingleton<Chat.ChatRooms>();
         builder.Services.AddAuthentication(TestAuthenticationHandler.Scheme)
             .AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.Scheme, null);
         builder.Services.AddAuthorization();

@@ -1,5 +1,5 @@
 // The message taken as a type the callback does not receive it as.
-// expect WS0033 at `byte[]`: Parameter 'data' of OnBinary has type 'byte[]', but OnBinary receives the message as ReadOnlyMemory<byte>; change the parameter's type to ReadOnlyMemory<byte>
+// expect WS0033 at `byte[]`: Parameter 'data' of OnBinary has type 'byte[]', but OnBinary receives the message as ReadOnlyMemory<byte> (or Stream, to read it while it arrives); change the parameter's type to ReadOnlyMemory<byte>
 // expect WS0033 at `InvalidOperationException`: Parameter 'error' of OnError has type 'InvalidOperationException', but OnError receives the exception as Exception; change the parameter's type to Exception (and test 'error is InvalidOperationException' inside)
 // generates: none
 using System;

@@ -19,6 +19,7 @@ namespace Endpoints.Generated
         internal static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings Settings = new()
         {
             Name = "Samples.ChatEndpoint",
+            EndpointType = typeof(global::Samples.ChatEndpoint),
             Pattern = "/chat",
             Services = new global::Endpoints.Runtime.Generated.WebSocketEndpointService[]
             {
@@ -28,7 +29,7 @@ namespace Endpoints.Generated
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            if (!global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.IsWebSocketRequest(context)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
             return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_ChatEndpoint_Handler(), Settings);
         }
 

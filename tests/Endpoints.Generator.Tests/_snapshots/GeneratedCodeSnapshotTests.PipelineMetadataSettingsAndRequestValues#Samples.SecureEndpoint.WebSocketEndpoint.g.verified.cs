@@ -23,6 +23,7 @@ namespace Endpoints.Generated
         internal static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings Settings = new()
         {
             Name = "Samples.SecureEndpoint",
+            EndpointType = typeof(global::Samples.SecureEndpoint),
             Pattern = "/secure/{room}",
             SubProtocols = new string[] { "chat.v2", "chat.v1" },
             AllowedOrigins = new string[] { "https://app.example.com" },
@@ -31,7 +32,7 @@ namespace Endpoints.Generated
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            if (!global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.IsWebSocketRequest(context)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
             var route_room = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "room");
             if (route_room is null) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'room' is missing.");
             var query_page_raw = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetQueryValue(context, "page");

@@ -19,12 +19,13 @@ namespace Endpoints.Generated
         internal static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings Settings = new()
         {
             Name = "Samples.FeedEndpoint",
+            EndpointType = typeof(global::Samples.FeedEndpoint),
             Pattern = "/feeds/{tenant}/{id:int}/{session}/{channel}/{slug}/{page?}",
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            if (!global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.IsWebSocketRequest(context)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
             var route_tenant = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "tenant");
             if (route_tenant is null) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'tenant' is missing.");
             var route_id_raw = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "id");

@@ -19,6 +19,7 @@ namespace Endpoints.Generated
         internal static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings Settings = new()
         {
             Name = "Samples.GreetEndpoint",
+            EndpointType = typeof(global::Samples.GreetEndpoint),
             Pattern = "/greet/{name}",
             Services = new global::Endpoints.Runtime.Generated.WebSocketEndpointService[]
             {
@@ -29,7 +30,7 @@ namespace Endpoints.Generated
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            if (!global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.IsWebSocketRequest(context)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
             var route_name = global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.GetRouteValue(context, "name");
             if (route_name is null) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.BadRequest(context, "The route value 'name' is missing.");
             return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_GreetEndpoint_Handler(route_name), Settings);

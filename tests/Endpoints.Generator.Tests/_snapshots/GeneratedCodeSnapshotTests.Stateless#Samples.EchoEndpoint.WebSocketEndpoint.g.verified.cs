@@ -19,12 +19,13 @@ namespace Endpoints.Generated
         internal static readonly global::Endpoints.Runtime.Generated.WebSocketEndpointSettings Settings = new()
         {
             Name = "Samples.EchoEndpoint",
+            EndpointType = typeof(global::Samples.EchoEndpoint),
             Pattern = "/echo",
         };
 
         public static global::System.Threading.Tasks.Task AcceptAsync(global::Microsoft.AspNetCore.Http.HttpContext context)
         {
-            if (!context.WebSockets.IsWebSocketRequest) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
+            if (!global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.IsWebSocketRequest(context)) return global::Endpoints.Runtime.Generated.WebSocketEndpointRouting.RejectNonWebSocketRequest(context);
             return global::Endpoints.Runtime.Generated.WebSocketEndpointUpgrade.RunAsync(context, new Samples_EchoEndpoint_Handler(), Settings);
         }
 

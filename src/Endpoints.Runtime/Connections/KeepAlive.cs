@@ -1,0 +1,66 @@
+using System.Buffers.Binary;
+
+namespace Endpoints.Runtime;
+
+/// <summary>
+/// Keeps an idle connection alive and finds a dead peer, on the app's clock. Every interval: without a timeout, an
+/// unsolicited pong (a one-way heartbeat, RFC 6455 5.5.3); with one, a ping whose pong must come back within the timeout,
+/// or the connection is dropped (reason TimedOut).
+/// </summary>
+internal sealed class KeepAlive : IDisposable
+{
+    private readonly ServerWebSocketConnection _connection;
+    private readonly TimeSpan _interval;
+    private readonly TimeSpan _timeout;
+    private readonly ITimer _timer;
+    private long _pingSent;
+    private bool _awaitingPong;
+
+    public KeepAlive(ServerWebSocketConnection connection, TimeProvider time, TimeSpan interval, TimeSpan timeout)
+    {
+        _connection = connection;
+        _interval = interval;
+        _timeout = timeout;
+        _timer = time.CreateTimer(static state => ((KeepAlive)state!).Tick(), this, interval, interval);
+    }
+
+    /// <summary>No pong came back in time.</summary>
+    public bool TimedOut { get; private set; }
+
+    private bool HasTimeout => _timeout != Timeout.InfiniteTimeSpan;
+
+    public void OnPong(ReadOnlySpan<byte> payload)
+    {
+        if (!HasTimeout || payload.Length != sizeof(long) || BinaryPrimitives.ReadInt64BigEndian(payload) != Volatile.Read(ref _pingSent)) return;
+        lock (_timer)
+        {
+            _awaitingPong = false;
+            _timer.Change(_interval, _interval);
+        }
+    }
+
+    private void Tick()
+    {
+        if (!HasTimeout)
+        {
+            _connection.Transmitter.TrySendControl(Frame.Pong, default);
+            return;
+        }
+        lock (_timer)
+        {
+            if (_awaitingPong)
+            {
+                TimedOut = true;
+                _connection.Abort();
+                return;
+            }
+            _awaitingPong = true;
+            _timer.Change(_timeout, Timeout.InfiniteTimeSpan);
+        }
+        Span<byte> payload = stackalloc byte[sizeof(long)];
+        BinaryPrimitives.WriteInt64BigEndian(payload, Interlocked.Increment(ref _pingSent));
+        _connection.Transmitter.TrySendControl(Frame.Ping, payload);
+    }
+
+    public void Dispose() => _timer.Dispose();
+}

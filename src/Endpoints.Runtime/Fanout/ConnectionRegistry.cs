@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+namespace Endpoints.Runtime;
+
+/// <summary>
+/// The live connections of one endpoint, its groups and its users. Membership changes take one lock and
+/// replace small copy-on-write arrays; sends read those arrays without a lock, so a fan-out never waits for a
+/// join and never sees a half-made change. A connection that has ended is in no group, whatever raced with it.
+/// </summary>
+internal sealed class ConnectionRegistry(TimeProvider time, WebSocketEndpointMetrics metrics, KeyValuePair<string, object?> endpointTag)
+{
+    private readonly object _gate = new();
+    private readonly ConcurrentDictionary<string, RegisteredConnection> _connections = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GroupMember[]> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RegisteredConnection[]> _users = new(StringComparer.Ordinal);
+    private Action<WebSocketPresenceChange>[] _observers = [];
+
+    public int Count => _connections.Count;
+
+    public RegisteredConnection Add(IFanOutReceiver connection, string? userId)
+    {
+        var entry = new RegisteredConnection(connection, userId, time.GetUtcNow());
+        lock (_gate)
+        {
+            _connections[entry.Id] = entry;
+            if (userId is not null) _users[userId] = _users.TryGetValue(userId, out var others) ? [.. others, entry] : [entry];
+        }
+        Notify(WebSocketPresenceChangeKind.Connected, entry, null);
+        return entry;
+    }
+
+    /// <summary>Takes the connection out of every group and its user, then out of the registry. Idempotent.</summary>
+    public void Remove(RegisteredConnection entry)
+    {
+        string[] left;
+        lock (_gate)
+        {
+            if (entry.Ended) return;
+            entry.Ended = true;
+            left = [.. entry.Groups];
+            foreach (var group in left) RemoveMember(group, entry);
+            entry.Groups.Clear();
+            if (entry.UserId is { } userId && _users.TryGetValue(userId, out var connections))
+            {
+                var rest = connections.Where(c => c != entry).ToArray();
+                if (rest.Length == 0) _users.Remove(userId);
+                else _users[userId] = rest;
+            }
+            _connections.TryRemove(entry.Id, out _);
+        }
+        foreach (var group in left) Notify(WebSocketPresenceChangeKind.LeftGroup, entry, group);
+        Notify(WebSocketPresenceChangeKind.Disconnected, entry, null);
+    }
+
+    public RegisteredConnection? Find(string connectionId) => _connections.TryGetValue(connectionId, out var entry) ? entry : null;
+
+    public bool Join(RegisteredConnection entry, string group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        lock (_gate)
+        {
+            if (entry.Ended || !entry.Groups.Add(group)) return false;
+            var member = new GroupMember(entry, time.GetUtcNow());
+            _groups[group] = _groups.TryGetValue(group, out var members) ? [.. members, member] : [member];
+        }
+        Notify(WebSocketPresenceChangeKind.JoinedGroup, entry, group);
+        return true;
+    }
+
+    public bool Leave(RegisteredConnection entry, string group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        lock (_gate)
+        {
+            if (!entry.Groups.Remove(group)) return false;
+            RemoveMember(group, entry);
+        }
+        Notify(WebSocketPresenceChangeKind.LeftGroup, entry, group);
+        return true;
+    }
+
+    public GroupMember[] MembersOf(string group)
+    {
+        lock (_gate) return _groups.TryGetValue(group, out var members) ? members : [];
+    }
+
+    public RegisteredConnection[] ConnectionsOf(string userId)
+    {
+        lock (_gate) return _users.TryGetValue(userId, out var connections) ? connections : [];
+    }
+
+    public string[] Users()
+    {
+        lock (_gate) return _users.Keys.Order(StringComparer.Ordinal).ToArray();
+    }
+
+    public IEnumerable<RegisteredConnection> All => _connections.Values;
+
+    public IDisposable Subscribe(Action<WebSocketPresenceChange> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_gate) _observers = [.. _observers, observer];
+        return new Subscription(this, observer);
+    }
+
+    /// <summary>Queues the message for one connection without waiting; counts a full or closing outbox as a drop.</summary>
+    public bool Deliver(RegisteredConnection entry, WebSocketMessage message)
+    {
+        if (entry.Connection.TryEnqueue(message))
+        {
+            metrics.FanOutQueued.Add(1, endpointTag);
+            return true;
+        }
+        metrics.FanOutDropped.Add(1, endpointTag);
+        return false;
+    }
+
+    private void RemoveMember(string group, RegisteredConnection entry)
+    {
+        if (!_groups.TryGetValue(group, out var members)) return;
+        var rest = members.Where(m => m.Connection != entry).ToArray();
+        if (rest.Length == 0) _groups.Remove(group);
+        else _groups[group] = rest;
+    }
+
+    private void Notify(WebSocketPresenceChangeKind kind, RegisteredConnection entry, string? group)
+    {
+        var observers = Volatile.Read(ref _observers);
+        if (observers.Length == 0) return;
+        var change = new WebSocketPresenceChange(kind, entry.Id, entry.UserId, group, time.GetUtcNow());
+        foreach (var observer in observers) observer(change);
+    }
+
+    private sealed class Subscription(ConnectionRegistry registry, Action<WebSocketPresenceChange> observer) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (registry._gate) registry._observers = registry._observers.Where(o => o != observer).ToArray();
+        }
+    }
+}
+
+/// <summary>A connection as the registry knows it. <see cref="Groups"/> and <see cref="Ended"/> change only under the registry's lock.</summary>
+internal sealed class RegisteredConnection(IFanOutReceiver connection, string? userId, DateTimeOffset since)
+{
+    public IFanOutReceiver Connection { get; } = connection;
+
+    public string Id { get; } = connection.Id;
+
+    public string? UserId { get; } = userId;
+
+    public DateTimeOffset Since { get; } = since;
+
+    public HashSet<string> Groups { get; } = new(StringComparer.Ordinal);
+
+    public bool Ended { get; set; }
+}
+
+internal sealed record GroupMember(RegisteredConnection Connection, DateTimeOffset Since);
+
+/// <summary>What a fan-out needs of a connection: its id and a send that never waits.</summary>
+internal interface IFanOutReceiver
+{
+    string Id { get; }
+
+    /// <summary>Queues without waiting; false when the outbox is full or closed (the connection's policy applies).</summary>
+    bool TryEnqueue(WebSocketMessage message);
+}

@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.WebSockets;
+using System.Text;
+
+namespace Endpoints.Runtime;
+
+/// <summary>
+/// Writes RFC 6455 frames to the connection's stream. Callers hold the connection's send lock: one frame at a time.
+/// A frame up to <see cref="CopyLimit"/> is written with its header in one write (text is encoded straight into the
+/// frame); a larger one as its header and then the payload itself, without a copy.
+/// </summary>
+internal sealed class FrameWriter(Stream stream, MessageDeflater? deflater)
+{
+    private const int CopyLimit = 64 * 1024;
+
+    /// <summary>Whether messages are sent compressed (permessage-deflate was agreed).</summary>
+    public bool Compresses => deflater is not null;
+
+    public ValueTask WriteTextAsync(string text) => deflater is null ? WriteTextFrameAsync(text) : WriteEncodedThenCompressedAsync(text);
+
+    /// <summary>Writes one data frame: a whole message, or one fragment of a streamed one.</summary>
+    /// <param name="opcode">Text or Binary for a message's first frame, Continuation after.</param>
+    /// <param name="payload">The frame's payload (uncompressed).</param>
+    /// <param name="fin">Whether this frame ends the message.</param>
+    /// <param name="compressedMessage">Whether the message's frames are compressed (the first frame then carries RSV1).</param>
+    public ValueTask WriteDataAsync(byte opcode, ReadOnlyMemory<byte> payload, bool fin, bool compressedMessage)
+    {
+        if (compressedMessage) return WriteCompressedAsync(opcode, payload.Span, fin);
+        if (payload.Length <= CopyLimit) return WriteCopiedAsync(opcode, payload.Span, fin, compressed: false);
+        return WriteHeaderThenPayloadAsync(opcode, payload, fin);
+    }
+
+    /// <summary>Whether a whole message of this size would be compressed; streamed senders decide once, on the first frame.</summary>
+    public bool ShouldCompress(int firstFragmentLength) => deflater is not null && firstFragmentLength > 0;
+
+    public ValueTask WriteBinaryAsync(ReadOnlyMemory<byte> data) => WriteDataAsync(Frame.Binary, data, fin: true, ShouldCompress(data.Length));
+
+    /// <summary>Text already encoded as UTF-8 (a fan-out encodes once for every member).</summary>
+    public ValueTask WriteUtf8TextAsync(ReadOnlyMemory<byte> utf8) => WriteDataAsync(Frame.Text, utf8, fin: true, ShouldCompress(utf8.Length));
+
+    /// <summary>A ping, pong or close frame (payload at most 125 bytes).</summary>
+    public ValueTask WriteControlAsync(byte opcode, ReadOnlySpan<byte> payload) => WriteCopiedAsync(opcode, payload, fin: true, compressed: false);
+
+    /// <summary>The close frame: the status, then the description as UTF-8, cut to fit the 125-byte limit.</summary>
+    public ValueTask WriteCloseAsync(WebSocketCloseStatus status, string? description)
+    {
+        Span<byte> payload = stackalloc byte[Frame.MaxControlPayload];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)status);
+        var length = 2;
+        if (!string.IsNullOrEmpty(description)) length += EncodeCut(description, payload[2..]);
+        return WriteControlAsync(Frame.Close, payload[..length]);
+    }
+
+    private async ValueTask WriteTextFrameAsync(string text)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Frame.MaxServerHeaderLength + Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            // Encode after room for the longest header, then write the header right before the text.
+            var length = Encoding.UTF8.GetBytes(text, buffer.AsSpan(Frame.MaxServerHeaderLength));
+            var start = Frame.WriteServerHeaderBefore(buffer, Frame.MaxServerHeaderLength, Frame.Text, fin: true, compressed: false, length);
+            await stream.WriteAsync(buffer.AsMemory(start, Frame.MaxServerHeaderLength + length - start)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async ValueTask WriteEncodedThenCompressedAsync(string text)
+    {
+        var encoded = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(text, encoded);
+            await WriteCompressedAsync(Frame.Text, encoded.AsSpan(0, length), fin: true).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(encoded);
+        }
+    }
+
+    private ValueTask WriteCompressedAsync(byte opcode, ReadOnlySpan<byte> payload, bool fin)
+    {
+        var buffer = deflater!.Compress(payload, fin, out var length);
+        if (buffer is null) return WriteCopiedAsync(opcode, payload, fin, compressed: false); // nothing to compress: an empty message goes plain
+        return WritePreparedAsync(buffer, opcode, length, fin, compressed: opcode != Frame.Continuation);
+    }
+
+    /// <summary>Writes a payload that sits in <paramref name="buffer"/> after the header room, then returns the buffer to the pool.</summary>
+    private async ValueTask WritePreparedAsync(byte[] buffer, byte opcode, int length, bool fin, bool compressed)
+    {
+        try
+        {
+            var start = Frame.WriteServerHeaderBefore(buffer, Frame.MaxServerHeaderLength, opcode, fin, compressed, length);
+            await stream.WriteAsync(buffer.AsMemory(start, Frame.MaxServerHeaderLength + length - start)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private ValueTask WriteCopiedAsync(byte opcode, ReadOnlySpan<byte> payload, bool fin, bool compressed)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Frame.MaxServerHeaderLength + payload.Length);
+        payload.CopyTo(buffer.AsSpan(Frame.MaxServerHeaderLength));
+        var start = Frame.WriteServerHeaderBefore(buffer, Frame.MaxServerHeaderLength, opcode, fin, compressed, payload.Length);
+        ValueTask write;
+        try
+        {
+            write = stream.WriteAsync(buffer.AsMemory(start, Frame.MaxServerHeaderLength + payload.Length - start));
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+        if (write.IsCompletedSuccessfully)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return default;
+        }
+        return ReturnAfterAsync(write, buffer);
+    }
+
+    private static async ValueTask ReturnAfterAsync(ValueTask write, byte[] buffer)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async ValueTask WriteHeaderThenPayloadAsync(byte opcode, ReadOnlyMemory<byte> payload, bool fin)
+    {
+        var header = ArrayPool<byte>.Shared.Rent(Frame.MaxServerHeaderLength);
+        try
+        {
+            var start = Frame.WriteServerHeaderBefore(header, Frame.MaxServerHeaderLength, opcode, fin, compressed: false, payload.Length);
+            await stream.WriteAsync(header.AsMemory(start, Frame.MaxServerHeaderLength - start)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(header);
+        }
+        await stream.WriteAsync(payload).ConfigureAwait(false);
+    }
+
+    /// <summary>Encodes as much of <paramref name="text"/> as fits, never cutting a character in half.</summary>
+    private static int EncodeCut(string text, Span<byte> destination)
+    {
+        var encoder = Encoding.UTF8.GetEncoder();
+        encoder.Convert(text, destination, flush: true, out _, out var written, out _);
+        return written;
+    }
+}

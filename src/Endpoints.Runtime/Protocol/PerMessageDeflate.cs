@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.IO.Compression;
+using Microsoft.Extensions.Primitives;
+
+namespace Endpoints.Runtime;
+
+/// <summary>
+/// permessage-deflate (RFC 7692): what was agreed in the handshake. Only a 15-bit window is offered, which is all
+/// DeflateStream makes; a client that asks for a smaller server window gets no compression (declining is allowed).
+/// </summary>
+internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool ClientNoContextTakeover)
+{
+    public const string Name = "permessage-deflate";
+
+    /// <summary>The first offer in the client's Sec-WebSocket-Extensions this server can accept, and the answer to send; nulls to decline.</summary>
+    public static (PerMessageDeflate? Agreed, string? Response) Negotiate(StringValues extensionHeaders)
+    {
+        foreach (var offer in WebSocketHandshake.Tokens(extensionHeaders))
+        {
+            var parts = offer.Split(';', StringSplitOptions.TrimEntries);
+            if (!string.Equals(parts[0], Name, StringComparison.OrdinalIgnoreCase)) continue;
+            if (TryAccept(parts.AsSpan(1)) is { } agreed)
+            {
+                var response = Name + (agreed.ServerNoContextTakeover ? "; server_no_context_takeover" : "") + (agreed.ClientNoContextTakeover ? "; client_no_context_takeover" : "");
+                return (agreed, response);
+            }
+        }
+        return (null, null);
+    }
+
+    private static PerMessageDeflate? TryAccept(ReadOnlySpan<string> parameters)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        bool serverNoTakeover = false, clientNoTakeover = false;
+        foreach (var parameter in parameters)
+        {
+            if (parameter.Length == 0) continue;
+            var equals = parameter.IndexOf('=');
+            var name = (equals < 0 ? parameter : parameter[..equals]).Trim();
+            var value = equals < 0 ? null : parameter[(equals + 1)..].Trim().Trim('"');
+            if (!seen.Add(name)) return null; // a parameter twice makes the offer invalid
+            switch (name.ToLowerInvariant())
+            {
+                case "server_no_context_takeover" when value is null:
+                    serverNoTakeover = true;
+                    break;
+                case "client_no_context_takeover" when value is null:
+                    clientNoTakeover = true;
+                    break;
+                case "server_max_window_bits":
+                    if (value != "15") return null; // a smaller window than DeflateStream's cannot be honoured
+                    break;
+                case "client_max_window_bits":
+                    // Any window the client uses up to 15 bits inflates with ours.
+                    if (value is not null && (!int.TryParse(value, out var bits) || bits is < 8 or > 15)) return null;
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return new PerMessageDeflate(serverNoTakeover, clientNoTakeover);
+    }
+}
+
+/// <summary>
+/// Inflates received messages: compressed payload bytes are fed as they arrive, and the message's end adds the
+/// 00 00 FF FF that senders strip. One DeflateStream per connection keeps the window across messages.
+/// </summary>
+internal sealed class MessageInflater : IDisposable
+{
+    private static readonly byte[] s_trailer = [0x00, 0x00, 0xFF, 0xFF];
+    private readonly FeedStream _feed = new();
+    private DeflateStream? _deflate;
+
+    /// <summary>Whether everything fed has been taken in; only then may the fed memory change.</summary>
+    public bool IsDrained => _feed.Remaining == 0;
+
+    /// <summary>Gives the next compressed bytes; the memory must not change until <see cref="IsDrained"/>.</summary>
+    public void Feed(ReadOnlyMemory<byte> compressed) => _feed.Set(compressed);
+
+    public void FeedEndOfMessage() => _feed.Set(s_trailer);
+
+    /// <summary>Inflated bytes of what was fed so far; 0 when it needs more input. Throws <see cref="InvalidDataException"/> for data that is not deflate.</summary>
+    public int Read(Span<byte> destination)
+        => (_deflate ??= new DeflateStream(_feed, CompressionMode.Decompress, leaveOpen: true)).Read(destination);
+
+    public void Dispose() => _deflate?.Dispose();
+
+    /// <summary>The input DeflateStream pulls from: the bytes fed last, then "nothing more for now" (0).</summary>
+    private sealed class FeedStream : Stream
+    {
+        private ReadOnlyMemory<byte> _data;
+
+        public int Remaining => _data.Length;
+
+        public void Set(ReadOnlyMemory<byte> data) => _data = data;
+
+        public override int Read(Span<byte> buffer)
+        {
+            var count = Math.Min(buffer.Length, _data.Length);
+            _data.Span[..count].CopyTo(buffer);
+            _data = _data[count..];
+            return count;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
+
+/// <summary>
+/// Compresses sent messages: each is written and sync-flushed, and the trailing 00 00 FF FF is removed from the last
+/// fragment. The window carries across messages unless the client asked for server_no_context_takeover.
+/// </summary>
+internal sealed class MessageDeflater(bool noContextTakeover) : IDisposable
+{
+    private readonly PooledBufferStream _output = new();
+    private DeflateStream? _deflate;
+
+    /// <summary>
+    /// Compresses one fragment of a message into a pooled buffer (return it with <see cref="ArrayPool{T}.Return"/>), after
+    /// <see cref="Frame.MaxServerHeaderLength"/> bytes left free for the frame header. For the final fragment the trailer is
+    /// removed. Returns null when there is nothing to send compressed (an empty message).
+    /// </summary>
+    public byte[]? Compress(ReadOnlySpan<byte> payload, bool final, out int length)
+    {
+        _deflate ??= new DeflateStream(_output, CompressionLevel.Fastest, leaveOpen: true);
+        _output.Start();
+        _deflate.Write(payload);
+        _deflate.Flush(); // Z_SYNC_FLUSH: everything so far, ending with 00 00 FF FF
+        var buffer = _output.Take(out length);
+        if (final && length >= 4) length -= 4;
+        if (final && noContextTakeover)
+        {
+            _deflate.Dispose();
+            _deflate = null;
+        }
+        if (length == 0 && payload.IsEmpty && buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return null;
+        }
+        return buffer;
+    }
+
+    public void Dispose() => _deflate?.Dispose();
+
+    /// <summary>A write-only stream into a pooled buffer that grows; <see cref="Take"/> hands the buffer over.</summary>
+    private sealed class PooledBufferStream : Stream
+    {
+        private byte[]? _buffer;
+        private int _length;
+
+        // Room for the frame header before the data, so the frame goes out without another copy.
+        private const int Reserve = Frame.MaxServerHeaderLength;
+
+        public void Start()
+        {
+            _buffer = null;
+            _length = Reserve;
+        }
+
+        /// <summary>The buffer (null if nothing was written) and how many bytes follow the reserved header room.</summary>
+        public byte[]? Take(out int length)
+        {
+            length = _buffer is null ? 0 : _length - Reserve;
+            var buffer = _buffer;
+            _buffer = null;
+            _length = Reserve;
+            return buffer;
+        }
+
+        public override void Write(ReadOnlySpan<byte> data)
+        {
+            if (data.IsEmpty) return;
+            if (_buffer is null || _length + data.Length > _buffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_length + data.Length, Math.Max(256, (_buffer?.Length ?? 0) * 2)));
+                if (_buffer is not null)
+                {
+                    _buffer.AsSpan(Reserve, _length - Reserve).CopyTo(larger.AsSpan(Reserve));
+                    ArrayPool<byte>.Shared.Return(_buffer);
+                }
+                _buffer = larger;
+            }
+            data.CopyTo(_buffer.AsSpan(_length));
+            _length += data.Length;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length - Reserve;
+        public override long Position { get => _length - Reserve; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
