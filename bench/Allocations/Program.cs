@@ -83,7 +83,7 @@ static async Task RunEndpointsAsync(Stream stream)
     var handler = new EchoHandler();
     handler.Start(context);
     handler.Attach(connection);
-    connection.Register(services.Registries.For(typeof(EchoHandler), settings.Name), null);
+    connection.Register(services.Registries, services.Registries.For(typeof(EchoHandler), settings.Name), null);
     await new ReceiveLoop(connection, handler, settings, services, tag).RunAsync();
 }
 

@@ -72,6 +72,11 @@ namespace EchoServers
     public sealed class EchoHub : Hub
     {
         public string Echo(string message) => message;
+
+        /// <summary>Scenario f/h: join the room, and send to everyone in it.</summary>
+        public Task Join() => Groups.AddToGroupAsync(Context.ConnectionId, "bench");
+
+        public Task Broadcast(string message) => Clients.Group("bench").SendAsync("m", message);
     }
 
     /// <summary>Best-practice loops by hand (bench/Shared/HandWrittenLoop.cs): echo, and fan-out to a room.</summary>

@@ -79,6 +79,36 @@ public sealed class EchoClient : IAsyncDisposable
 
     public async Task SendTextAsync(string text) => await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
 
+    /// <summary>Joins the broadcast room: nothing to do on the raw servers (every connection to /room is in it); a hub call on SignalR.</summary>
+    public async Task JoinRoomAsync()
+    {
+        if (_protocol == Protocol.Raw) return;
+        await InvokeAsync("Join", null);
+        while (CountCompletions(_receive.AsSpan(0, await ReceiveMessageAsync())) == 0) { }
+    }
+
+    /// <summary>Sends one message to the room: as it is to the raw servers, through the hub's Broadcast on SignalR (no completion asked for).</summary>
+    public Task BroadcastAsync(string text) => _protocol == Protocol.Raw ? SendTextAsync(text) : SendTextAsync(
+        $"{{\"type\":1,\"target\":\"Broadcast\",\"arguments\":[\"{text}\"]}}\u001e");
+
+    /// <summary>The next room message: the text itself, or on SignalR the argument of the next "m" invocation.</summary>
+    public async ValueTask<string> ReceiveBroadcastAsync()
+    {
+        while (true)
+        {
+            var text = await ReceiveTextAsync();
+            if (_protocol == Protocol.Raw) return text;
+            const string Marker = "\"target\":\"m\",\"arguments\":[\"";
+            var start = text.IndexOf(Marker, StringComparison.Ordinal);
+            if (start < 0) continue; // a ping or a completion
+            start += Marker.Length;
+            return text[start..text.IndexOf('"', start)];
+        }
+    }
+
+    private Task InvokeAsync(string target, string? argument)
+        => SendTextAsync($"{{\"type\":1,\"invocationId\":\"{_invocation++}\",\"target\":\"{target}\",\"arguments\":[{(argument is null ? "" : "\"" + argument + "\"")}]}}\u001e");
+
     public async ValueTask<string> ReceiveTextAsync() => Encoding.UTF8.GetString(_receive, 0, await ReceiveMessageAsync());
 
     private async ValueTask<int> ReceiveMessageAsync()

@@ -101,15 +101,23 @@ public static class Measure
         await Task.WhenAny(receiver, Task.Delay(TimeSpan.FromSeconds(5)));
     }
 
-    /// <summary>Scenario f: one sender, many receivers in one room; fan-out latency from send to each delivery.</summary>
-    public static async Task<Result> BroadcastAsync(ServerProcess server, Options options, int rep)
+    /// <summary>
+    /// Scenarios f (32 B) and h (4 KiB): one sender, many receivers in one room (a group on SignalR); fan-out latency
+    /// from send to each delivery.
+    /// </summary>
+    public static async Task<Result> BroadcastAsync(ServerProcess server, Options options, int rep, string scenario, int size, int intervalMs)
     {
         var receivers = new EchoClient[options.Receivers];
         for (var i = 0; i < receivers.Length; i += 50)
         {
-            var batch = Enumerable.Range(i, Math.Min(50, receivers.Length - i)).Select(async j => receivers[j] = await EchoClient.ConnectAsync(server.RoomUri, Protocol.Raw, 32));
+            var batch = Enumerable.Range(i, Math.Min(50, receivers.Length - i)).Select(async j =>
+            {
+                receivers[j] = await EchoClient.ConnectAsync(server.RoomUri, server.Protocol, 32);
+                await receivers[j].JoinRoomAsync();
+            });
             await Task.WhenAll(batch);
         }
+        var padding = new string('p', Math.Max(0, size - 32));
         var phase = new Phase();
         var latencies = new List<long>[receivers.Length];
         var counts = new long[receivers.Length];
@@ -124,10 +132,10 @@ public static class Measure
                 {
                     while (phase.Value < 2)
                     {
-                        var text = await receivers[index].ReceiveTextAsync();
+                        var text = await receivers[index].ReceiveBroadcastAsync();
                         var now = Stopwatch.GetTimestamp();
                         if (text.StartsWith('m') || phase.Value != 1) continue;
-                        latencies[index].Add(now - long.Parse(text, CultureInfo.InvariantCulture));
+                        latencies[index].Add(now - long.Parse(text.AsSpan(0, 32), CultureInfo.InvariantCulture));
                         counts[index]++;
                     }
                 }
@@ -138,7 +146,7 @@ public static class Measure
             });
         }
 
-        // The sender is receiver 0: every 20 ms it sends its timestamp, padded to 32 bytes.
+        // The sender is receiver 0: every intervalMs it sends its timestamp (32 digits), padded to the scenario's size.
         var sender = receivers[0];
         var serverCpu = TimeSpan.Zero;
         var clientCpu = TimeSpan.Zero;
@@ -153,8 +161,8 @@ public static class Measure
                 watch.Start();
                 phase.Value = 1;
             }
-            await sender.SendTextAsync(Stopwatch.GetTimestamp().ToString("D32", CultureInfo.InvariantCulture));
-            await Task.Delay(20);
+            await sender.BroadcastAsync(Stopwatch.GetTimestamp().ToString("D32", CultureInfo.InvariantCulture) + padding);
+            await Task.Delay(intervalMs);
         }
         await Task.Delay(500); // the last deliveries
         phase.Value = 2;
@@ -162,14 +170,14 @@ public static class Measure
         var serverUsed = server.CpuTime() - serverCpu;
         var clientUsed = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
         // Wake every receiver so its loop ends, then close.
-        await sender.SendTextAsync("m-stop");
+        await sender.BroadcastAsync("m-stop");
         await Task.WhenAny(Task.WhenAll(loops), Task.Delay(TimeSpan.FromSeconds(10)));
         foreach (var receiver in receivers) await receiver.DisposeAsync();
 
         var all = latencies.SelectMany(l => l).ToArray();
         Array.Sort(all);
         var deliveries = counts.Sum();
-        return new Result("f", server.Mode, rep, deliveries / watch.Elapsed.TotalSeconds, Percentile(all, 50), Percentile(all, 99),
+        return new Result(scenario, server.Mode, rep, deliveries / watch.Elapsed.TotalSeconds, Percentile(all, 50), Percentile(all, 99),
             serverUsed.TotalMicroseconds / Math.Max(1, deliveries), clientUsed.TotalMicroseconds / Math.Max(1, deliveries),
             serverUsed / watch.Elapsed, clientUsed / watch.Elapsed);
     }

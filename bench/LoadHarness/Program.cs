@@ -37,13 +37,13 @@ try
             }
         }
     }
-    if (options.Scenarios.Contains("f"))
+    foreach (var (id, size, interval) in new[] { ("f", 32, 20), ("h", 4096, 20), ("i", 32, 2) }.Where(s => options.Scenarios.Contains(s.Item1)))
     {
         for (var rep = 1; rep <= options.Reps; rep++)
         {
-            foreach (var server in servers.Where(s => s.Mode != "signalr"))
+            foreach (var server in servers)
             {
-                var result = await Measure.BroadcastAsync(server, options, rep);
+                var result = await Measure.BroadcastAsync(server, options, rep, id, size, interval);
                 results.Add(result);
                 Console.WriteLine(result.Line());
             }
@@ -69,7 +69,9 @@ Console.WriteLine();
 Console.WriteLine(report);
 Console.WriteLine(JsonSerializer.Serialize(new { machine = Report.Machine(), date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), results },
     new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
-if (options.Write is not null) Benchmarks.DocsSection.Write(options.Write, "load", report);
+// A run of the broadcast scenarios alone updates their own section and leaves the round-trip figures be.
+var section = options.Scenarios.All(id => id is "f" or "h" or "i") ? "fanout" : "load";
+if (options.Write is not null) Benchmarks.DocsSection.Write(options.Write, section, report);
 
 namespace LoadHarness
 {
@@ -86,7 +88,7 @@ namespace LoadHarness
             return new Options(
                 Path.GetFullPath(Get("server-dll", defaultDll)),
                 Get("servers", "endpoints,handwritten,signalr").Split(','),
-                Get("scenarios", "a,b,c,d,e,f,g").Split(',').ToHashSet(),
+                Get("scenarios", "a,b,c,d,e,f,g,h,i").Split(',').ToHashSet(),
                 int.Parse(Get("reps", "3"), CultureInfo.InvariantCulture),
                 double.Parse(Get("seconds", "3"), CultureInfo.InvariantCulture),
                 double.Parse(Get("warmup", "1"), CultureInfo.InvariantCulture),

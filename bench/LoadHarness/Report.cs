@@ -15,6 +15,8 @@ public static class Report
         ["e"] = "idle connections: server memory per connection",
         ["f"] = "broadcast: 1 sender, receivers in one room, 32 B every 20 ms",
         ["g"] = "10 connections × 1 MiB round-trip",
+        ["h"] = "broadcast: 1 sender, receivers in one room, 4 KiB every 20 ms",
+        ["i"] = "broadcast: 1 sender, receivers in one room, 32 B every 2 ms (more than a core delivers)",
     };
 
     public static string Machine()
@@ -66,7 +68,14 @@ public static class Report
                     $"- e: managed heap per idle connection {ours.HeapBytesPerConnection / hand.HeapBytesPerConnection:F2}× ; RSS {ours.RssBytesPerConnection / hand.RssBytesPerConnection:F2}× (target ≤ 1.05)");
             }
         }
-        Ratio(text, results, "f", r => r.P99Us, "fan-out p99", "≤ 1.2");
+        foreach (var id in new[] { "f", "h", "i" })
+        {
+            Ratio(text, results, id, r => r.MessagesPerSecond, "delivered msg/s", "≥ 0.9");
+            Ratio(text, results, id, r => r.P99Us, "fan-out p99", "≤ 1.2");
+            Ratio(text, results, id, r => r.ServerCpuUsPerMessage, "server CPU per delivery", "≤ 1.1");
+            Ratio(text, results, id, r => r.MessagesPerSecond, "delivered msg/s vs SignalR", "≥ 1.5", other: "signalr");
+            Ratio(text, results, id, r => r.ServerCpuUsPerMessage, "server CPU per delivery vs SignalR", "lower", other: "signalr");
+        }
         Ratio(text, results, "b", r => r.MessagesPerSecond, "msg/s vs SignalR", "well ahead", other: "signalr");
         return text.ToString();
     }

@@ -26,7 +26,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri EchoUri => new($"ws://127.0.0.1:{Port}{(Mode == "signalr" ? "/hub" : "/echo")}");
 
-    public Uri RoomUri => new($"ws://127.0.0.1:{Port}/room");
+    public Uri RoomUri => new($"ws://127.0.0.1:{Port}{(Mode == "signalr" ? "/hub" : "/room")}");
 
     public static async Task<ServerProcess> StartAsync(string serverDll, string mode, string? core)
     {

@@ -56,7 +56,9 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     /// <summary>Whether keep-alive gave up on the peer (no pong in time).</summary>
     public bool KeepAliveTimedOut => _keepAlive?.TimedOut == true;
 
-    public override string Id => _context.TraceIdentifier;
+    public override string Id => _id ??= _context.TraceIdentifier;
+
+    private string? _id;
 
     public override string? UserId => Registration?.UserId;
 
@@ -66,8 +68,10 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     private ConnectionRegistry? _registry;
 
     /// <summary>Enters the endpoint's registry; <see cref="Unregister"/> must follow, however the connection ends.</summary>
-    public void Register(ConnectionRegistry registry, string? userId)
+    public void Register(ConnectionRegistries registries, ConnectionRegistry registry, string? userId)
     {
+        // Unique across the servers that share a backplane: the node id comes first.
+        _id = registries.ConnectionIdPrefix + _context.TraceIdentifier;
         _registry = registry;
         Registration = registry.Add(this, userId);
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Endpoints.Scaleout;
 namespace Endpoints.Runtime;
 
 /// <summary>
@@ -6,13 +7,20 @@ namespace Endpoints.Runtime;
 /// replace small copy-on-write arrays; sends read those arrays without a lock, so a fan-out never waits for a
 /// join and never sees a half-made change. A connection that has ended is in no group, whatever raced with it.
 /// </summary>
-internal sealed class ConnectionRegistry(TimeProvider time, WebSocketEndpointMetrics metrics, KeyValuePair<string, object?> endpointTag)
+internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSocketEndpointMetrics metrics, IWebSocketBackplane? backplane)
 {
+    private readonly KeyValuePair<string, object?> _endpointTag = new("endpoint", name);
     private readonly object _gate = new();
     private readonly ConcurrentDictionary<string, RegisteredConnection> _connections = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GroupMember[]> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RegisteredConnection[]> _users = new(StringComparer.Ordinal);
     private Action<WebSocketPresenceChange>[] _observers = [];
+
+    /// <summary>The endpoint's name: how other nodes address it.</summary>
+    public string Name { get; } = name;
+
+    /// <summary>The servers this one shares its connections with, if any.</summary>
+    public IWebSocketBackplane? Backplane { get; } = backplane;
 
     public int Count => _connections.Count;
 
@@ -107,10 +115,10 @@ internal sealed class ConnectionRegistry(TimeProvider time, WebSocketEndpointMet
     {
         if (entry.Connection.TryEnqueue(message))
         {
-            metrics.FanOutQueued.Add(1, endpointTag);
+            metrics.FanOutQueued.Add(1, _endpointTag);
             return true;
         }
-        metrics.FanOutDropped.Add(1, endpointTag);
+        metrics.FanOutDropped.Add(1, _endpointTag);
         return false;
     }
 
@@ -122,11 +130,22 @@ internal sealed class ConnectionRegistry(TimeProvider time, WebSocketEndpointMet
         else _groups[group] = rest;
     }
 
+    /// <summary>Every connection with its groups and when it joined them.</summary>
+    public List<BackplaneConnection> Snapshot()
+    {
+        lock (_gate)
+        {
+            return _connections.Values.Select(entry => new BackplaneConnection(Name, entry.Id, entry.UserId, entry.Since,
+                entry.Groups.Select(group => (group, _groups[group].First(m => m.Connection == entry).Since)).ToList())).ToList();
+        }
+    }
+
     private void Notify(WebSocketPresenceChangeKind kind, RegisteredConnection entry, string? group)
     {
         var observers = Volatile.Read(ref _observers);
-        if (observers.Length == 0) return;
+        if (observers.Length == 0 && Backplane is null) return;
         var change = new WebSocketPresenceChange(kind, entry.Id, entry.UserId, group, time.GetUtcNow());
+        Backplane?.OnLocalChange(Name, change);
         foreach (var observer in observers) observer(change);
     }
 

@@ -1,45 +1,82 @@
+using System.Net.WebSockets;
 using System.Text;
+using Endpoints.Scaleout;
 
 namespace Endpoints.Runtime;
 
-/// <summary>The registry of one endpoint as user code sees it (<see cref="IWebSocketClients{TEndpoint}"/>).</summary>
+/// <summary>
+/// The registry of one endpoint as user code sees it (<see cref="IWebSocketClients{TEndpoint}"/>): this node's
+/// connections, and through the backplane (when there is one) every other node's.
+/// </summary>
 internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registries) : IWebSocketClients<TEndpoint>, IWebSocketPresence
     where TEndpoint : class
 {
     private readonly ConnectionRegistry _registry = registries.For(typeof(TEndpoint), typeof(TEndpoint).FullName ?? typeof(TEndpoint).Name);
 
-    public IWebSocketTarget All => new Target(_registry, TargetKind.All, "", []);
+    private IWebSocketBackplane? Backplane => _registry.Backplane;
 
-    public IWebSocketTarget AllExcept(params IReadOnlyCollection<string> connectionIds) => new Target(_registry, TargetKind.All, "", connectionIds);
+    public IWebSocketTarget All => new Target(_registry, BackplaneTarget.All, "", []);
 
-    public IWebSocketTarget Group(string group) => new Target(_registry, TargetKind.Group, Required(group), []);
+    public IWebSocketTarget AllExcept(params IReadOnlyCollection<string> connectionIds) => new Target(_registry, BackplaneTarget.All, "", connectionIds);
 
-    public IWebSocketTarget GroupExcept(string group, params IReadOnlyCollection<string> connectionIds) => new Target(_registry, TargetKind.Group, Required(group), connectionIds);
+    public IWebSocketTarget Group(string group) => new Target(_registry, BackplaneTarget.Group, Required(group), []);
 
-    public IWebSocketTarget User(string userId) => new Target(_registry, TargetKind.User, Required(userId), []);
+    public IWebSocketTarget GroupExcept(string group, params IReadOnlyCollection<string> connectionIds) => new Target(_registry, BackplaneTarget.Group, Required(group), connectionIds);
 
-    public IWebSocketTarget Connection(string connectionId) => new Target(_registry, TargetKind.Connection, Required(connectionId), []);
+    public IWebSocketTarget User(string userId) => new Target(_registry, BackplaneTarget.User, Required(userId), []);
+
+    public IWebSocketTarget Connection(string connectionId) => new Target(_registry, BackplaneTarget.Connection, Required(connectionId), []);
 
     public ValueTask<bool> AddToGroupAsync(string connectionId, string group, CancellationToken cancellationToken = default)
-        => new(_registry.Find(Required(connectionId)) is { } entry && _registry.Join(entry, Required(group)));
+        => ChangeGroupAsync(Required(connectionId), Required(group), join: true, cancellationToken);
 
     public ValueTask<bool> RemoveFromGroupAsync(string connectionId, string group, CancellationToken cancellationToken = default)
-        => new(_registry.Find(Required(connectionId)) is { } entry && _registry.Leave(entry, Required(group)));
+        => ChangeGroupAsync(Required(connectionId), Required(group), join: false, cancellationToken);
+
+    private ValueTask<bool> ChangeGroupAsync(string connectionId, string group, bool join, CancellationToken cancellationToken)
+    {
+        if (_registry.Find(connectionId) is { } entry) return new(join ? _registry.Join(entry, group) : _registry.Leave(entry, group));
+        return Backplane is { } backplane ? backplane.ChangeRemoteGroupAsync(_registry.Name, connectionId, group, join, cancellationToken) : new(false);
+    }
 
     public IWebSocketPresence Presence => this;
 
-    public ValueTask<IReadOnlyList<WebSocketGroupMember>> GetGroupMembersAsync(string group, CancellationToken cancellationToken = default)
-        => new(_registry.MembersOf(Required(group)).Select(static m => new WebSocketGroupMember(m.Connection.Id, m.Connection.UserId, m.Since)).ToArray());
+    public async ValueTask<IReadOnlyList<WebSocketGroupMember>> GetGroupMembersAsync(string group, CancellationToken cancellationToken = default)
+    {
+        var local = _registry.MembersOf(Required(group)).Select(static m => new WebSocketGroupMember(m.Connection.Id, m.Connection.UserId, m.Since));
+        if (Backplane is not { } backplane) return local.ToArray();
+        var remote = await backplane.GetRemoteGroupMembersAsync(_registry.Name, group, cancellationToken).ConfigureAwait(false);
+        return local.Concat(remote).OrderBy(static m => m.Since).ToArray();
+    }
 
-    public ValueTask<IReadOnlyList<string>> GetConnectedUsersAsync(CancellationToken cancellationToken = default) => new(_registry.Users());
+    public async ValueTask<IReadOnlyList<string>> GetConnectedUsersAsync(CancellationToken cancellationToken = default)
+    {
+        if (Backplane is not { } backplane) return _registry.Users();
+        var remote = await backplane.GetRemoteConnectionsAsync(_registry.Name, cancellationToken).ConfigureAwait(false);
+        return _registry.Users().Concat(remote.Select(static c => c.UserId).OfType<string>()).Distinct().Order(StringComparer.Ordinal).ToArray();
+    }
 
-    public ValueTask<IReadOnlyList<WebSocketGroupMember>> GetUserConnectionsAsync(string userId, CancellationToken cancellationToken = default)
-        => new(_registry.ConnectionsOf(Required(userId)).Select(static c => new WebSocketGroupMember(c.Id, c.UserId, c.Since)).ToArray());
+    public async ValueTask<IReadOnlyList<WebSocketGroupMember>> GetUserConnectionsAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var local = _registry.ConnectionsOf(Required(userId)).Select(static c => new WebSocketGroupMember(c.Id, c.UserId, c.Since));
+        if (Backplane is not { } backplane) return local.ToArray();
+        var remote = await backplane.GetRemoteConnectionsAsync(_registry.Name, cancellationToken).ConfigureAwait(false);
+        return local.Concat(remote.Where(c => c.UserId == userId)).OrderBy(static c => c.Since).ToArray();
+    }
 
-    public ValueTask<int> CountConnectionsAsync(CancellationToken cancellationToken = default) => new(_registry.Count);
+    public async ValueTask<int> CountConnectionsAsync(CancellationToken cancellationToken = default)
+    {
+        if (Backplane is not { } backplane) return _registry.Count;
+        return _registry.Count + (await backplane.GetRemoteConnectionsAsync(_registry.Name, cancellationToken).ConfigureAwait(false)).Count;
+    }
 
-    public ValueTask<int> CountGroupMembersAsync(string group, CancellationToken cancellationToken = default) => new(_registry.MembersOf(Required(group)).Length);
+    public async ValueTask<int> CountGroupMembersAsync(string group, CancellationToken cancellationToken = default)
+    {
+        if (Backplane is null) return _registry.MembersOf(Required(group)).Length;
+        return (await GetGroupMembersAsync(group, cancellationToken).ConfigureAwait(false)).Count;
+    }
 
+    /// <summary>Reports this node's changes (other nodes' connections show in the queries, not here).</summary>
     public IDisposable Subscribe(Action<WebSocketPresenceChange> observer) => _registry.Subscribe(observer);
 
     private static string Required(string value, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string? name = null)
@@ -49,10 +86,8 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
     }
 }
 
-internal enum TargetKind { All, Group, User, Connection }
-
-/// <summary>Some connections of one endpoint, resolved at the moment of the send.</summary>
-internal sealed class Target(ConnectionRegistry registry, TargetKind kind, string key, IReadOnlyCollection<string> except) : IWebSocketTarget
+/// <summary>Some connections of one endpoint, resolved at the moment of the send, on this node and (through the backplane) the others.</summary>
+internal sealed class Target(ConnectionRegistry registry, BackplaneTarget kind, string key, IReadOnlyCollection<string> except) : IWebSocketTarget
 {
     public ValueTask<WebSocketFanOutResult> SendTextAsync(string text, CancellationToken cancellationToken = default)
     {
@@ -63,28 +98,42 @@ internal sealed class Target(ConnectionRegistry registry, TargetKind kind, strin
     public ValueTask<WebSocketFanOutResult> SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
         => SendAsync(WebSocketMessage.FromBinary(data), cancellationToken);
 
+    /// <summary>The result counts this node's connections; other nodes' deliveries are not waited for.</summary>
     public ValueTask<WebSocketFanOutResult> SendAsync(WebSocketMessage message, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var remote = registry.Backplane is not null && !(kind == BackplaneTarget.Connection && registry.Find(key) is not null);
         // Encoded once for every receiver: each frame writer copies these bytes, none encodes the string again.
-        if (message.Text is { } text && kind != TargetKind.Connection) message = WebSocketMessage.FromUtf8Text(Encoding.UTF8.GetBytes(text));
+        if (message.Text is { } text && (kind != BackplaneTarget.Connection || remote)) message = WebSocketMessage.FromUtf8Text(Encoding.UTF8.GetBytes(text));
+        var result = DeliverLocally(registry, kind, key, except, message);
+        if (remote)
+        {
+            var type = message.MessageType;
+            registry.Backplane!.Publish(new BackplaneMessage(registry.Name, kind, key, except, type,
+                type == WebSocketMessageType.Text ? message.Utf8Text : message.Binary));
+        }
+        return new(result);
+    }
+
+    public static WebSocketFanOutResult DeliverLocally(ConnectionRegistry registry, BackplaneTarget kind, string key, IReadOnlyCollection<string> except, WebSocketMessage message)
+    {
         int queued = 0, dropped = 0;
         switch (kind)
         {
-            case TargetKind.All:
+            case BackplaneTarget.All:
                 foreach (var entry in registry.All) Deliver(entry);
                 break;
-            case TargetKind.Group:
+            case BackplaneTarget.Group:
                 foreach (var member in registry.MembersOf(key)) Deliver(member.Connection);
                 break;
-            case TargetKind.User:
+            case BackplaneTarget.User:
                 foreach (var entry in registry.ConnectionsOf(key)) Deliver(entry);
                 break;
-            case TargetKind.Connection:
+            case BackplaneTarget.Connection:
                 if (registry.Find(key) is { } one) Deliver(one);
                 break;
         }
-        return new(new WebSocketFanOutResult(queued, dropped));
+        return new WebSocketFanOutResult(queued, dropped);
 
         void Deliver(RegisteredConnection entry)
         {

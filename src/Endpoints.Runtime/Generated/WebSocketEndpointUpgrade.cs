@@ -85,7 +85,7 @@ public static class WebSocketEndpointUpgrade
         metrics.OpenedConnections.Add(1, endpointTag);
         metrics.ActiveConnections.Add(1, endpointTag);
         // Registered before OnOpen (so it can join groups) and unregistered however the connection ends.
-        connection.Register(services.Registries.For(settings.EndpointType ?? handler.GetType(), endpointName), services.UserIds.GetUserId(context));
+        connection.Register(services.Registries, services.Registries.For(settings.EndpointType ?? handler.GetType(), endpointName), services.UserIds.GetUserId(context));
         var loop = new ReceiveLoop(connection, handler, settings, services, endpointTag);
         using var shutdown = services.Lifetime?.ApplicationStopping.UnsafeRegister(static state => ((ReceiveLoop)state!).OnHostStopping(), loop);
         WebSocketCloseInfo close;

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Endpoints;
 using Endpoints.Runtime;
+using Endpoints.Scaleout;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +15,7 @@ public static class WebSocketEndpointServiceCollectionExtensions
     /// for sending to groups, users and all connections of an endpoint. Without it endpoints run with the defaults of
     /// <see cref="WebSocketEndpointOptions"/> and cannot be reached from outside their own callbacks.
     /// </summary>
-    public static IServiceCollection AddWebSocketEndpoints(this IServiceCollection services, Action<WebSocketEndpointOptions>? configure = null)
+    public static WebSocketEndpointsBuilder AddWebSocketEndpoints(this IServiceCollection services, Action<WebSocketEndpointOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         var options = services.AddOptions<WebSocketEndpointOptions>();
@@ -23,10 +24,11 @@ public static class WebSocketEndpointServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddSingleton(provider => new WebSocketEndpointMetrics(provider.GetService<IMeterFactory>()));
         services.TryAddSingleton(provider => new ConnectionRegistries(
-            provider.GetService<TimeProvider>() ?? TimeProvider.System, provider.GetRequiredService<WebSocketEndpointMetrics>()));
+            provider.GetService<TimeProvider>() ?? TimeProvider.System, provider.GetRequiredService<WebSocketEndpointMetrics>(),
+            provider.GetService<IWebSocketBackplane>()));
         // Closed over each endpoint class when injected; endpoint classes are reference types, so Native AOT shares one instantiation.
         services.TryAddSingleton(typeof(IWebSocketClients<>), typeof(WebSocketClients<>));
-        return services;
+        return new WebSocketEndpointsBuilder(services);
     }
 
     private sealed class WebSocketEndpointOptionsValidator : IValidateOptions<WebSocketEndpointOptions>
@@ -37,4 +39,11 @@ public static class WebSocketEndpointServiceCollectionExtensions
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
     }
+}
+
+/// <summary>What <c>AddWebSocketEndpoints()</c> returns, for what plugs in under the endpoints (e.g. <c>.AddRedis(…)</c>).</summary>
+public sealed class WebSocketEndpointsBuilder(IServiceCollection services)
+{
+    /// <summary>The app's services.</summary>
+    public IServiceCollection Services { get; } = services;
 }
