@@ -25,8 +25,21 @@ public static class ChatApp
         // levels, so no token reaches the console; the paths the chat serves are logged below, without the query.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
-        builder.Services.AddWebSocketEndpoints(options => options.OutboxCapacity = 64);
+        var endpoints = builder.Services.AddWebSocketEndpoints(options => options.OutboxCapacity = 64);
+        // Two Chat servers with the same Redis (and the same Chat:SigningKey) are one chat: rooms, /msg and /who span both.
+        if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
+        {
+            endpoints.AddRedis(redis, options =>
+            {
+                options.ChannelPrefix = "chat";
+                if (builder.Configuration["Chat:NodeId"] is { Length: > 0 } node) options.NodeId = node;
+                // How soon a crashed server's users leave /who on the others (defaults: 5 s beats, 15 s expiry).
+                if (double.TryParse(builder.Configuration["Chat:HeartbeatSeconds"], System.Globalization.CultureInfo.InvariantCulture, out var beat)) options.HeartbeatInterval = TimeSpan.FromSeconds(beat);
+                if (double.TryParse(builder.Configuration["Chat:NodeExpirySeconds"], System.Globalization.CultureInfo.InvariantCulture, out var expiry)) options.NodeExpiry = TimeSpan.FromSeconds(expiry);
+            });
+        }
         builder.Services.AddChatAuthentication(builder.Configuration);
+        builder.Services.AddHealthChecks();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -41,6 +54,7 @@ public static class ChatApp
 
         // A stand-in for a real sign-in: anyone may have a token for any name.
         app.MapGet("/token", (string name, SymmetricSecurityKey key) => ChatAuthentication.IssueToken(key, name));
+        app.MapHealthChecks("/healthz");
         app.MapWebSocketEndpoints();
 
         app.Lifetime.ApplicationStarted.Register(() =>

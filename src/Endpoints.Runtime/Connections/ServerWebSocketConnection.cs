@@ -85,8 +85,9 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     public override ValueTask JoinGroupAsync(string group, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(group);
-        if (Registration is { } registration) _registry!.Join(registration, group);
-        return default;
+        if (Registration is not { } registration || !_registry!.Join(registration, group)) return default;
+        // With other servers: done when this one receives what they send to the group.
+        return _registry.Backplane?.WhenAppliedAsync(cancellationToken) ?? default;
     }
 
     public override ValueTask LeaveGroupAsync(string group, CancellationToken cancellationToken = default)

@@ -33,10 +33,15 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
     public ValueTask<bool> RemoveFromGroupAsync(string connectionId, string group, CancellationToken cancellationToken = default)
         => ChangeGroupAsync(Required(connectionId), Required(group), join: false, cancellationToken);
 
-    private ValueTask<bool> ChangeGroupAsync(string connectionId, string group, bool join, CancellationToken cancellationToken)
+    private async ValueTask<bool> ChangeGroupAsync(string connectionId, string group, bool join, CancellationToken cancellationToken)
     {
-        if (_registry.Find(connectionId) is { } entry) return new(join ? _registry.Join(entry, group) : _registry.Leave(entry, group));
-        return Backplane is { } backplane ? backplane.ChangeRemoteGroupAsync(_registry.Name, connectionId, group, join, cancellationToken) : new(false);
+        if (_registry.Find(connectionId) is { } entry)
+        {
+            var changed = join ? _registry.Join(entry, group) : _registry.Leave(entry, group);
+            if (changed && join && Backplane is { } local) await local.WhenAppliedAsync(cancellationToken).ConfigureAwait(false);
+            return changed;
+        }
+        return Backplane is { } backplane && await backplane.ChangeRemoteGroupAsync(_registry.Name, connectionId, group, join, cancellationToken).ConfigureAwait(false);
     }
 
     public IWebSocketPresence Presence => this;

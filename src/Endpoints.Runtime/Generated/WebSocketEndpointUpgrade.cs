@@ -85,7 +85,10 @@ public static class WebSocketEndpointUpgrade
         metrics.OpenedConnections.Add(1, endpointTag);
         metrics.ActiveConnections.Add(1, endpointTag);
         // Registered before OnOpen (so it can join groups) and unregistered however the connection ends.
-        connection.Register(services.Registries, services.Registries.For(settings.EndpointType ?? handler.GetType(), endpointName), services.UserIds.GetUserId(context));
+        var registry = services.Registries.For(settings.EndpointType ?? handler.GetType(), endpointName);
+        connection.Register(services.Registries, registry, services.UserIds.GetUserId(context));
+        // With other servers: what they send to this connection's user reaches it from OnOpen on.
+        if (registry.Backplane is { } backplane) await backplane.WhenAppliedAsync(context.RequestAborted).ConfigureAwait(false);
         var loop = new ReceiveLoop(connection, handler, settings, services, endpointTag);
         using var shutdown = services.Lifetime?.ApplicationStopping.UnsafeRegister(static state => ((ReceiveLoop)state!).OnHostStopping(), loop);
         WebSocketCloseInfo close;

@@ -25,6 +25,13 @@ public interface IWebSocketBackplane
     void OnLocalChange(string endpoint, WebSocketPresenceChange change);
 
     /// <summary>
+    /// Completes when this node's changes so far are in effect: it receives what other nodes send to its new groups
+    /// and users. The runtime awaits it before OnOpen and after a join, so a message sent right after is not missed.
+    /// Must not wait long when the backplane is unreachable (a join then still works locally).
+    /// </summary>
+    ValueTask WhenAppliedAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// Adds a connection of another node to a group (or removes it): routed to the node that holds it and
     /// acknowledged. False when no node holds the connection (or it was already a member / not a member).
     /// </summary>

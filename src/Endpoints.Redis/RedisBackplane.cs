@@ -1,0 +1,566 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Threading.Channels;
+using Endpoints.Scaleout;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Endpoints.Redis;
+
+/// <summary>
+/// The backplane on Redis. Messages go to channels by interest: a server subscribes to a group's or a user's
+/// channel only while it has a connection there, and to its own channel for what is sent to one of its
+/// connections. Presence is one hash per server and endpoint, renewed by heartbeat and expiring with it; a server
+/// that finds its heartbeat entry gone (Redis lost its data) writes its state again. While Redis is away,
+/// messages for other servers wait in a bounded buffer and go out in order when it is back.
+/// </summary>
+internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedService, IAsyncDisposable
+{
+    private static readonly Meter s_meter = new("Endpoints.Redis");
+    private static readonly Counter<long> s_buffered = s_meter.CreateCounter<long>("endpoints.redis.messages.buffered", "{message}", "Messages for other servers that waited for Redis to come back.");
+    private static readonly Counter<long> s_dropped = s_meter.CreateCounter<long>("endpoints.redis.messages.dropped", "{message}", "Messages for other servers dropped because the outage buffer was full.");
+    private static readonly Counter<long> s_reconnects = s_meter.CreateCounter<long>("endpoints.redis.reconnects", "{reconnect}", "Times the connection to Redis came back.");
+
+    private readonly RedisBackplaneOptions _options;
+    private readonly ConfigurationOptions _configuration;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Channel<(RedisChannel Channel, byte[] Payload)> _outbox;
+    private readonly Channel<Func<Task>> _control = Channel.CreateUnbounded<Func<Task>>(new() { SingleReader = true });
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> _pendingGroupChanges = new();
+    private readonly Dictionary<string, int> _interest = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChannelMessageQueue> _subscriptions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _endpoints = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private TaskCompletionSource _connectedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IWebSocketBackplaneHost? _host;
+    private ConnectionMultiplexer? _redis;
+    private ChannelMessageQueue? _nodeSubscription;
+    private ITimer? _heartbeat;
+    private Task? _loops;
+    private long _buffered, _dropped, _reconnects;
+    private int _disposed;
+
+    public RedisBackplane(RedisBackplaneOptions options, ILogger<RedisBackplane> logger, TimeProvider time)
+    {
+        _options = options;
+        _logger = logger;
+        _time = time;
+        _configuration = ConfigurationOptions.Parse(options.Configuration);
+        _configuration.AbortOnConnectFail = false; // start without Redis, connect when it comes
+        options.ConfigureRedis?.Invoke(_configuration);
+        _outbox = Channel.CreateBounded<(RedisChannel, byte[])>(new BoundedChannelOptions(options.OutageBufferCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the caller counts the drop
+        });
+    }
+
+    public string NodeId => _options.NodeId;
+
+    public bool IsConnected => _redis?.IsConnected == true;
+
+    public long Buffered => Interlocked.Read(ref _buffered);
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public long Reconnects => Interlocked.Read(ref _reconnects);
+
+    public void Start(IWebSocketBackplaneHost host)
+    {
+        if (Interlocked.CompareExchange(ref _host, host, null) is not null) return;
+        _loops = Task.WhenAll(Task.Run(ConnectAsync), Task.Run(SendLoopAsync), Task.Run(ControlLoopAsync));
+        Control(HeartbeatAsync);
+        _heartbeat = _time.CreateTimer(static state => ((RedisBackplane)state!).Control(((RedisBackplane)state!).HeartbeatAsync),
+            this, _options.HeartbeatInterval, _options.HeartbeatInterval);
+    }
+
+    public void Publish(BackplaneMessage message)
+    {
+        var channel = message.Target == BackplaneTarget.Connection
+            ? NodeChannel(NodeOf(message.Key) ?? "")
+            : ChannelOf(message.Endpoint, message.Target, message.Key);
+        Send(channel, Wire.EncodeDeliver(NodeId, message));
+    }
+
+    public void OnLocalChange(string endpoint, WebSocketPresenceChange change)
+    {
+        _endpoints.TryAdd(endpoint, true);
+        var key = PresenceKey(endpoint, NodeId);
+        switch (change.Kind)
+        {
+            case WebSocketPresenceChangeKind.Connected:
+                Interest(ChannelOf(endpoint, BackplaneTarget.All, ""), +1);
+                if (change.UserId is { } user) Interest(ChannelOf(endpoint, BackplaneTarget.User, user), +1);
+                SetPresence(key, ConnectionField(change.ConnectionId), PresenceValue(change.UserId, change.At));
+                break;
+            case WebSocketPresenceChangeKind.Disconnected:
+                Interest(ChannelOf(endpoint, BackplaneTarget.All, ""), -1);
+                if (change.UserId is { } leaving) Interest(ChannelOf(endpoint, BackplaneTarget.User, leaving), -1);
+                SetPresence(key, ConnectionField(change.ConnectionId), null);
+                break;
+            case WebSocketPresenceChangeKind.JoinedGroup:
+                Interest(ChannelOf(endpoint, BackplaneTarget.Group, change.Group!), +1);
+                SetPresence(key, GroupField(change.ConnectionId, change.Group!), PresenceValue(change.UserId, change.At));
+                break;
+            case WebSocketPresenceChangeKind.LeftGroup:
+                Interest(ChannelOf(endpoint, BackplaneTarget.Group, change.Group!), -1);
+                SetPresence(key, GroupField(change.ConnectionId, change.Group!), null);
+                break;
+        }
+    }
+
+    public async ValueTask WhenAppliedAsync(CancellationToken cancellationToken)
+    {
+        if (!IsConnected) return; // nothing to wait for: local delivery works, the rest catches up on reconnect
+        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Control(() =>
+        {
+            applied.TrySetResult();
+            return Task.CompletedTask;
+        });
+        try
+        {
+            await applied.Task.WaitAsync(_options.GroupChangeTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Log.SlowApply(_logger, _options.GroupChangeTimeout.TotalSeconds);
+        }
+    }
+
+    public async ValueTask<bool> ChangeRemoteGroupAsync(string endpoint, string connectionId, string group, bool join, CancellationToken cancellationToken)
+    {
+        if (NodeOf(connectionId) is not { } node || node == NodeId) return false;
+        if (!IsConnected || !(await LiveNodesAsync().ConfigureAwait(false)).Contains(node)) return false;
+        var requestId = Guid.NewGuid().ToString("N");
+        var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pendingGroupChanges[requestId] = answer;
+        try
+        {
+            Send(NodeChannel(node), Wire.EncodeGroupChange(requestId, NodeId, endpoint, connectionId, group, join));
+            return await answer.Task.WaitAsync(_options.GroupChangeTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The server '{node}' that holds connection '{connectionId}' did not answer the group change within {_options.GroupChangeTimeout.TotalSeconds:0.#} s.");
+        }
+        finally
+        {
+            _pendingGroupChanges.TryRemove(requestId, out _);
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<WebSocketGroupMember>> GetRemoteGroupMembersAsync(string endpoint, string group, CancellationToken cancellationToken)
+    {
+        var members = new List<WebSocketGroupMember>();
+        foreach (var (field, value) in await RemotePresenceAsync(endpoint).ConfigureAwait(false))
+        {
+            // g <tab> connection id <tab> group: a connection id never holds a tab, a group name may.
+            if (!field.StartsWith("g\t", StringComparison.Ordinal)) continue;
+            var tab = field.IndexOf('\t', 2);
+            if (tab < 0 || field.AsSpan(tab + 1).SequenceEqual(group) is false) continue;
+            var (user, since) = ParsePresenceValue(value);
+            members.Add(new WebSocketGroupMember(field[2..tab], user, since));
+        }
+        return members;
+    }
+
+    public async ValueTask<IReadOnlyList<WebSocketGroupMember>> GetRemoteConnectionsAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        var connections = new List<WebSocketGroupMember>();
+        foreach (var (field, value) in await RemotePresenceAsync(endpoint).ConfigureAwait(false))
+        {
+            if (!field.StartsWith("c\t", StringComparison.Ordinal)) continue;
+            var (user, since) = ParsePresenceValue(value);
+            connections.Add(new WebSocketGroupMember(field[2..], user, since));
+        }
+        return connections;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Says goodbye: this server leaves presence at once instead of expiring.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_heartbeat is not null) await _heartbeat.DisposeAsync().ConfigureAwait(false);
+        if (_redis is { IsConnected: true } redis)
+        {
+            try
+            {
+                var database = redis.GetDatabase();
+                await database.SortedSetRemoveAsync(NodesKey, NodeId).ConfigureAwait(false);
+                foreach (var endpoint in _endpoints.Keys) await database.KeyDeleteAsync(PresenceKey(endpoint, NodeId)).ConfigureAwait(false);
+            }
+            catch (RedisException exception)
+            {
+                Log.GoodbyeFailed(_logger, exception);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // The container holds this instance under three registrations and disposes each.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        _stopping.Cancel();
+        _outbox.Writer.TryComplete();
+        _control.Writer.TryComplete();
+        if (_heartbeat is not null) await _heartbeat.DisposeAsync().ConfigureAwait(false);
+        if (_loops is not null)
+        {
+            try
+            {
+                await _loops.ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or RedisException or ObjectDisposedException)
+            {
+                // stopping
+            }
+        }
+        if (_redis is not null) await _redis.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    // ---- sending -------------------------------------------------------------------------------------------
+
+    private void Send(RedisChannel channel, byte[] payload)
+    {
+        if (!IsConnected)
+        {
+            Interlocked.Increment(ref _buffered);
+            s_buffered.Add(1);
+        }
+        if (_outbox.Writer.TryWrite((channel, payload))) return;
+        Interlocked.Increment(ref _dropped);
+        s_dropped.Add(1);
+        Log.Dropped(_logger, _options.OutageBufferCapacity);
+    }
+
+    /// <summary>One writer, in order: a message waits here while Redis is away, then goes out after those before it.</summary>
+    private async Task SendLoopAsync()
+    {
+        var reader = _outbox.Reader;
+        while (await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
+        {
+            while (reader.TryPeek(out var item))
+            {
+                if (!IsConnected)
+                {
+                    await WaitForConnectionAsync().ConfigureAwait(false);
+                    // The other servers reconnect (and re-subscribe) on their own schedule: give them a moment, or
+                    // what waited for Redis would go to channels nobody listens to yet.
+                    await Task.Delay(_options.ResubscribeGrace, _time, _stopping.Token).ConfigureAwait(false);
+                    continue;
+                }
+                try
+                {
+                    // Fire-and-forget keeps the order (one connection, pipelined) without a round trip per message.
+                    _redis!.GetSubscriber().Publish(item.Channel, item.Payload, CommandFlags.FireAndForget);
+                    reader.TryRead(out _);
+                }
+                catch (RedisConnectionException)
+                {
+                    await WaitForConnectionAsync().ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    // ---- receiving -----------------------------------------------------------------------------------------
+
+    private void OnMessage(ChannelMessage message)
+    {
+        ReadOnlyMemory<byte> bytes = (byte[])message.Message!;
+        if (bytes.Length == 0 || _host is not { } host) return;
+        try
+        {
+            switch (bytes.Span[0])
+            {
+                case Wire.Deliver:
+                    var (origin, delivery) = Wire.DecodeDeliver(bytes);
+                    if (origin != NodeId) host.Deliver(delivery); // this server served its own connections when it sent
+                    break;
+                case Wire.GroupChange:
+                    var change = Wire.DecodeGroupChange(bytes);
+                    var changed = host.ChangeGroup(change.Endpoint, change.ConnectionId, change.Group, change.Join);
+                    Send(NodeChannel(change.ReplyTo), Wire.EncodeAnswer(change.RequestId, changed));
+                    break;
+                case Wire.GroupChangeAnswer:
+                    var (requestId, result) = Wire.DecodeAnswer(bytes);
+                    if (_pendingGroupChanges.TryGetValue(requestId, out var pending)) pending.TrySetResult(result);
+                    break;
+            }
+        }
+        catch (Exception exception) when (exception is ArgumentOutOfRangeException or IndexOutOfRangeException)
+        {
+            Log.BadMessage(_logger, message.Channel.ToString());
+        }
+    }
+
+    // ---- interest and presence, in order on one loop --------------------------------------------------------
+
+    private void Interest(RedisChannel channel, int change)
+    {
+        var name = channel.ToString();
+        bool crossed;
+        lock (_interest)
+        {
+            _interest.TryGetValue(name, out var count);
+            var now = count + change;
+            if (now <= 0) _interest.Remove(name);
+            else _interest[name] = now;
+            crossed = (count == 0) != (now <= 0);
+        }
+        if (crossed) Control(() => ApplyInterestAsync(channel, name));
+    }
+
+    private async Task ApplyInterestAsync(RedisChannel channel, string name)
+    {
+        bool wanted;
+        lock (_interest) wanted = _interest.ContainsKey(name);
+        var subscribed = _subscriptions.TryGetValue(name, out var queue);
+        if (wanted && !subscribed)
+        {
+            var subscription = await _redis!.GetSubscriber().SubscribeAsync(channel).ConfigureAwait(false);
+            subscription.OnMessage(OnMessage);
+            _subscriptions[name] = subscription;
+        }
+        else if (!wanted && subscribed)
+        {
+            _subscriptions.Remove(name);
+            await queue!.UnsubscribeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void SetPresence(RedisKey key, string field, string? value) => Control(async () =>
+    {
+        var database = _redis!.GetDatabase();
+        if (value is null) await database.HashDeleteAsync(key, field).ConfigureAwait(false);
+        else
+        {
+            await database.HashSetAsync(key, field, value).ConfigureAwait(false);
+            await database.KeyExpireAsync(key, _options.NodeExpiry * 2).ConfigureAwait(false);
+        }
+    });
+
+    private async Task HeartbeatAsync()
+    {
+        var database = _redis!.GetDatabase();
+        var now = _time.GetUtcNow();
+        var expires = (now + _options.NodeExpiry).ToUnixTimeMilliseconds();
+        // Added rather than updated: Redis does not know this server (first beat, or it lost its data).
+        if (await database.SortedSetAddAsync(NodesKey, NodeId, expires).ConfigureAwait(false)) await RewritePresenceAsync(database).ConfigureAwait(false);
+        foreach (var endpoint in _endpoints.Keys) await database.KeyExpireAsync(PresenceKey(endpoint, NodeId), _options.NodeExpiry * 2).ConfigureAwait(false);
+        await database.SortedSetRemoveRangeByScoreAsync(NodesKey, double.NegativeInfinity, now.ToUnixTimeMilliseconds()).ConfigureAwait(false);
+    }
+
+    private async Task RewritePresenceAsync(IDatabase database)
+    {
+        var snapshot = _host!.Snapshot();
+        foreach (var endpoint in snapshot.Select(static c => c.Endpoint).Distinct()) _endpoints.TryAdd(endpoint, true);
+        foreach (var endpoint in _endpoints.Keys)
+        {
+            var key = PresenceKey(endpoint, NodeId);
+            var entries = new List<HashEntry>();
+            foreach (var connection in snapshot.Where(c => c.Endpoint == endpoint))
+            {
+                entries.Add(new(ConnectionField(connection.ConnectionId), PresenceValue(connection.UserId, connection.Since)));
+                foreach (var (group, since) in connection.Groups) entries.Add(new(GroupField(connection.ConnectionId, group), PresenceValue(connection.UserId, since)));
+            }
+            await database.KeyDeleteAsync(key).ConfigureAwait(false);
+            if (entries.Count == 0) continue;
+            await database.HashSetAsync(key, [.. entries]).ConfigureAwait(false);
+            await database.KeyExpireAsync(key, _options.NodeExpiry * 2).ConfigureAwait(false);
+        }
+        Log.PresenceRewritten(_logger, snapshot.Count);
+    }
+
+    private void Control(Func<Task> operation) => _control.Writer.TryWrite(operation);
+
+    private async Task ControlLoopAsync()
+    {
+        var reader = _control.Reader;
+        while (await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
+        {
+            while (reader.TryPeek(out var operation))
+            {
+                if (!IsConnected)
+                {
+                    await WaitForConnectionAsync().ConfigureAwait(false);
+                    continue;
+                }
+                try
+                {
+                    await operation().ConfigureAwait(false);
+                    reader.TryRead(out _);
+                }
+                catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException)
+                {
+                    await WaitForConnectionAsync().ConfigureAwait(false); // then the same operation again
+                }
+                catch (RedisException exception)
+                {
+                    Log.ControlFailed(_logger, exception);
+                    reader.TryRead(out _);
+                }
+            }
+        }
+    }
+
+    private async Task<HashSet<string>> LiveNodesAsync()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var nodes = await _redis!.GetDatabase().SortedSetRangeByScoreAsync(NodesKey, now, double.PositiveInfinity, Exclude.Start).ConfigureAwait(false);
+        return nodes.Select(static n => n.ToString()).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Every other live server's presence entries for the endpoint; none while Redis is away (only this server's are known then).</summary>
+    private async Task<List<(string Field, string Value)>> RemotePresenceAsync(string endpoint)
+    {
+        var entries = new List<(string, string)>();
+        if (!IsConnected) return entries;
+        try
+        {
+            var database = _redis!.GetDatabase();
+            foreach (var node in await LiveNodesAsync().ConfigureAwait(false))
+            {
+                if (node == NodeId) continue;
+                foreach (var entry in await database.HashGetAllAsync(PresenceKey(endpoint, node)).ConfigureAwait(false)) entries.Add((entry.Name.ToString(), entry.Value.ToString()));
+            }
+        }
+        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException)
+        {
+            Log.PresenceUnavailable(_logger, exception);
+        }
+        return entries;
+    }
+
+    // ---- the connection ------------------------------------------------------------------------------------
+
+    private async Task ConnectAsync()
+    {
+        var redis = await ConnectionMultiplexer.ConnectAsync(_configuration).ConfigureAwait(false);
+        redis.ConnectionFailed += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive) Log.ConnectionLost(_logger, e.EndPoint?.ToString() ?? "?", e.FailureType.ToString());
+        };
+        redis.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType != ConnectionType.Interactive) return;
+            Interlocked.Increment(ref _reconnects);
+            s_reconnects.Add(1);
+            Log.ConnectionRestored(_logger, e.EndPoint?.ToString() ?? "?");
+            // The server may have restarted empty: beat now, and rewrite presence if it forgot this server.
+            Control(HeartbeatAsync);
+            Interlocked.Exchange(ref _connectedSignal, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        };
+        _redis = redis;
+        _nodeSubscription = await SubscribeWhenConnectedAsync(NodeChannel(NodeId)).ConfigureAwait(false);
+        Interlocked.Exchange(ref _connectedSignal, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    private async Task<ChannelMessageQueue> SubscribeWhenConnectedAsync(RedisChannel channel)
+    {
+        while (true)
+        {
+            await WaitForConnectionAsync().ConfigureAwait(false);
+            try
+            {
+                var queue = await _redis!.GetSubscriber().SubscribeAsync(channel).ConfigureAwait(false);
+                queue.OnMessage(OnMessage);
+                return queue;
+            }
+            catch (RedisConnectionException)
+            {
+                // lost again: wait for it
+            }
+        }
+    }
+
+    private async Task WaitForConnectionAsync()
+    {
+        while (!IsConnected)
+        {
+            _stopping.Token.ThrowIfCancellationRequested();
+            try
+            {
+                await Volatile.Read(ref _connectedSignal).Task.WaitAsync(TimeSpan.FromMilliseconds(250), _time, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // look again: the multiplexer reconnects on its own
+            }
+        }
+    }
+
+    // ---- names ---------------------------------------------------------------------------------------------
+
+    private RedisKey NodesKey => $"{_options.ChannelPrefix}:nodes";
+
+    private RedisKey PresenceKey(string endpoint, string node) => $"{_options.ChannelPrefix}:{endpoint}:n:{node}";
+
+    private RedisChannel ChannelOf(string endpoint, BackplaneTarget target, string key) => Named(target switch
+    {
+        BackplaneTarget.Group => $"{_options.ChannelPrefix}:{endpoint}:g:{key}",
+        BackplaneTarget.User => $"{_options.ChannelPrefix}:{endpoint}:u:{key}",
+        _ => $"{_options.ChannelPrefix}:{endpoint}:all",
+    });
+
+    private RedisChannel NodeChannel(string node) => Named($"{_options.ChannelPrefix}:node:{node}");
+
+    private RedisChannel Named(string name) => _options.UseShardedPubSub ? RedisChannel.Sharded(name) : RedisChannel.Literal(name);
+
+    private static string? NodeOf(string connectionId)
+    {
+        var slash = connectionId.IndexOf('/');
+        return slash > 0 ? connectionId[..slash] : null;
+    }
+
+    private static string ConnectionField(string connectionId) => "c\t" + connectionId;
+
+    private static string GroupField(string connectionId, string group) => "g\t" + connectionId + "\t" + group;
+
+    private static string PresenceValue(string? userId, DateTimeOffset since)
+        => (userId is null ? "" : "+" + userId) + "\t" + since.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+
+    private static (string? UserId, DateTimeOffset Since) ParsePresenceValue(string value)
+    {
+        var tab = value.LastIndexOf('\t');
+        var user = tab > 0 && value[0] == '+' ? value[1..tab] : null;
+        var since = long.TryParse(value.AsSpan(tab + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : default;
+        return (user, since);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Lost the connection to Redis at {EndPoint} ({Failure}); this server's connections still work, messages for other servers are buffered.")]
+        public static partial void ConnectionLost(ILogger logger, string endPoint, string failure);
+
+        [LoggerMessage(2, LogLevel.Information, "Reconnected to Redis at {EndPoint}; buffered messages go out now.")]
+        public static partial void ConnectionRestored(ILogger logger, string endPoint);
+
+        [LoggerMessage(3, LogLevel.Warning, "A message for other servers was dropped: the outage buffer ({Capacity} messages) is full.")]
+        public static partial void Dropped(ILogger logger, int capacity);
+
+        [LoggerMessage(4, LogLevel.Information, "Wrote this server's presence to Redis again ({Connections} connections).")]
+        public static partial void PresenceRewritten(ILogger logger, int connections);
+
+        [LoggerMessage(5, LogLevel.Warning, "Could not read other servers' presence from Redis; answering with this server's only.")]
+        public static partial void PresenceUnavailable(ILogger logger, Exception exception);
+
+        [LoggerMessage(6, LogLevel.Warning, "A Redis command for interest or presence failed; it is skipped.")]
+        public static partial void ControlFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(7, LogLevel.Warning, "Ignored a message on {Channel} that is not in the Endpoints format.")]
+        public static partial void BadMessage(ILogger logger, string channel);
+
+        [LoggerMessage(9, LogLevel.Warning, "Subscribing to a new group or user on Redis took longer than {Seconds} s; going on without waiting.")]
+        public static partial void SlowApply(ILogger logger, double seconds);
+
+        [LoggerMessage(8, LogLevel.Warning, "Could not remove this server from presence on shutdown; it expires instead.")]
+        public static partial void GoodbyeFailed(ILogger logger, Exception exception);
+    }
+}
