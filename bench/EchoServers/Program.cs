@@ -12,6 +12,8 @@ using Microsoft.AspNetCore.SignalR;
 var mode = args.Length > 0 ? args[0] : "endpoints";
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
+// --redis host:port: this server is one node of a cluster (scenario r).
+var redis = builder.Configuration["redis"];
 switch (mode)
 {
     case "endpoints":
@@ -19,10 +21,11 @@ switch (mode)
         {
             o.KeepAliveInterval = TimeSpan.Zero;
             o.MaxMessageSize = 2 * 1024 * 1024; // the hand-written loop's limit too: scenario g sends 1 MiB
-        });
+        }).AddRedisWhen(redis);
         break;
     case "signalr":
-        builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 4 * 1024 * 1024);
+        var signalR = builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 4 * 1024 * 1024);
+        if (redis is not null) signalR.AddStackExchangeRedis(redis);
         break;
 }
 
@@ -49,6 +52,12 @@ app.Run();
 
 namespace EchoServers
 {
+    internal static class Cluster
+    {
+        public static WebSocketEndpointsBuilder AddRedisWhen(this WebSocketEndpointsBuilder builder, string? redis)
+            => redis is null ? builder : builder.AddRedis(redis, o => o.ChannelPrefix = "bench");
+    }
+
     /// <summary>The Echo sample's endpoint, copied so the bench owns its server.</summary>
     [WebSocketEndpoint("/echo")]
     public sealed class BenchEchoEndpoint

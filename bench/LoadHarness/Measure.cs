@@ -105,14 +105,23 @@ public static class Measure
     /// Scenarios f (32 B) and h (4 KiB): one sender, many receivers in one room (a group on SignalR); fan-out latency
     /// from send to each delivery.
     /// </summary>
-    public static async Task<Result> BroadcastAsync(ServerProcess server, Options options, int rep, string scenario, int size, int intervalMs)
+    public static Task<Result> BroadcastAsync(ServerProcess server, Options options, int rep, string scenario, int size, int intervalMs)
+        => BroadcastAsync([server], options, rep, scenario, size, intervalMs);
+
+    /// <summary>
+    /// The broadcast over several servers (scenario r: two nodes through one Redis): receivers alternate between
+    /// them, the sender is on the first; CPU is the servers' sum.
+    /// </summary>
+    public static async Task<Result> BroadcastAsync(ServerProcess[] nodes, Options options, int rep, string scenario, int size, int intervalMs)
     {
+        var server = nodes[0];
         var receivers = new EchoClient[options.Receivers];
         for (var i = 0; i < receivers.Length; i += 50)
         {
             var batch = Enumerable.Range(i, Math.Min(50, receivers.Length - i)).Select(async j =>
             {
-                receivers[j] = await EchoClient.ConnectAsync(server.RoomUri, server.Protocol, 32);
+                var node = nodes[j % nodes.Length];
+                receivers[j] = await EchoClient.ConnectAsync(node.RoomUri, node.Protocol, 32);
                 await receivers[j].JoinRoomAsync();
             });
             await Task.WhenAll(batch);
@@ -156,7 +165,7 @@ public static class Measure
         {
             if (phase.Value == 0 && deadline.Elapsed.TotalSeconds >= options.Warmup)
             {
-                serverCpu = server.CpuTime();
+                serverCpu = nodes.Aggregate(TimeSpan.Zero, static (sum, node) => sum + node.CpuTime());
                 clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
                 watch.Start();
                 phase.Value = 1;
@@ -167,7 +176,7 @@ public static class Measure
         await Task.Delay(500); // the last deliveries
         phase.Value = 2;
         watch.Stop();
-        var serverUsed = server.CpuTime() - serverCpu;
+        var serverUsed = nodes.Aggregate(TimeSpan.Zero, static (sum, node) => sum + node.CpuTime()) - serverCpu;
         var clientUsed = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
         // Wake every receiver so its loop ends, then close.
         await sender.BroadcastAsync("m-stop");

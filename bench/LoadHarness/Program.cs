@@ -49,6 +49,34 @@ try
             }
         }
     }
+    if (options.Scenarios.Contains("r"))
+    {
+        // Two nodes of each stack, through one private Redis, started for this scenario only.
+        var (redis, configuration) = await ServerProcess.StartRedisAsync(serverCore);
+        var clusters = new List<ServerProcess[]>();
+        try
+        {
+            foreach (var mode in options.Servers.Where(m => m is "endpoints" or "signalr"))
+            {
+                clusters.Add([await ServerProcess.StartAsync(options.ServerDll, mode, serverCore, configuration), await ServerProcess.StartAsync(options.ServerDll, mode, serverCore, configuration)]);
+            }
+            for (var rep = 1; rep <= options.Reps; rep++)
+            {
+                foreach (var cluster in clusters)
+                {
+                    var result = await Measure.BroadcastAsync(cluster, options, rep, "r", 32, 2);
+                    results.Add(result);
+                    Console.WriteLine(result.Line());
+                }
+            }
+        }
+        finally
+        {
+            foreach (var node in clusters.SelectMany(c => c)) await node.DisposeAsync();
+            redis.Kill();
+            await redis.WaitForExitAsync();
+        }
+    }
     if (options.Scenarios.Contains("e"))
     {
         foreach (var server in servers)
@@ -70,7 +98,7 @@ Console.WriteLine(report);
 Console.WriteLine(JsonSerializer.Serialize(new { machine = Report.Machine(), date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), results },
     new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 // A run of the broadcast scenarios alone updates their own section and leaves the round-trip figures be.
-var section = options.Scenarios.All(id => id is "f" or "h" or "i") ? "fanout" : "load";
+var section = options.Scenarios.All(id => id is "r") ? "scaleout" : options.Scenarios.All(id => id is "f" or "h" or "i") ? "fanout" : "load";
 if (options.Write is not null) Benchmarks.DocsSection.Write(options.Write, section, report);
 
 namespace LoadHarness

@@ -17,6 +17,7 @@ public static class Report
         ["g"] = "10 connections × 1 MiB round-trip",
         ["h"] = "broadcast: 1 sender, receivers in one room, 4 KiB every 20 ms",
         ["i"] = "broadcast: 1 sender, receivers in one room, 32 B every 2 ms (more than a core delivers)",
+        ["r"] = "scale-out: 1 sender, receivers over two servers through one Redis, 32 B every 2 ms",
     };
 
     public static string Machine()
@@ -77,6 +78,8 @@ public static class Report
             Ratio(text, results, id, r => r.ServerCpuUsPerMessage, "server CPU per delivery vs SignalR", "lower", other: "signalr");
         }
         Ratio(text, results, "b", r => r.MessagesPerSecond, "msg/s vs SignalR", "well ahead", other: "signalr");
+        Ratio(text, results, "r", r => r.MessagesPerSecond, "delivered msg/s vs SignalR with its Redis backplane", "≥ 1.5", other: "signalr");
+        Ratio(text, results, "r", r => r.P99Us, "p99 vs SignalR with its Redis backplane", "< 1", other: "signalr");
         return text.ToString();
     }
 

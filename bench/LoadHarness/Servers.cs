@@ -28,7 +28,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri RoomUri => new($"ws://127.0.0.1:{Port}{(Mode == "signalr" ? "/hub" : "/room")}");
 
-    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, string? core)
+    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, string? core, string? redis = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo(core is null ? "dotnet" : "taskset")
@@ -47,6 +47,11 @@ public sealed class ServerProcess : IAsyncDisposable
         start.ArgumentList.Add(mode);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        if (redis is not null)
+        {
+            start.ArgumentList.Add("--redis");
+            start.ArgumentList.Add(redis);
+        }
         start.Environment["DOTNET_gcServer"] = "0";
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
@@ -68,6 +73,37 @@ public sealed class ServerProcess : IAsyncDisposable
             }
         }
         throw new InvalidOperationException($"The {mode} server did not start.");
+    }
+
+    /// <summary>A private redis-server on a free port (no persistence), for the scale-out scenario.</summary>
+    public static async Task<(Process Process, string Configuration)> StartRedisAsync(string? core)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo(core is null ? "redis-server" : "taskset") { RedirectStandardOutput = true, UseShellExecute = false };
+        if (core is not null)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(core);
+            start.ArgumentList.Add("redis-server");
+        }
+        foreach (var argument in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" }) start.ArgumentList.Add(argument);
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            try
+            {
+                using var tcp = new TcpClient();
+                await tcp.ConnectAsync(IPAddress.Loopback, port);
+                return (process, $"127.0.0.1:{port}");
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(50);
+            }
+        }
+        throw new InvalidOperationException("redis-server did not start (is it installed?).");
     }
 
     /// <summary>User plus system CPU time the server has used.</summary>
