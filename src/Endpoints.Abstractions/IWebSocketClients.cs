@@ -9,22 +9,22 @@ namespace Endpoints;
 public interface IWebSocketClients<TEndpoint> where TEndpoint : class
 {
     /// <summary>Every connection of the endpoint.</summary>
-    IWebSocketTarget All { get; }
+    IWebSocketTarget<TEndpoint> All { get; }
 
     /// <summary>Every connection of the endpoint but the ones named (for example the sender's own).</summary>
-    IWebSocketTarget AllExcept(params IReadOnlyCollection<string> connectionIds);
+    IWebSocketTarget<TEndpoint> AllExcept(params IReadOnlyCollection<string> connectionIds);
 
     /// <summary>The members of a group; a group nobody joined is empty.</summary>
-    IWebSocketTarget Group(string group);
+    IWebSocketTarget<TEndpoint> Group(string group);
 
     /// <summary>The members of a group but the connections named.</summary>
-    IWebSocketTarget GroupExcept(string group, params IReadOnlyCollection<string> connectionIds);
+    IWebSocketTarget<TEndpoint> GroupExcept(string group, params IReadOnlyCollection<string> connectionIds);
 
     /// <summary>Every connection of one user id (every tab, every device) at the time of the send.</summary>
-    IWebSocketTarget User(string userId);
+    IWebSocketTarget<TEndpoint> User(string userId);
 
     /// <summary>One connection by its <see cref="WebSocketConnection.Id"/>.</summary>
-    IWebSocketTarget Connection(string connectionId);
+    IWebSocketTarget<TEndpoint> Connection(string connectionId);
 
     /// <summary>
     /// Adds a connection to a group; <see langword="false"/> if no open connection of this endpoint has that id. A
@@ -55,6 +55,17 @@ public interface IWebSocketTarget
 
     /// <summary>Sends a message (text or binary) to every connection of the target.</summary>
     ValueTask<WebSocketFanOutResult> SendAsync(WebSocketMessage message, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Connections of one endpoint, which may also be sent that endpoint's typed messages.</summary>
+/// <typeparam name="TEndpoint">The endpoint class.</typeparam>
+public interface IWebSocketTarget<TEndpoint> : IWebSocketTarget where TEndpoint : class
+{
+    /// <summary>
+    /// Sends a typed message (one of <typeparamref name="TEndpoint"/>'s <c>Sends</c> types, checked at compile time),
+    /// serialized once for every receiver.
+    /// </summary>
+    ValueTask<WebSocketFanOutResult> SendAsync<TMessage>(TMessage message, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What a fan-out did on this server.</summary>

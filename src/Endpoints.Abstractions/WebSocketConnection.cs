@@ -31,6 +31,18 @@ public abstract class WebSocketConnection
     public virtual ValueTask LeaveGroupAsync(string group, CancellationToken cancellationToken = default)
         => throw new NotSupportedException("This connection belongs to no endpoint registry.");
 
+    /// <summary>
+    /// Sends a typed message: JSON through the endpoint's <c>JsonSerializerContext</c>, with its type property when the
+    /// endpoint declares several outgoing types. <typeparamref name="TMessage"/> must be one of the endpoint's
+    /// <c>Sends</c> types: anything else is a compile-time error. Completes when the frame was written.
+    /// </summary>
+    public virtual ValueTask SendAsync<TMessage>(TMessage message, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This connection's endpoint declares no typed messages.");
+
+    /// <summary>Queues a typed message without waiting; <see langword="false"/> if the outbox is full or closed.</summary>
+    public virtual bool TrySend<TMessage>(TMessage message)
+        => throw new NotSupportedException("This connection's endpoint declares no typed messages.");
+
     /// <summary>The subprotocol agreed in the handshake, if any.</summary>
     public abstract string? SubProtocol { get; }
 

@@ -5,7 +5,8 @@ namespace Endpoints;
 /// writes the route registration, parameter binding and receive-loop wiring for it at compile time.
 /// </summary>
 /// <remarks>
-/// Callbacks are found by name: <c>OnOpen</c>, <c>OnText</c>, <c>OnBinary</c>, <c>OnClose</c>, <c>OnError</c>.
+/// Callbacks are found by name: <c>OnOpen</c>, <c>OnText</c>, <c>OnBinary</c>, <c>OnMessage</c> (typed JSON, one per message
+/// type), <c>OnInvalidMessage</c>, <c>OnClose</c>, <c>OnError</c>.
 /// What <c>OnOpen</c> returns becomes the connection's state and may be taken by the other callbacks.
 /// Only a class (or record class) is an endpoint. The attribute may be written on a struct, an interface or a method
 /// only so that the generator, rather than the compiler's generic CS0592, can say what to do instead (WS0017).
@@ -50,4 +51,24 @@ public sealed class WebSocketEndpointAttribute : Attribute
     /// secrets together with data an attacker controls can leak them (CRIME/BREACH).
     /// </summary>
     public bool EnableCompression { get; set; }
+
+    /// <summary>
+    /// The <c>System.Text.Json</c> source-generated context (a <c>JsonSerializerContext</c> subclass) that serializes this
+    /// endpoint's typed messages (<c>OnMessage</c> and <see cref="Sends"/>). Null (the default): the context of the
+    /// endpoint's project that covers its message types.
+    /// </summary>
+    public Type? JsonContext { get; set; }
+
+    /// <summary>
+    /// The message types this endpoint sends with <c>connection.SendAsync(message)</c> and <c>IWebSocketTarget&lt;T&gt;.SendAsync(message)</c>.
+    /// A send of any other type is a compile-time error. With more than one, each message carries its type's
+    /// discriminator (see <see cref="MessageTypeProperty"/>).
+    /// </summary>
+    public Type[]? Sends { get; set; }
+
+    /// <summary>
+    /// The JSON property that names a typed message's type when an endpoint receives (or sends) several, e.g.
+    /// <c>{"type":"move",…}</c>. Default <c>"type"</c>, as System.Text.Json's polymorphism writes it.
+    /// </summary>
+    public string MessageTypeProperty { get; set; } = "type";
 }

@@ -34,7 +34,8 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
         DiagnosticDescriptors.OptionalRouteValueNotNullable.Id,
         DiagnosticDescriptors.InvalidAttributeValue.Id,
         DiagnosticDescriptors.NullableStateMismatch.Id,
-        DiagnosticDescriptors.WrongMessageType.Id);
+        DiagnosticDescriptors.WrongMessageType.Id,
+        DiagnosticDescriptors.MessageTypeNotSerializable.Id);
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -67,10 +68,41 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
                 "WS0024" => AddRouteParameter(context.Document, node, suggestion),
                 "WS0010" => MakeAccessible(context.Document, node),
                 "WS0021" or "WS0027" => ReplaceString(context.Document, node, suggestion),
+                "WS0050" => AddJsonSerializable(context.Document, diagnostic),
                 _ => null,
             };
             if (action is not null) context.RegisterCodeFix(action, diagnostic);
         }
+    }
+
+    /// <summary>Adds [JsonSerializable(typeof(T))] to the context the diagnostic names (in whatever file declares it).</summary>
+    private static CodeAction? AddJsonSerializable(Document document, Diagnostic diagnostic)
+    {
+        if (!diagnostic.Properties.TryGetValue("JsonContext", out var contextName) || contextName is null
+            || !diagnostic.Properties.TryGetValue("MessageType", out var typeName) || typeName is null) return null;
+        var contextDisplay = contextName.Substring(contextName.LastIndexOfAny(new[] { '.', '+' }) + 1);
+        var typeDisplay = typeName.Substring(typeName.LastIndexOf('.') + 1);
+        return CodeAction.Create($"Add [JsonSerializable(typeof({typeDisplay}))] to {contextDisplay}", async ct =>
+        {
+            var compilation = await document.Project.GetCompilationAsync(ct).ConfigureAwait(false);
+            var context = compilation?.GetTypeByMetadataName(contextName);
+            var reference = context?.DeclaringSyntaxReferences.FirstOrDefault();
+            var solution = document.Project.Solution;
+            if (reference is null || solution.GetDocument(reference.SyntaxTree) is not { } contextDocument) return solution;
+            if (await reference.GetSyntaxAsync(ct).ConfigureAwait(false) is not ClassDeclarationSyntax declaration) return solution;
+            var attribute = SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(
+                    SyntaxFactory.Attribute(
+                        SyntaxFactory.ParseName("global::System.Text.Json.Serialization.JsonSerializable"),
+                        SyntaxFactory.ParseAttributeArgumentList($"(typeof(global::{typeName.Replace('+', '.')}))"))))
+                .WithAdditionalAnnotations(Simplifier.Annotation, Formatter.Annotation);
+            var updated = declaration.WithAttributeLists(declaration.AttributeLists.Add(attribute));
+            var root = await contextDocument.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+            if (root is null) return solution;
+            var changed = contextDocument.WithSyntaxRoot(root.ReplaceNode(declaration, updated));
+            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: ct).ConfigureAwait(false);
+            changed = await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: ct).ConfigureAwait(false);
+            return changed.Project.Solution;
+        }, nameof(AddJsonSerializable));
     }
 
     private static CodeAction? AsyncVoidToTask(Document document, SyntaxNode node)

@@ -11,4 +11,7 @@ internal static class TrackingNames
     public const string AllEndpoints = nameof(AllEndpoints);
     public const string Routes = nameof(Routes);
     public const string AnyEndpointClass = nameof(AnyEndpointClass);
+    public const string JsonContexts = nameof(JsonContexts);
+    public const string JsonCoverage = nameof(JsonCoverage);
+    public const string SendSites = nameof(SendSites);
 }

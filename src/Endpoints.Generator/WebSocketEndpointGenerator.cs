@@ -48,7 +48,37 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
             foreach (var diagnostic in DuplicateRoutes.Find(items)) output.ReportDiagnostic(diagnostic);
         });
 
-        var endpoints = parsed
+        // The project's System.Text.Json contexts, for the typed messages' compile-time check.
+        var jsonContexts = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KnownTypes.JsonSerializableAttribute,
+                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                transform: JsonCoverage.ReadContext)
+            .Where(static spec => spec is not null)
+            .Select(static (spec, _) => spec!)
+            .Collect()
+            .Select(static (parts, _) => JsonCoverage.Merge(parts))
+            .WithTrackingName(TrackingNames.JsonContexts);
+
+        var covered = parsed
+            .Where(static result => result.Spec is not null)
+            .Select(static (result, _) => result.Spec!)
+            .Combine(jsonContexts)
+            .Select(static (pair, _) => JsonCoverage.Resolve(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.JsonCoverage);
+        context.RegisterSourceOutput(covered.Select(static (result, _) => result.Diagnostics), static (output, items) =>
+        {
+            foreach (var diagnostic in items) output.ReportDiagnostic(diagnostic);
+        });
+
+        // A typed send of a type the endpoint does not declare.
+        var sendSites = context.SyntaxProvider
+            .CreateSyntaxProvider(SendSites.IsCandidate, SendSites.Check)
+            .Where(static diagnostic => diagnostic is not null)
+            .WithTrackingName(TrackingNames.SendSites);
+        context.RegisterSourceOutput(sendSites, static (output, diagnostic) => output.ReportDiagnostic(diagnostic!));
+
+        var endpoints = covered
             .Where(static result => result.Spec is not null)
             .Select(static (result, _) => result.Spec!)
             .WithTrackingName(TrackingNames.ValidEndpoints);

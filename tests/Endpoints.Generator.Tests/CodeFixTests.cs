@@ -19,6 +19,38 @@ public sealed class CodeFixTests
         """;
 
     [Fact]
+    public Task AMessageTypeMissingFromTheContextIsAddedToIt() => VerifyFix(
+        """
+        public sealed record Move(int X);
+        public sealed record Hello(string Name);
+
+        [System.Text.Json.Serialization.JsonSerializable(typeof(Hello))]
+        internal partial class GameJson : System.Text.Json.Serialization.JsonSerializerContext;
+
+        [WebSocketEndpoint("/g")]
+        public sealed class GameEndpoint
+        {
+            public void OnMessage({|WS0050:Move|} move) { }
+            public void OnMessage(Hello hello) { }
+        }
+        """,
+        """
+        public sealed record Move(int X);
+        public sealed record Hello(string Name);
+
+        [System.Text.Json.Serialization.JsonSerializable(typeof(Hello))]
+        [System.Text.Json.Serialization.JsonSerializable(typeof(Move))]
+        internal partial class GameJson : System.Text.Json.Serialization.JsonSerializerContext;
+
+        [WebSocketEndpoint("/g")]
+        public sealed class GameEndpoint
+        {
+            public void OnMessage(Move move) { }
+            public void OnMessage(Hello hello) { }
+        }
+        """, remainingIds: []);
+
+    [Fact]
     public Task AsyncVoidCallbackReturnsTask() => VerifyFix(
         """
         [WebSocketEndpoint("/v")]

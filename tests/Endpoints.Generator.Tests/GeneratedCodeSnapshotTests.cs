@@ -36,6 +36,39 @@ public sealed class GeneratedCodeSnapshotTests
     }
 
     [Fact]
+    public void TypedMessagesDispatchedByTypeAndSentThroughACodec()
+    {
+        var run = GeneratorHarness.Run(Usings + """
+            using System.Text.Json.Serialization;
+
+            namespace Samples;
+
+            public sealed record Move(int X, int Y);
+            [WebSocketMessage("chat")] public sealed record ChatLine(string Text);
+            public sealed record Moved(string Player, int X, int Y);
+            public sealed record Said(string Player, string Text);
+
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+            [JsonSerializable(typeof(Move))]
+            [JsonSerializable(typeof(ChatLine))]
+            [JsonSerializable(typeof(Moved))]
+            [JsonSerializable(typeof(Said))]
+            internal partial class GameJson : JsonSerializerContext;
+
+            [WebSocketEndpoint("/game/{player}", Sends = new[] { typeof(Moved), typeof(Said) })]
+            public sealed class GameEndpoint(IWebSocketClients<GameEndpoint> clients)
+            {
+                public string OnOpen(string player) => player;
+                public async Task OnMessage(string player, Move move) => await clients.All.SendAsync(new Moved(player, move.X, move.Y));
+                public ValueTask OnMessage(ChatLine line, WebSocketConnection connection) => connection.SendAsync(new Said("me", line.Text));
+                public void OnInvalidMessage(WebSocketInvalidMessage invalid, WebSocketConnection connection) => connection.TrySendText(invalid.Detail);
+            }
+            """);
+        run.AssertCompilesCleanly();
+        Snapshot.Verify(run);
+    }
+
+    [Fact]
     public void StatefulSync()
     {
         var run = GeneratorHarness.Run(Usings + """

@@ -29,7 +29,7 @@ public sealed class RuntimeContractTests
     [Fact]
     public void EveryMemberNameIsAMemberOfAContractType()
     {
-        Type[] contract = [typeof(WebSocketEndpointHandler), typeof(WebSocketEndpointRouting), typeof(WebSocketEndpointUpgrade)];
+        Type[] contract = [typeof(WebSocketEndpointHandler), typeof(WebSocketEndpointRouting), typeof(WebSocketEndpointUpgrade), typeof(WebSocketJson), typeof(WebSocketMessageCodec)];
         const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance;
         foreach (var (name, value) in Constants().Where(c => !c.Value.StartsWith("global::", StringComparison.Ordinal)))
         {

@@ -24,7 +24,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NoCallbacks = Error("WS0001", ClassCategory,
         "WebSocket endpoint has no callbacks",
-        "'{0}' is marked [WebSocketEndpoint] but has none of OnOpen, OnText, OnBinary, OnClose or OnError, so nothing would ever run; {1}");
+        "'{0}' is marked [WebSocketEndpoint] but has none of OnOpen, OnText, OnBinary, OnMessage, OnClose or OnError, so nothing would ever run; {1}");
 
     public static readonly DiagnosticDescriptor ParameterCannotBeBound = Error("WS0002", BindingCategory,
         "Callback parameter cannot be bound",
@@ -157,6 +157,44 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor BinaryBufferEscapes = Warning("WS0040", UsageCategory,
         "Received buffer or stream outlives the callback",
         "'{0}' is {1}, but {2}; {3}");
+
+    private const string MessagesCategory = "Endpoints.TypedMessages";
+
+    public static readonly DiagnosticDescriptor MessageTypeNotSerializable = Error("WS0050", MessagesCategory,
+        "Message type is not in a JsonSerializerContext",
+        "'{0}' cannot be serialized without reflection: {1}");
+
+    public static readonly DiagnosticDescriptor DuplicateMessageType = Error("WS0051", MessagesCategory,
+        "Two OnMessage callbacks take the same type",
+        "{0} is already handled by another OnMessage; a message of one type goes to one callback, so merge the two or remove this one");
+
+    public static readonly DiagnosticDescriptor MessageTypeNameClash = Error("WS0052", MessagesCategory,
+        "Two message types have the same name on the wire",
+        "'{0}' and '{1}' are both called \"{2}\" in the \"{3}\" property, so a received message could not say which it is; name one differently with [WebSocketMessage(\"…\")]");
+
+    public static readonly DiagnosticDescriptor TextAndTypedMessages = Error("WS0053", MessagesCategory,
+        "OnText next to OnMessage",
+        "'{0}' has OnText and OnMessage, but every text message goes to OnMessage; remove OnText, or handle that text as a message type of its own");
+
+    public static readonly DiagnosticDescriptor InvalidMessageType = Error("WS0054", MessagesCategory,
+        "Type cannot be a typed message",
+        "'{0}' cannot be a typed message: {1}");
+
+    public static readonly DiagnosticDescriptor MissingTypedMessageParameter = Error("WS0055", MessagesCategory,
+        "OnMessage has no message parameter",
+        "OnMessage must take the message, a class or struct of yours; add a parameter for it, e.g. 'Move move'");
+
+    public static readonly DiagnosticDescriptor UndeclaredSendType = Error("WS0056", MessagesCategory,
+        "Sent message type is not declared",
+        "'{0}' is not one of the message types {1} sends; add typeof({0}) to Sends on its [WebSocketEndpoint]{2}");
+
+    public static readonly DiagnosticDescriptor InvalidWireName = Error("WS0057", MessagesCategory,
+        "Message type name is not a plain word",
+        "\"{0}\" cannot name {1} on the wire; use letters, digits, '-', '_' and '.' only");
+
+    public static readonly DiagnosticDescriptor NotAJsonContext = Error("WS0058", MessagesCategory,
+        "JsonContext is not a JsonSerializerContext",
+        "'{0}' is not a System.Text.Json source-generated context; name a 'partial class' that derives from JsonSerializerContext");
 
     private static DiagnosticDescriptor Error(string id, string category, string title, string message)
         => Create(id, category, title, message, DiagnosticSeverity.Error);

@@ -23,6 +23,11 @@ internal static class EndpointEmitter
         WriteMapMethod(writer, spec, moduleClassName, version);
         writer.Line();
         WriteHandler(writer, spec, version);
+        if (spec.Typed is { Sent.Count: > 0 } typed)
+        {
+            writer.Line();
+            TypedMessageEmitter.WriteCodec(writer, spec, typed, version);
+        }
         writer.Close();
         return writer.ToString();
     }
@@ -66,9 +71,12 @@ internal static class EndpointEmitter
         var streamsBinary = Takes(spec.OnBinary, ArgumentSource.BinaryStream);
         if (spec.OnText is not null) writer.Line($"public override bool {(streamsText ? RuntimeContract.StreamsText : RuntimeContract.AcceptsText)} => true;");
         if (spec.OnBinary is not null) writer.Line($"public override bool {(streamsBinary ? RuntimeContract.StreamsBinary : RuntimeContract.AcceptsBinary)} => true;");
-        if (spec.OnText is not null || spec.OnBinary is not null) writer.Line();
+        var receivesTyped = spec.Typed is { Received.Count: > 0 };
+        if (receivesTyped) writer.Line($"public override bool {RuntimeContract.AcceptsText} => true;");
+        if (spec.OnText is not null || spec.OnBinary is not null || receivesTyped) writer.Line();
 
         WriteCreateEndpoint(writer, spec);
+        if (receivesTyped) TypedMessageEmitter.WriteDispatch(writer, spec, spec.Typed!);
         WriteCallback(writer, spec, spec.OnOpen, $"{RuntimeContract.OnOpenAsync}()", keepsState);
         WriteCallback(writer, spec, spec.OnText, streamsText
             ? $"{RuntimeContract.OnTextStreamAsync}(global::System.IO.TextReader text)"
@@ -93,6 +101,7 @@ internal static class EndpointEmitter
         if (spec.SubProtocols.Count > 0) writer.Line($"    SubProtocols = new string[] {{ {Join(spec.SubProtocols, CSharpText.Literal)} }},");
         if (spec.AllowedOrigins.Count > 0) writer.Line($"    AllowedOrigins = new string[] {{ {Join(spec.AllowedOrigins, CSharpText.Literal)} }},");
         if (spec.EnableCompression) writer.Line("    EnableCompression = true,");
+        if (spec.Typed is { Sent.Count: > 0 }) writer.Line($"    Codec = new {TypedMessageEmitter.CodecName(spec)}(),");
         if (spec.RequiredServices.Count > 0)
         {
             writer.Line($"    Services = new {RuntimeContract.Service}[]");
@@ -222,7 +231,7 @@ internal static class EndpointEmitter
         }
     }
 
-    private static string Argument(ArgumentSpec argument) => argument.Source switch
+    internal static string Argument(ArgumentSpec argument) => argument.Source switch
     {
         ArgumentSource.Connection => RuntimeContract.Connection,
         ArgumentSource.HttpContext => RuntimeContract.Context,
@@ -237,6 +246,8 @@ internal static class EndpointEmitter
         ArgumentSource.TextStream => "text",
         ArgumentSource.BinaryStream => "data",
         ArgumentSource.CloseInfo => "close",
+        ArgumentSource.TypedMessage => "message",
+        ArgumentSource.InvalidMessage => "invalid",
         _ => "error",
     };
 

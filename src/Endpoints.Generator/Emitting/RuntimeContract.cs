@@ -27,6 +27,12 @@ internal static class RuntimeContract
     /// <summary>What <c>MapWebSocketEndpoints()</c> returns.</summary>
     public const string ConventionBuilder = Namespace + ".WebSocketEndpointConventionBuilder";
 
+    /// <summary>Encodes an endpoint's typed messages; the generated codec derives from it.</summary>
+    public const string Codec = Namespace + ".WebSocketMessageCodec";
+
+    /// <summary>JSON in and out for typed messages.</summary>
+    public const string Json = Namespace + ".WebSocketJson";
+
     /// <summary>The assembly attribute naming a project's module (in Endpoints.Abstractions).</summary>
     public const string ModuleAttribute = "global::Endpoints.WebSocketEndpointModuleAttribute";
 
@@ -59,4 +65,13 @@ internal static class RuntimeContract
     public const string OnCloseAsync = "OnCloseAsync";
     public const string OnErrorAsync = "OnErrorAsync";
     public const string DecodeText = "DecodeText";
+    public const string RejectMessageAsync = "RejectMessageAsync";
+
+    // Members of Json and Codec.
+    public const string TryReadType = "TryReadType";
+    public const string TypeIs = "TypeIs";
+    public const string TypeText = "TypeText";
+    public const string TryDeserialize = "TryDeserialize";
+    public const string Serialize = "Serialize";
+    public const string TryEncode = "TryEncode";
 }

@@ -38,10 +38,40 @@ internal sealed record EndpointSpec(
     CallbackSpec? OnText,
     CallbackSpec? OnBinary,
     CallbackSpec? OnClose,
-    CallbackSpec? OnError)
+    CallbackSpec? OnError,
+    TypedMessagesSpec? Typed = null)
 {
     public string HintName => DisplayName + ".WebSocketEndpoint.g.cs";
 }
+
+/// <summary>An endpoint's typed messages: what it receives (one OnMessage per type) and sends, and the JSON context for both.</summary>
+/// <param name="Context">The JsonSerializerContext, <c>global::</c>-qualified: named on the attribute, or (after <see cref="Parsing.JsonCoverage"/>) the one found.</param>
+/// <param name="ContextNamed">True when the attribute names the context.</param>
+/// <param name="TypeProperty">The JSON property that names the type.</param>
+/// <param name="Received">One per OnMessage, in declaration order.</param>
+/// <param name="Sent">The Sends types.</param>
+/// <param name="OnInvalidMessage">The OnInvalidMessage callback, if any.</param>
+/// <param name="Uses">Where each type is named, for WS0050.</param>
+internal sealed record TypedMessagesSpec(
+    string? Context,
+    bool ContextNamed,
+    string TypeProperty,
+    EquatableArray<ReceivedMessageSpec> Received,
+    EquatableArray<MessageTypeSpec> Sent,
+    CallbackSpec? OnInvalidMessage,
+    EquatableArray<MessageTypeUse> Uses);
+
+/// <summary>A message type and its name on the wire.</summary>
+internal sealed record MessageTypeSpec(string TypeName, string Identifier, string WireName);
+
+/// <summary>One OnMessage: its type and how to call it.</summary>
+internal sealed record ReceivedMessageSpec(MessageTypeSpec Type, CallbackSpec Callback);
+
+/// <summary>A place that names a message type (a parameter or a typeof in Sends), where WS0050 is reported.</summary>
+internal sealed record MessageTypeUse(string TypeName, string Display, Microsoft.CodeAnalysis.Location? Location);
+
+/// <summary>A JsonSerializerContext of the project and the types it covers (<c>global::</c>-qualified).</summary>
+internal sealed record JsonContextSpec(string TypeName, string MetadataName, string Display, EquatableArray<string> Covered);
 
 /// <summary>A service resolved from the connection's scope.</summary>
 /// <param name="TypeName">The service type, <c>global::</c>-qualified.</param>
@@ -121,6 +151,10 @@ internal enum ArgumentSource
     BinaryStream,
     CloseInfo,
     Exception,
+    /// <summary>The deserialized typed message.</summary>
+    TypedMessage,
+    /// <summary>The <c>WebSocketInvalidMessage</c> of OnInvalidMessage.</summary>
+    InvalidMessage,
 }
 
 /// <summary>What the module file needs: this assembly's name as an identifier and the modules of referenced projects.</summary>

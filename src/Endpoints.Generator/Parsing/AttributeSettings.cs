@@ -132,11 +132,11 @@ internal sealed class AttributeSettings
             ? array.Values.Select(static value => value.Value as string).ToList()
             : new List<string?>();
 
-    private static ExpressionSyntax? Argument(AttributeSyntax? syntax, string name)
+    internal static ExpressionSyntax? Argument(AttributeSyntax? syntax, string name)
         => syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)?.Expression;
 
     /// <summary>The i-th element of an array or collection expression, for a diagnostic on that one value.</summary>
-    private static ExpressionSyntax? Element(ExpressionSyntax? syntax, int index)
+    internal static ExpressionSyntax? Element(ExpressionSyntax? syntax, int index)
     {
         var elements = syntax switch
         {

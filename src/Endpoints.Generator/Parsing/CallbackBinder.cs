@@ -58,6 +58,40 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         return BindParameters(method, kind, returns.Value, stateType, valid);
     }
 
+    /// <summary>
+    /// Binds an OnMessage; <paramref name="messageParameter"/> is the parameter that takes the typed message: the first
+    /// one that is none of the other things a callback can take.
+    /// </summary>
+    public CallbackSpec? BindTypedMessage(IMethodSymbol method, ITypeSymbol? stateType, out IParameterSymbol? messageParameter)
+    {
+        messageParameter = null;
+        if (!CheckMethod(method, out var valid)) return null;
+        var returns = ClassifyReturn(method);
+        if (returns is null) return null;
+        messageParameter = method.Parameters.FirstOrDefault(p => p.RefKind == RefKind.None && IsTypedMessageCandidate(p, stateType));
+        if (messageParameter is null)
+        {
+            diagnostics.Report(DiagnosticDescriptors.MissingTypedMessageParameter, SyntaxLocations.ParameterList(method, cancellationToken));
+            return null;
+        }
+        if (messageParameter.Type.TypeKind == TypeKind.Error)
+        {
+            HasUnresolvedTypes = true;
+            return null;
+        }
+        return BindParameters(method, CallbackKind.Message, returns.Value, stateType, valid, messageParameter);
+    }
+
+    private bool IsTypedMessageCandidate(IParameterSymbol parameter, ITypeSymbol? stateType)
+    {
+        var type = parameter.Type;
+        if (RequestValueAttribute(parameter) is not null || HasFromServices(parameter)) return false;
+        if (Symbols.Is(type, KnownTypes.Connection) || Symbols.Is(type, KnownTypes.HttpContext) || Symbols.Is(type, KnownTypes.CancellationToken)
+            || Symbols.Is(type, KnownTypes.ClaimsPrincipal) || Symbols.Is(type, KnownTypes.InvalidMessage)) return false;
+        if (stateType is not null && SymbolEqualityComparer.Default.Equals(type.WithNullableAnnotation(NullableAnnotation.None), stateType.WithNullableAnnotation(NullableAnnotation.None))) return false;
+        return !routeParameters.Any(r => string.Equals(r.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
+    }
+
     /// <summary>Checks what makes a method uncallable; false when nothing more should be said about it.</summary>
     private bool CheckMethod(IMethodSymbol method, out bool valid)
     {
@@ -81,7 +115,7 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         return true;
     }
 
-    private CallbackSpec? BindParameters(IMethodSymbol method, CallbackKind kind, CallbackReturn returns, ITypeSymbol? stateType, bool valid)
+    private CallbackSpec? BindParameters(IMethodSymbol method, CallbackKind kind, CallbackReturn returns, ITypeSymbol? stateType, bool valid, IParameterSymbol? typedMessage = null)
     {
         var expected = MessageKind.Of(kind);
         var message = expected is null ? null : ChooseMessageParameter(method, expected);
@@ -89,7 +123,9 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         var allBound = true;
         foreach (var parameter in method.Parameters)
         {
-            var argument = BindParameter(parameter, method, kind, stateType, expected, message);
+            var argument = typedMessage is not null && SymbolEqualityComparer.Default.Equals(parameter, typedMessage)
+                ? new ArgumentSpec(ArgumentSource.TypedMessage, Symbols.FullName(parameter.Type, keepNullable: true))
+                : BindParameter(parameter, method, kind, stateType, expected, message);
             if (argument is null) allBound = false;
             else arguments.Add(argument);
         }
@@ -209,6 +245,7 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         if (Symbols.Is(type, KnownTypes.HttpContext)) return new ArgumentSpec(ArgumentSource.HttpContext, "");
         if (Symbols.Is(type, KnownTypes.CancellationToken)) return new ArgumentSpec(ArgumentSource.CancellationToken, "");
         if (Symbols.Is(type, KnownTypes.ClaimsPrincipal)) return new ArgumentSpec(ArgumentSource.User, "");
+        if (kind == CallbackKind.InvalidMessage && Symbols.Is(type, KnownTypes.InvalidMessage)) return new ArgumentSpec(ArgumentSource.InvalidMessage, "");
 
         if (message is not null && SymbolEqualityComparer.Default.Equals(parameter, message) && expected!.Matches(type, out var messageSource))
         {

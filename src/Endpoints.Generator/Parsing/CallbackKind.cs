@@ -8,4 +8,8 @@ internal enum CallbackKind
     Binary,
     Close,
     Error,
+    /// <summary>OnMessage: a typed (JSON) text message; an endpoint may have one per message type.</summary>
+    Message,
+    /// <summary>OnInvalidMessage: a text message that is not one of the typed messages.</summary>
+    InvalidMessage,
 }

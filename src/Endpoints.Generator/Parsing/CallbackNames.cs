@@ -6,7 +6,7 @@ namespace Endpoints.Generator.Parsing;
 internal static class CallbackNames
 {
     /// <summary>Every callback name, indexed by <see cref="CallbackKind"/>.</summary>
-    public static readonly string[] All = { "OnOpen", "OnText", "OnBinary", "OnClose", "OnError" };
+    public static readonly string[] All = { "OnOpen", "OnText", "OnBinary", "OnClose", "OnError", "OnMessage", "OnInvalidMessage" };
 
     public static string Of(CallbackKind kind) => All[(int)kind];
 
@@ -15,7 +15,7 @@ internal static class CallbackNames
     // Names from other WebSocket libraries (SignalR, Jakarta, Fleck, websocket-sharp, Socket.IO), mapped to ours.
     private static readonly (string Name, string Callback)[] s_synonyms =
     {
-        ("OnMessage", "OnText"), ("OnTextMessage", "OnText"), ("OnReceive", "OnText"), ("OnReceived", "OnText"), ("OnMessageReceived", "OnText"),
+        ("OnTextMessage", "OnText"), ("OnReceive", "OnText"), ("OnReceived", "OnText"), ("OnMessageReceived", "OnText"),
         ("OnTextReceived", "OnText"),
         ("OnBinaryMessage", "OnBinary"), ("OnData", "OnBinary"), ("OnBytes", "OnBinary"), ("OnBinaryReceived", "OnBinary"),
         ("OnConnect", "OnOpen"), ("OnConnected", "OnOpen"), ("OnOpened", "OnOpen"), ("OnConnection", "OnOpen"), ("OnConnectionOpened", "OnOpen"),

@@ -21,6 +21,9 @@ internal sealed class EndpointParser
 {
     private static readonly CallbackKind[] s_afterOpen = { CallbackKind.Text, CallbackKind.Binary, CallbackKind.Close, CallbackKind.Error };
 
+    // Every OnMessage: unlike the other callbacks, one per message type.
+    private readonly List<IMethodSymbol> _onMessages = new();
+
     private readonly GeneratorAttributeSyntaxContext _context;
     private readonly CancellationToken _cancellationToken;
     private readonly DiagnosticList _diagnostics = new();
@@ -68,6 +71,9 @@ internal sealed class EndpointParser
         {
             if (methods.TryGetValue(kind, out var method)) callbacks[kind] = binder.Bind(method, kind, stateType);
         }
+        methods.TryGetValue(CallbackKind.InvalidMessage, out var onInvalidMessage);
+        methods.TryGetValue(CallbackKind.Text, out var onTextMethod);
+        var typed = TypedMessageParser.Parse(type, attribute, _onMessages, onInvalidMessage, onTextMethod, binder, stateType, _diagnostics, _cancellationToken);
         if (methods.TryGetValue(CallbackKind.Binary, out var onBinary)) BufferEscapeCheck.Run(onBinary, CallbackKind.Binary, _context.SemanticModel, _diagnostics, _cancellationToken);
         if (methods.TryGetValue(CallbackKind.Text, out var onText)) BufferEscapeCheck.Run(onText, CallbackKind.Text, _context.SemanticModel, _diagnostics, _cancellationToken);
 
@@ -103,7 +109,8 @@ internal sealed class EndpointParser
             OnText: Get(CallbackKind.Text),
             OnBinary: Get(CallbackKind.Binary),
             OnClose: Get(CallbackKind.Close),
-            OnError: Get(CallbackKind.Error));
+            OnError: Get(CallbackKind.Error),
+            Typed: typed);
         return Result(spec, routeInfo);
 
         CallbackSpec? Get(CallbackKind kind) => callbacks.TryGetValue(kind, out var callback) ? callback : null;
@@ -115,7 +122,7 @@ internal sealed class EndpointParser
     {
         var (what, advice) = target switch
         {
-            IMethodSymbol => ("a method", "put it on the class, and name the method OnOpen, OnText, OnBinary, OnClose or OnError"),
+            IMethodSymbol => ("a method", "put it on the class, and name the method OnOpen, OnText, OnBinary, OnMessage, OnClose or OnError"),
             INamedTypeSymbol { TypeKind: TypeKind.Interface } => ("an interface, which cannot be created", "put it on a class that implements the interface"),
             INamedTypeSymbol { IsRecord: true } => ("a record struct", "declare it as a 'record' (a record class) instead"),
             INamedTypeSymbol { TypeKind: TypeKind.Struct } => ("a struct", "declare it as a 'class' instead"),
@@ -255,6 +262,11 @@ internal sealed class EndpointParser
             }
             if (candidates.Count == 0) continue;
             found[CallbackNames.KindOf(name)] = candidates[0];
+            if (name == "OnMessage")
+            {
+                _onMessages.AddRange(candidates);
+                continue;
+            }
             for (var extra = 1; extra < candidates.Count; extra++)
             {
                 _diagnostics.Report(DiagnosticDescriptors.DuplicateCallback, SyntaxLocations.Name(candidates[extra]), type.Name, name);
@@ -275,6 +287,8 @@ internal sealed class EndpointParser
             if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method || method.IsOverride) continue;
             var suggestion = CallbackNames.Suggest(method.Name);
             if (suggestion is null) continue;
+            // "OnMesage(string text)" means OnText: OnMessage takes a typed message, not text.
+            if (suggestion == "OnMessage" && method.Parameters.Any(static p => p.Type.SpecialType == SpecialType.System_String)) suggestion = "OnText";
             // Renaming into a callback the class already has would only make an overload.
             if (callbacks.ContainsKey(CallbackNames.KindOf(suggestion))) continue;
             if (callbacks.Count == 0 && !reportedNoCallbacks)

@@ -27,4 +27,9 @@ internal static class KnownTypes
     public const string WebSocket = "global::System.Net.WebSockets.WebSocket";
     public const string Stream = "global::System.IO.Stream";
     public const string TextReader = "global::System.IO.TextReader";
+    public const string InvalidMessage = "global::Endpoints.WebSocketInvalidMessage";
+    public const string MessageAttribute = "global::Endpoints.WebSocketMessageAttribute";
+    public const string JsonSerializerContext = "global::System.Text.Json.Serialization.JsonSerializerContext";
+    public const string JsonSerializableAttribute = "System.Text.Json.Serialization.JsonSerializableAttribute";
+    public const string TargetOfT = "Endpoints.IWebSocketTarget<TEndpoint>";
 }

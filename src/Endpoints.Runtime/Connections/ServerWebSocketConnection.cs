@@ -99,6 +99,14 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
 
     bool IFanOutReceiver.TryEnqueue(WebSocketMessage message) => Transmitter.TryEnqueue(message);
 
+    public override ValueTask SendAsync<TMessage>(TMessage message, CancellationToken cancellationToken = default)
+        => Transmitter.SendAsync(Codec.Encode(message), cancellationToken);
+
+    public override bool TrySend<TMessage>(TMessage message) => Transmitter.TryEnqueue(Codec.Encode(message));
+
+    private Generated.WebSocketMessageCodec Codec
+        => _registry?.Codec ?? throw new NotSupportedException("This connection's endpoint declares no typed messages (Sends on its [WebSocketEndpoint]).");
+
     public override ClaimsPrincipal User => _context.User;
 
     public override string? SubProtocol { get; }

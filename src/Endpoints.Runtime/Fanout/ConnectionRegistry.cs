@@ -19,6 +19,9 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     /// <summary>The endpoint's name: how other nodes address it.</summary>
     public string Name { get; } = name;
 
+    /// <summary>How the endpoint's typed messages are encoded; null when it has none.</summary>
+    public Generated.WebSocketMessageCodec? Codec { get; set; }
+
     /// <summary>The servers this one shares its connections with, if any.</summary>
     public IWebSocketBackplane? Backplane { get; } = backplane;
 

@@ -15,17 +15,17 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
 
     private IWebSocketBackplane? Backplane => _registry.Backplane;
 
-    public IWebSocketTarget All => new Target(_registry, BackplaneTarget.All, "", []);
+    public IWebSocketTarget<TEndpoint> All => new Target<TEndpoint>(_registry, BackplaneTarget.All, "", []);
 
-    public IWebSocketTarget AllExcept(params IReadOnlyCollection<string> connectionIds) => new Target(_registry, BackplaneTarget.All, "", connectionIds);
+    public IWebSocketTarget<TEndpoint> AllExcept(params IReadOnlyCollection<string> connectionIds) => new Target<TEndpoint>(_registry, BackplaneTarget.All, "", connectionIds);
 
-    public IWebSocketTarget Group(string group) => new Target(_registry, BackplaneTarget.Group, Required(group), []);
+    public IWebSocketTarget<TEndpoint> Group(string group) => new Target<TEndpoint>(_registry, BackplaneTarget.Group, Required(group), []);
 
-    public IWebSocketTarget GroupExcept(string group, params IReadOnlyCollection<string> connectionIds) => new Target(_registry, BackplaneTarget.Group, Required(group), connectionIds);
+    public IWebSocketTarget<TEndpoint> GroupExcept(string group, params IReadOnlyCollection<string> connectionIds) => new Target<TEndpoint>(_registry, BackplaneTarget.Group, Required(group), connectionIds);
 
-    public IWebSocketTarget User(string userId) => new Target(_registry, BackplaneTarget.User, Required(userId), []);
+    public IWebSocketTarget<TEndpoint> User(string userId) => new Target<TEndpoint>(_registry, BackplaneTarget.User, Required(userId), []);
 
-    public IWebSocketTarget Connection(string connectionId) => new Target(_registry, BackplaneTarget.Connection, Required(connectionId), []);
+    public IWebSocketTarget<TEndpoint> Connection(string connectionId) => new Target<TEndpoint>(_registry, BackplaneTarget.Connection, Required(connectionId), []);
 
     public ValueTask<bool> AddToGroupAsync(string connectionId, string group, CancellationToken cancellationToken = default)
         => ChangeGroupAsync(Required(connectionId), Required(group), join: true, cancellationToken);
@@ -92,8 +92,16 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
 }
 
 /// <summary>Some connections of one endpoint, resolved at the moment of the send, on this node and (through the backplane) the others.</summary>
-internal sealed class Target(ConnectionRegistry registry, BackplaneTarget kind, string key, IReadOnlyCollection<string> except) : IWebSocketTarget
+internal sealed class Target<TEndpoint>(ConnectionRegistry registry, BackplaneTarget kind, string key, IReadOnlyCollection<string> except) : IWebSocketTarget<TEndpoint>
+    where TEndpoint : class
 {
+    /// <summary>Serialized once, whatever the number of receivers.</summary>
+    public ValueTask<WebSocketFanOutResult> SendAsync<TMessage>(TMessage message, CancellationToken cancellationToken = default)
+    {
+        var codec = registry.Codec ?? throw new NotSupportedException($"{typeof(TEndpoint).Name} declares no typed messages (Sends on its [WebSocketEndpoint]).");
+        return SendAsync(codec.Encode(message), cancellationToken);
+    }
+
     public ValueTask<WebSocketFanOutResult> SendTextAsync(string text, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -120,6 +128,12 @@ internal sealed class Target(ConnectionRegistry registry, BackplaneTarget kind, 
         return new(result);
     }
 
+    public static WebSocketFanOutResult DeliverLocally(ConnectionRegistry registry, BackplaneTarget kind, string key, IReadOnlyCollection<string> except, WebSocketMessage message)
+        => Target.DeliverLocally(registry, kind, key, except, message);
+}
+
+internal static class Target
+{
     public static WebSocketFanOutResult DeliverLocally(ConnectionRegistry registry, BackplaneTarget kind, string key, IReadOnlyCollection<string> except, WebSocketMessage message)
     {
         int queued = 0, dropped = 0;

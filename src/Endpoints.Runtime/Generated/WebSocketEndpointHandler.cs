@@ -71,6 +71,20 @@ public abstract class WebSocketEndpointHandler
     /// <summary>Calls <c>OnError</c>.</summary>
     protected internal virtual ValueTask OnErrorAsync(Exception error) => default;
 
+    /// <summary>
+    /// Ends the connection over a text message that is not one of the endpoint's typed messages (when it has no
+    /// <c>OnInvalidMessage</c>): 1007 for invalid JSON, 1003 for an unknown type. The server goes on.
+    /// </summary>
+    protected ValueTask RejectMessageAsync(WebSocketInvalidMessage invalid)
+    {
+        ArgumentNullException.ThrowIfNull(invalid);
+        var (status, description) = invalid.Reason == WebSocketInvalidMessageReason.InvalidJson
+            ? (System.Net.WebSockets.WebSocketCloseStatus.InvalidPayloadData, "Invalid JSON message")
+            : (System.Net.WebSockets.WebSocketCloseStatus.InvalidMessageType, "Unknown message type");
+        if (Connection is ServerWebSocketConnection server) server.CloseHandshake.TryRequest(status, description, WebSocketCloseReason.ProtocolError);
+        return default;
+    }
+
     /// <summary>The text of a received message, for an <c>OnText</c> that takes a string.</summary>
     protected static string DecodeText(ReadOnlyMemory<byte> utf8) => Encoding.UTF8.GetString(utf8.Span);
 

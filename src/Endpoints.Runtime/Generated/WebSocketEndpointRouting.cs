@@ -27,9 +27,12 @@ public static class WebSocketEndpointRouting
         ArgumentNullException.ThrowIfNull(accept);
         var services = routes.ServiceProvider;
         RequiredServices.ThrowIfMissing(services, settings);
+        var endpointServices = EndpointServices.From(services);
+        // The registry learns the codec now, so typed sends through IWebSocketClients work before any connection.
+        if (settings.EndpointType is { } type) endpointServices.Registries.For(type, settings.Name).Codec ??= settings.Codec;
         return routes.Map(settings.Pattern, accept)
             .WithMetadata(new HttpMethodMetadata(s_upgradeMethods))
-            .WithMetadata(EndpointServices.From(services))
+            .WithMetadata(endpointServices)
             .WithMetadata(metadata)
             .WithDisplayName("WebSocket " + settings.Name);
     }

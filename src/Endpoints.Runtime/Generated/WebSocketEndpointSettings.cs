@@ -33,6 +33,9 @@ public sealed class WebSocketEndpointSettings
     /// <summary>Whether to negotiate permessage-deflate when the client offers it.</summary>
     public bool EnableCompression { get; init; }
 
+    /// <summary>How the endpoint's typed messages are encoded (generated over its <c>JsonSerializerContext</c>); null without typed messages.</summary>
+    public WebSocketMessageCodec? Codec { get; init; }
+
     /// <summary>The services the endpoint cannot do without; checked when it is mapped, so a missing one fails the app at startup.</summary>
     public IReadOnlyList<WebSocketEndpointService> Services { get; init; } = [];
 }

@@ -1,5 +1,5 @@
 // A class marked as an endpoint without any callback.
-// expect WS0001 at `Nothing`: 'Nothing' is marked [WebSocketEndpoint] but has none of OnOpen, OnText, OnBinary, OnClose or OnError, so nothing would ever run; add at least one, e.g. 'public void OnText(string text)'
+// expect WS0001 at `Nothing`: 'Nothing' is marked [WebSocketEndpoint] but has none of OnOpen, OnText, OnBinary, OnMessage, OnClose or OnError, so nothing would ever run; add at least one, e.g. 'public void OnText(string text)'
 // generates: none
 using Endpoints;
 

@@ -2,7 +2,7 @@
 // expect WS0017 at `record struct Point`: [WebSocketEndpoint] marks a class, but 'Point' is a record struct; declare it as a 'record' (a record class) instead
 // expect WS0017 at `struct Plain`: [WebSocketEndpoint] marks a class, but 'Plain' is a struct; declare it as a 'class' instead
 // expect WS0017 at `interface IChat`: [WebSocketEndpoint] marks a class, but 'IChat' is an interface, which cannot be created; put it on a class that implements the interface
-// expect WS0017 at `OnText`#4: [WebSocketEndpoint] marks a class, but 'OnText' is a method; put it on the class, and name the method OnOpen, OnText, OnBinary, OnClose or OnError
+// expect WS0017 at `OnText`#4: [WebSocketEndpoint] marks a class, but 'OnText' is a method; put it on the class, and name the method OnOpen, OnText, OnBinary, OnMessage, OnClose or OnError
 // generates: none
 using Endpoints;
 

@@ -31,19 +31,45 @@ internal static class GeneratorHarness
             // Nullable on and every warning wave: generated code must be clean in the strictest project.
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, warningLevel: 9999));
 
-    public static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
-        [new WebSocketEndpointGenerator().AsSourceGenerator()],
+    public static GeneratorDriver CreateDriver(bool withJsonGenerator = false) => CSharpGeneratorDriver.Create(
+        withJsonGenerator ? [new WebSocketEndpointGenerator().AsSourceGenerator(), .. s_jsonGenerator.Value] : [new WebSocketEndpointGenerator().AsSourceGenerator()],
         parseOptions: ParseOptions,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Our generator's part of a run (System.Text.Json's runs beside it for typed messages).</summary>
+    public static GeneratorRunResult Ours(GeneratorDriverRunResult result)
+        => result.Results.Single(r => r.Generator.GetGeneratorType() == typeof(WebSocketEndpointGenerator));
+
+    // System.Text.Json's source generator from the SDK's reference pack, as a user's build runs it: typed messages
+    // name the context's generated Default property.
+    private static readonly Lazy<ISourceGenerator[]> s_jsonGenerator = new(() =>
+    {
+        var runtime = Path.GetDirectoryName(typeof(object).Assembly.Location)!; // …/shared/Microsoft.NETCore.App/10.0.x
+        var root = Path.GetFullPath(Path.Combine(runtime, "..", "..", ".."));
+        var path = Directory.GetDirectories(Path.Combine(root, "packs", "Microsoft.NETCore.App.Ref"))
+            .OrderByDescending(static d => Version.TryParse(Path.GetFileName(d), out var v) ? v : new Version())
+            .Select(static d => Path.Combine(d, "analyzers", "dotnet", "cs", "System.Text.Json.SourceGeneration.dll"))
+            .First(File.Exists);
+        return new Microsoft.CodeAnalysis.Diagnostics.AnalyzerFileReference(path, new JsonGeneratorLoader()).GetGenerators(LanguageNames.CSharp).ToArray();
+    });
+
+    private sealed class JsonGeneratorLoader : Microsoft.CodeAnalysis.IAnalyzerAssemblyLoader
+    {
+        public void AddDependencyLocation(string fullPath)
+        {
+        }
+
+        public System.Reflection.Assembly LoadFromPath(string fullPath) => System.Reflection.Assembly.LoadFrom(fullPath);
+    }
 
     public static GeneratorRun Run(string source, string assemblyName = "TestApp", IEnumerable<MetadataReference>? extraReferences = null)
         => Run(CreateCompilation(source, assemblyName, extraReferences));
 
     public static GeneratorRun Run(Compilation compilation)
     {
-        var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var driver = CreateDriver(withJsonGenerator: true).RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         var result = driver.GetRunResult();
-        var exception = result.Results.Single().Exception;
+        var exception = GeneratorHarness.Ours(result).Exception;
         if (exception is not null) throw new InvalidOperationException("The generator threw: " + exception, exception);
         return new GeneratorRun(output, result);
     }
@@ -52,9 +78,9 @@ internal static class GeneratorHarness
 /// <summary>What one generator run gave: the compilation with generated code added, and the run's result.</summary>
 internal sealed record GeneratorRun(Compilation Output, GeneratorDriverRunResult Result)
 {
-    public ImmutableArray<Diagnostic> GeneratorDiagnostics => Result.Diagnostics;
+    public ImmutableArray<Diagnostic> GeneratorDiagnostics => GeneratorHarness.Ours(Result).Diagnostics;
 
-    public ImmutableArray<GeneratedSourceResult> Sources => Result.Results.Single().GeneratedSources;
+    public ImmutableArray<GeneratedSourceResult> Sources => GeneratorHarness.Ours(Result).GeneratedSources;
 
     /// <summary>Errors and warnings of the compilation including generated code.</summary>
     public IReadOnlyList<Diagnostic> CompilationProblems => Output.GetDiagnostics()

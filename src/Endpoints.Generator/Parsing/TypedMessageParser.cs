@@ -1,0 +1,193 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Endpoints.Generator.Common;
+using Endpoints.Generator.Diagnostics;
+using Endpoints.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Endpoints.Generator.Parsing;
+
+/// <summary>
+/// Reads an endpoint's typed messages: its OnMessage callbacks (one per type), OnInvalidMessage, and the attribute's
+/// JsonContext, Sends and MessageTypeProperty. Whether a JsonSerializerContext covers the types is decided later,
+/// across the project (<see cref="JsonCoverage"/>), because the contexts live in other files.
+/// </summary>
+internal static class TypedMessageParser
+{
+    public static TypedMessagesSpec? Parse(INamedTypeSymbol endpoint, AttributeData attribute, IReadOnlyList<IMethodSymbol> onMessages, IMethodSymbol? onInvalid,
+        IMethodSymbol? onText, CallbackBinder binder, ITypeSymbol? stateType, DiagnosticList diagnostics, CancellationToken cancellationToken)
+    {
+        var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        INamedTypeSymbol? context = null;
+        var contextNamed = false;
+        var typeProperty = "type";
+        var sends = new List<(ITypeSymbol Type, Location? Location)>();
+        foreach (var named in attribute.NamedArguments)
+        {
+            switch (named.Key)
+            {
+                case "JsonContext" when named.Value.Value is INamedTypeSymbol contextType:
+                    contextNamed = true;
+                    if (!Symbols.DerivesFrom(contextType, KnownTypes.JsonSerializerContext))
+                    {
+                        diagnostics.Report(DiagnosticDescriptors.NotAJsonContext, AttributeSettings.Argument(syntax, "JsonContext")?.GetLocation(), Symbols.Display(contextType));
+                        return null;
+                    }
+                    context = contextType;
+                    break;
+                case "MessageTypeProperty" when named.Value.Value is string property:
+                    if (!IsWireName(property))
+                    {
+                        diagnostics.Report(DiagnosticDescriptors.InvalidWireName, AttributeSettings.Argument(syntax, "MessageTypeProperty")?.GetLocation(), property, "the type property");
+                        return null;
+                    }
+                    typeProperty = property;
+                    break;
+                case "Sends" when named.Value.Kind == TypedConstantKind.Array && !named.Value.IsNull:
+                    var argument = AttributeSettings.Argument(syntax, "Sends");
+                    for (var i = 0; i < named.Value.Values.Length; i++)
+                    {
+                        if (named.Value.Values[i].Value is ITypeSymbol sentType) sends.Add((sentType, (AttributeSettings.Element(argument, i) ?? argument)?.GetLocation()));
+                    }
+                    break;
+            }
+        }
+        if (onMessages.Count == 0 && sends.Count == 0 && !contextNamed) return null;
+
+        if (onText is not null && onMessages.Count > 0)
+        {
+            diagnostics.Report(DiagnosticDescriptors.TextAndTypedMessages, SyntaxLocations.Name(onText), endpoint.Name);
+        }
+
+        var uses = new List<MessageTypeUse>();
+        var received = new List<ReceivedMessageSpec>();
+        var seen = new Dictionary<string, IParameterSymbol>(StringComparer.Ordinal);
+        var wireNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        var valid = true;
+        foreach (var method in onMessages)
+        {
+            var callback = binder.BindTypedMessage(method, stateType, out var parameter);
+            if (callback is null || parameter is null)
+            {
+                valid = false;
+                continue;
+            }
+            var type = parameter.Type.WithNullableAnnotation(NullableAnnotation.None);
+            var location = SyntaxLocations.ParameterType(parameter, cancellationToken);
+            if (!CheckType(type, location, diagnostics))
+            {
+                valid = false;
+                continue;
+            }
+            var fullName = Symbols.FullName(type);
+            if (seen.ContainsKey(fullName))
+            {
+                diagnostics.Report(DiagnosticDescriptors.DuplicateMessageType, location, Symbols.Display(type));
+                valid = false;
+                continue;
+            }
+            seen[fullName] = parameter;
+            var wire = WireName(type, diagnostics, cancellationToken);
+            if (wire is null)
+            {
+                valid = false;
+                continue;
+            }
+            if (onMessages.Count > 1 && wireNames.TryGetValue(wire, out var other))
+            {
+                diagnostics.Report(DiagnosticDescriptors.MessageTypeNameClash, location, other, Symbols.Display(type), wire, typeProperty);
+                valid = false;
+                continue;
+            }
+            wireNames[wire] = Symbols.Display(type);
+            received.Add(new ReceivedMessageSpec(new MessageTypeSpec(fullName, CSharpText.Identifier(Symbols.Display(type)), wire), callback));
+            uses.Add(new MessageTypeUse(fullName, Symbols.Display(type), location));
+        }
+
+        var sent = new List<MessageTypeSpec>();
+        var sentNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (type, location) in sends)
+        {
+            if (!CheckType(type, location, diagnostics))
+            {
+                valid = false;
+                continue;
+            }
+            var fullName = Symbols.FullName(type);
+            if (sent.Any(s => s.TypeName == fullName)) continue;
+            var wire = WireName(type, diagnostics, cancellationToken);
+            if (wire is null)
+            {
+                valid = false;
+                continue;
+            }
+            if (sends.Count > 1 && sentNames.TryGetValue(wire, out var other))
+            {
+                diagnostics.Report(DiagnosticDescriptors.MessageTypeNameClash, location, other, Symbols.Display(type), wire, typeProperty);
+                valid = false;
+                continue;
+            }
+            sentNames[wire] = Symbols.Display(type);
+            sent.Add(new MessageTypeSpec(fullName, CSharpText.Identifier(Symbols.Display(type)), wire));
+            if (!uses.Any(u => u.TypeName == fullName)) uses.Add(new MessageTypeUse(fullName, Symbols.Display(type), location));
+        }
+
+        CallbackSpec? invalid = null;
+        if (onInvalid is not null)
+        {
+            invalid = binder.Bind(onInvalid, CallbackKind.InvalidMessage, stateType);
+            if (invalid is null) valid = false;
+        }
+        if (!valid) return null;
+        return new TypedMessagesSpec(context is null ? null : Symbols.FullName(context), contextNamed, typeProperty,
+            received.ToEquatableArray(), sent.ToEquatableArray(), invalid, uses.ToEquatableArray());
+    }
+
+    /// <summary>A message is a JSON object: a concrete class, record or struct of the app's, closed over its type arguments.</summary>
+    private static bool CheckType(ITypeSymbol type, Location? location, DiagnosticList diagnostics)
+    {
+        var display = Symbols.Display(type);
+        string? problem = type switch
+        {
+            ITypeParameterSymbol => "it is a type parameter; use a concrete class or record",
+            { SpecialType: SpecialType.System_String } => "a string is not a JSON object; take text in OnText, or wrap it in a record",
+            { SpecialType: not SpecialType.None } => "it is not a JSON object; wrap it in a record, e.g. 'record Count(int Value)'",
+            INamedTypeSymbol { TypeKind: TypeKind.Interface } => "it is an interface, which cannot be created from JSON; use a concrete class or record",
+            INamedTypeSymbol { IsAbstract: true } => "it is abstract, so it cannot be created from JSON; take each concrete type in an OnMessage of its own",
+            INamedTypeSymbol { TypeKind: TypeKind.Enum } => "an enum is not a JSON object; wrap it in a record",
+            INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named when named.IsUnboundGenericType || named.TypeArguments.Any(static t => t is ITypeParameterSymbol)
+                => "it is an open generic type; use a closed one (every type argument given)",
+            INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } => null,
+            _ => "it is not a class, record or struct",
+        };
+        if (type is INamedTypeSymbol { IsGenericType: true } generic && Symbols.Is(generic.ConstructedFrom, "global::System.Collections.Generic.List<T>")) problem ??= "a list is not a JSON object; wrap it in a record";
+        if (problem is null) return true;
+        diagnostics.Report(DiagnosticDescriptors.InvalidMessageType, location, display, problem);
+        return false;
+    }
+
+    /// <summary>[WebSocketMessage("name")], else the type's name in camelCase.</summary>
+    private static string? WireName(ITypeSymbol type, DiagnosticList diagnostics, CancellationToken cancellationToken)
+    {
+        foreach (var attribute in type.GetAttributes())
+        {
+            if (attribute.AttributeClass is null || !Symbols.Is(attribute.AttributeClass, KnownTypes.MessageAttribute)) continue;
+            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string name)
+            {
+                if (IsWireName(name)) return name;
+                var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+                diagnostics.Report(DiagnosticDescriptors.InvalidWireName, syntax?.ArgumentList?.Arguments.FirstOrDefault()?.GetLocation() ?? syntax?.GetLocation(), name, $"'{Symbols.Display(type)}'");
+                return null;
+            }
+        }
+        var simple = type.Name;
+        return simple.Length == 0 ? simple : char.ToLowerInvariant(simple[0]) + simple.Substring(1);
+    }
+
+    /// <summary>Written into JSON without escaping, and compared byte for byte.</summary>
+    private static bool IsWireName(string name)
+        => name.Length > 0 && name.All(static c => c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_' or '.');
+}
