@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# Runs every test in the solution (needs the .NET SDK; installs redis-server from Debian if missing) and ends with
-# "tests: N passed, N failed".
+# Runs every test in the solution (needs the .NET SDK; installs redis-server, chromium and chromium-driver from Debian
+# when missing) and ends with "tests: N passed, N failed".
 # Extra arguments go to each `dotnet test`, e.g. ./test.sh --filter FullyQualifiedName~Snapshot
 set -uo pipefail
 cd "$(dirname "$0")"
 
 # The scale-out tests start private redis-server instances (free loopback ports, temp directories, stopped at the
-# end); install the server from Debian when it is missing.
-if ! command -v redis-server >/dev/null 2>&1; then
+# end); the browser tests drive headless Chromium through Debian's chromedriver. Install what is missing.
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+{ [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1; } || missing+=(chromium)
+{ [ -x /usr/bin/chromedriver ] || command -v chromedriver >/dev/null 2>&1; } || missing+=(chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  echo "Installing redis-server (apt-get)…"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null \
-    || echo "Could not install redis-server: the Endpoints.Redis tests will fail saying so." >&2
+  echo "Installing ${missing[*]} (apt-get)…"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || echo "Could not install ${missing[*]}: the tests that need them will fail saying so." >&2
 fi
-# The Debian package may start a system-wide server; the tests never use it (their own ports), so leave it be.
+# A system-wide redis-server the package may start is never used: the tests run their own on their own ports.
 
 results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
+# Browser tests put screenshots of failures here.
+export ENDPOINTS_TEST_RESULTS="$PWD/$results"
 
 status=0
 if ! dotnet build Endpoints.sln --configuration Release; then

@@ -56,6 +56,7 @@ public static class ChatApp
         app.MapGet("/token", (string name, SymmetricSecurityKey key) => ChatAuthentication.IssueToken(key, name));
         app.MapHealthChecks("/healthz");
         app.MapWebSocketEndpoints();
+        app.MapWebSocketClientScript(); // the page's reconnecting client, at /_endpoints/client.js
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
