@@ -99,7 +99,7 @@ public sealed class ChatPageTests : IAsyncLifetime
 
     private async Task StartServerAsync()
     {
-        var app = ChatApp.Create(["--urls", $"http://127.0.0.1:{_port}", $"--Chat:SigningKey={SigningKey}", "--contentRoot", AppContext.BaseDirectory],
+        var app = ChatApp.Create(["--urls", $"http://127.0.0.1:{_port}", $"--Chat:SigningKey={SigningKey}", "--contentRoot", AppContext.BaseDirectory, "--webroot", "chat-wwwroot"],
             builder =>
             {
                 builder.Logging.ClearProviders();

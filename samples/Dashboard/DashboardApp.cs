@@ -1,0 +1,28 @@
+namespace Dashboard;
+
+/// <summary>The dashboard app, built the same way by Program.cs and by the tests that run it.</summary>
+public static class DashboardApp
+{
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://127.0.0.1:5082");
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<PriceBoard>();
+        builder.Services.AddHostedService<PriceTicker>();
+        builder.Services.AddWebSocketEndpoints();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapWebSocketEndpoints();
+        app.MapWebSocketClientScript();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var url in app.Urls) Console.WriteLine($"Dashboard: open {url}/ in a browser (WebSocket at {url.Replace("http", "ws", StringComparison.Ordinal)}/dashboard)");
+        });
+        return app;
+    }
+}

@@ -1,0 +1,1 @@
+Dashboard.DashboardApp.Create(args).Run();
