@@ -49,6 +49,39 @@ async def main():
 asyncio.run(main())
 PY
 
+# The same binary with permessage-deflate offered (--EnableCompression=true): python's client negotiates it.
+cport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+"$out/Echo" --urls "http://127.0.0.1:$cport" --EnableCompression=true > artifacts/echo-aot-compressed-run.log 2>&1 &
+cpid=$!
+trap 'kill $pid $cpid 2>/dev/null || true' EXIT
+/usr/bin/python3 - "$cport" <<'PY'
+import asyncio, sys, websockets
+port = sys.argv[1]
+async def main():
+    for _ in range(100):
+        try:
+            ws = await websockets.connect(f"ws://127.0.0.1:{port}/echo", compression="deflate", max_size=2**22)
+            break
+        except OSError:
+            await asyncio.sleep(0.1)
+    else:
+        raise SystemExit("the compressed AOT Echo never accepted a connection")
+    try:
+        headers = ws.response_headers if hasattr(ws, "response_headers") else ws.response.headers
+        extensions = headers.get("Sec-WebSocket-Extensions", "")
+        assert "permessage-deflate" in extensions, extensions
+        text = "compress me, I repeat myself ✓ " * 5000
+        for _ in range(3):
+            await ws.send(text)
+            assert await ws.recv() == text
+        await ws.send(bytes(range(256)) * 100)
+        assert await ws.recv() == bytes(range(256)) * 100
+    finally:
+        await ws.close()
+    print("AOT echo with permessage-deflate: negotiated, text and binary echoed")
+asyncio.run(main())
+PY
+
 # The Dashboard sample: typed messages both ways through its JsonSerializerContext, under Native AOT.
 dash=artifacts/dashboard-aot
 rm -rf "$dash"
@@ -61,7 +94,7 @@ fi
 dport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 (cd "$dash" && ./Dashboard --urls "http://127.0.0.1:$dport" > ../dashboard-aot-run.log 2>&1) &
 dpid=$!
-trap 'kill $pid $dpid 2>/dev/null || true' EXIT
+trap 'kill $pid $cpid $dpid 2>/dev/null || true' EXIT
 
 /usr/bin/python3 - "$dport" <<'PY'
 import asyncio, json, sys, websockets
