@@ -19,6 +19,8 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
         Assert.Contains($"Endpoints.{PackedFeed.Version}.nupkg", files);
         Assert.Contains($"Endpoints.{PackedFeed.Version}.snupkg", files);
         Assert.Contains($"Endpoints.Templates.{PackedFeed.Version}.nupkg", files);
+        Assert.Contains($"Endpoints.Redis.{PackedFeed.Version}.nupkg", files);
+        Assert.Contains($"Endpoints.Client.{PackedFeed.Version}.nupkg", files);
 
         using var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed.Feed, $"Endpoints.{PackedFeed.Version}.nupkg"));
         var entries = package.Entries.Select(e => e.FullName).ToList();
@@ -27,7 +29,7 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
                      "lib/net10.0/Endpoints.Runtime.dll", "lib/net10.0/Endpoints.Runtime.xml",
                      "lib/net10.0/Endpoints.Abstractions.dll", "lib/net10.0/Endpoints.Abstractions.xml",
                      "analyzers/dotnet/roslyn4.14/cs/Endpoints.Generator.dll", "analyzers/dotnet/roslyn4.14/cs/Endpoints.CodeFixes.dll",
-                     "README.md",
+                     "README.md", "clients/browser/endpoints-client.js", "clients/browser/endpoints-client.d.ts",
                  })
         {
             Assert.Contains(expected, entries);
@@ -53,6 +55,58 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
 
         await using var running = await RunningApp.StartAsync(app, feed.Packages, DotNet.Executable, [Path.Combine("bin", "Release", "net10.0", "HelloApp.dll")]);
         Assert.Equal("hello, ann: hi", await running.RoundTripAsync("/hello/ann", "hi"));
+    }
+
+    [Fact]
+    public async Task AFreshAppUsesTypedMessagesRedisAndTheClientPackages()
+    {
+        var app = await NewWebAppAsync("TypedApp");
+        await DotNet.RunAsync(app, feed.Packages, ["add", "package", "Endpoints.Redis"]);
+        await DotNet.RunAsync(app, feed.Packages, ["add", "package", "Endpoints.Client"]);
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
+            using System.Text.Json.Serialization;
+            using Endpoints;
+            using Endpoints.Client;
+
+            var builder = WebApplication.CreateSlimBuilder(args);
+            // No Redis listens here: the app starts and serves its own connections anyway (the backplane is degraded).
+            builder.Services.AddWebSocketEndpoints().AddRedis("127.0.0.1:1", options => options.ChannelPrefix = "packaged");
+            var app = builder.Build();
+            app.MapWebSocketEndpoints();
+            app.MapWebSocketClientScript();
+            app.Run();
+
+            public sealed record Ping(int Number);
+            public sealed record Pong(int Number);
+
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+            [JsonSerializable(typeof(Ping))]
+            [JsonSerializable(typeof(Pong))]
+            internal partial class AppJson : JsonSerializerContext;
+
+            [WebSocketEndpoint("/ping", Sends = new[] { typeof(Pong) })]
+            public sealed class PingEndpoint(IWebSocketClients<PingEndpoint> clients)
+            {
+                public async Task OnMessage(Ping ping, WebSocketConnection connection)
+                {
+                    await connection.JoinGroupAsync("players");
+                    await clients.Group("players").SendAsync(new Pong(ping.Number + 1));
+                }
+            }
+
+            public static class Players
+            {
+                public static EndpointsClient Connect(Uri uri) => new(uri, new EndpointsClientOptions { QueueCapacity = 10 });
+            }
+            """);
+        AddProperties(app, "TypedApp", "<TreatWarningsAsErrors>true</TreatWarningsAsErrors>");
+        var (_, build) = await DotNet.RunAsync(app, feed.Packages, ["build", "-c", "Release"]);
+        Assert.Contains("0 Warning(s)", build);
+
+        await using var running = await RunningApp.StartAsync(app, feed.Packages, DotNet.Executable, [Path.Combine("bin", "Release", "net10.0", "TypedApp.dll")]);
+        Assert.Equal("""{"number":2}""", await running.RoundTripAsync("/ping", """{"number":1}"""));
+        using var http = new HttpClient { BaseAddress = running.Address };
+        Assert.Contains("export class EndpointsSocket", await http.GetStringAsync("/_endpoints/client.js"));
     }
 
     [Fact]
