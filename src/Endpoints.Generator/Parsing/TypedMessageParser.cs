@@ -90,20 +90,12 @@ internal static class TypedMessageParser
                 continue;
             }
             seen[fullName] = parameter;
-            var wire = WireName(type, diagnostics, cancellationToken);
-            if (wire is null)
+            if (Name(type, location, wireNames, onMessages.Count > 1, typeProperty, diagnostics, cancellationToken) is not { } message)
             {
                 valid = false;
                 continue;
             }
-            if (onMessages.Count > 1 && wireNames.TryGetValue(wire, out var other))
-            {
-                diagnostics.Report(DiagnosticDescriptors.MessageTypeNameClash, location, other, Symbols.Display(type), wire, typeProperty);
-                valid = false;
-                continue;
-            }
-            wireNames[wire] = Symbols.Display(type);
-            received.Add(new ReceivedMessageSpec(new MessageTypeSpec(fullName, CSharpText.Identifier(Symbols.Display(type)), wire), callback));
+            received.Add(new ReceivedMessageSpec(message, callback));
             uses.Add(new MessageTypeUse(fullName, Symbols.Display(type), location));
         }
 
@@ -118,20 +110,12 @@ internal static class TypedMessageParser
             }
             var fullName = Symbols.FullName(type);
             if (sent.Any(s => s.TypeName == fullName)) continue;
-            var wire = WireName(type, diagnostics, cancellationToken);
-            if (wire is null)
+            if (Name(type, location, sentNames, sends.Count > 1, typeProperty, diagnostics, cancellationToken) is not { } message)
             {
                 valid = false;
                 continue;
             }
-            if (sends.Count > 1 && sentNames.TryGetValue(wire, out var other))
-            {
-                diagnostics.Report(DiagnosticDescriptors.MessageTypeNameClash, location, other, Symbols.Display(type), wire, typeProperty);
-                valid = false;
-                continue;
-            }
-            sentNames[wire] = Symbols.Display(type);
-            sent.Add(new MessageTypeSpec(fullName, CSharpText.Identifier(Symbols.Display(type)), wire));
+            sent.Add(message);
             if (!uses.Any(u => u.TypeName == fullName)) uses.Add(new MessageTypeUse(fullName, Symbols.Display(type), location));
         }
 
@@ -144,6 +128,25 @@ internal static class TypedMessageParser
         if (!valid) return null;
         return new TypedMessagesSpec(context is null ? null : Symbols.FullName(context), contextNamed, typeProperty,
             received.ToEquatableArray(), sent.ToEquatableArray(), invalid, uses.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// The type with its name on the wire, or null after WS0057 (a bad name) or WS0052 (the name is taken, when
+    /// <paramref name="named"/> says several types share the type property).
+    /// </summary>
+    private static MessageTypeSpec? Name(ITypeSymbol type, Location? location, Dictionary<string, string> taken, bool named, string typeProperty,
+        DiagnosticList diagnostics, CancellationToken cancellationToken)
+    {
+        var wire = WireName(type, diagnostics, cancellationToken);
+        if (wire is null) return null;
+        var display = Symbols.Display(type);
+        if (named && taken.TryGetValue(wire, out var other))
+        {
+            diagnostics.Report(DiagnosticDescriptors.MessageTypeNameClash, location, other, display, wire, typeProperty);
+            return null;
+        }
+        taken[wire] = display;
+        return new MessageTypeSpec(Symbols.FullName(type), CSharpText.Identifier(display), wire);
     }
 
     /// <summary>A message is a JSON object: a concrete class, record or struct of the app's, closed over its type arguments.</summary>
