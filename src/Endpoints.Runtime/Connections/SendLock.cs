@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Endpoints.Runtime;
 
 /// <summary>
@@ -23,6 +25,7 @@ internal sealed class SendLock
     }
 
     /// <summary>Takes the lock for the pump, waiting for a direct writer to finish. Only the pump calls this.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask TakeForPumpAsync()
     {
         while (!TryTake())

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -144,6 +145,7 @@ internal sealed class Transmitter(
         await written.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask QueueAsync(OutboundFrame frame, CancellationToken cancellationToken)
     {
         if (TryQueue(frame)) return;
@@ -223,6 +225,7 @@ internal sealed class Transmitter(
         return default;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AwaitWriteHoldingLockAsync(ValueTask write, WebSocketMessage message)
     {
         try
@@ -238,6 +241,7 @@ internal sealed class Transmitter(
         CountSent(message);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteControlHoldingLock(byte opcode, byte[] payload)
     {
         try
@@ -311,6 +315,7 @@ internal sealed class Transmitter(
     }
 
     /// <summary>One outbox entry, written by the pump while it holds the send lock.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteQueuedAsync(OutboundFrame frame)
     {
         if (frame.Turn is { } turn)

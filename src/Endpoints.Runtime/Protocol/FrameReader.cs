@@ -1,6 +1,7 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 
 namespace Endpoints.Runtime;
@@ -79,6 +80,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
     public bool InMessage => _inMessage;
 
     /// <summary>Waits for the next data message to start (handling control frames before it). <see cref="MessageType"/> says which.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadSignal> NextMessageAsync()
     {
         while (true)
@@ -113,6 +115,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
     /// Reads more of the current message into <paramref name="destination"/> (not empty): as many bytes as have arrived,
     /// at least one unless the message ends. Control frames inside the message are handled.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<PayloadRead> ReadPayloadAsync(Memory<byte> destination)
     {
         while (true)
@@ -195,6 +198,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
     }
 
     /// <summary>Reads and discards the rest of the current message (a consumer that stopped early).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<PayloadRead> SkipMessageAsync(Memory<byte> scratch)
     {
         long total = 0;
@@ -236,6 +240,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
     /// Reads the next frame header. A control frame is handled whole (Data is returned so the caller reads on); a data
     /// frame starts a message or continues the current one.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadSignal> ReadHeaderAsync(bool park)
     {
         if (!await FillAsync(2, park).ConfigureAwait(false)) return ReadSignal.Ended;
@@ -353,6 +358,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
     /// Makes at least <paramref name="needed"/> bytes available in the buffer. With nothing buffered and
     /// <paramref name="park"/>, first waits for the connection to have data without holding a buffer.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FillAsync(int needed, bool park = false)
     {
         if (_end - _start >= needed) return true;

@@ -1,6 +1,7 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Endpoints.Runtime;
@@ -52,6 +53,7 @@ internal sealed class FrameWriter(Stream stream, MessageDeflater? deflater)
         return WriteControlAsync(Frame.Close, payload[..length]);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteTextFrameAsync(string text)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Frame.MaxServerHeaderLength + Encoding.UTF8.GetMaxByteCount(text.Length));
@@ -68,6 +70,7 @@ internal sealed class FrameWriter(Stream stream, MessageDeflater? deflater)
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteEncodedThenCompressedAsync(string text)
     {
         var encoded = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
@@ -90,6 +93,7 @@ internal sealed class FrameWriter(Stream stream, MessageDeflater? deflater)
     }
 
     /// <summary>Writes a payload that sits in <paramref name="buffer"/> after the header room, then returns the buffer to the pool.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WritePreparedAsync(byte[] buffer, byte opcode, int length, bool fin, bool compressed)
     {
         try
@@ -126,6 +130,7 @@ internal sealed class FrameWriter(Stream stream, MessageDeflater? deflater)
         return ReturnAfterAsync(write, buffer);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask ReturnAfterAsync(ValueTask write, byte[] buffer)
     {
         try
@@ -138,6 +143,7 @@ internal sealed class FrameWriter(Stream stream, MessageDeflater? deflater)
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteHeaderThenPayloadAsync(byte opcode, ReadOnlyMemory<byte> payload, bool fin)
     {
         var header = ArrayPool<byte>.Shared.Rent(Frame.MaxServerHeaderLength);

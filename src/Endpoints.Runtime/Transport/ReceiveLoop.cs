@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Text;
+using System.Runtime.CompilerServices;
 using System.Text.Unicode;
+using System.Text;
 using Endpoints.Runtime.Generated;
 using Microsoft.Extensions.Logging;
 
@@ -165,6 +166,7 @@ internal sealed class ReceiveLoop
     }
 
     /// <summary>A whole message: handed over without a copy when it arrived in one piece, else assembled up to the limit.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebSocketCloseInfo?> ReceiveWholeAsync(bool text)
     {
         if (_reader.TryTakeWholeMessage(out var whole))
@@ -207,6 +209,7 @@ internal sealed class ReceiveLoop
         return larger;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebSocketCloseInfo?> DispatchAsync(bool text, ReadOnlyMemory<byte> message)
     {
         _metrics.MessagesReceived.Add(1, _endpointTag);
@@ -228,6 +231,7 @@ internal sealed class ReceiveLoop
     }
 
     /// <summary>A streamed message: the callback reads it while it arrives; what it leaves unread is skipped.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebSocketCloseInfo?> ReceiveStreamedAsync(bool text)
     {
         using var stream = new IncomingMessageStream(_reader, text, _maxStreamedMessageSize);
@@ -282,6 +286,7 @@ internal sealed class ReceiveLoop
         return null;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<PayloadRead> SkipAsync()
     {
         var scratch = ArrayPool<byte>.Shared.Rent(4096);
@@ -356,6 +361,7 @@ internal sealed class ReceiveLoop
         if (_stopping) CloseForShutdown();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ReportErrorAsync(Exception error)
     {
         _metrics.Errors.Add(1, _endpointTag);
