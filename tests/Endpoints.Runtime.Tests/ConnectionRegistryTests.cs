@@ -146,6 +146,10 @@ public sealed class ConnectionRegistryTests
 
         public List<string> Texts => _messages.Select(m => m.Text ?? System.Text.Encoding.UTF8.GetString(m.Utf8Text.Span)).ToList();
 
+        public void OnHostStopping()
+        {
+        }
+
         public bool TryEnqueue(WebSocketMessage message)
         {
             if (_messages.Count >= capacity) return false;

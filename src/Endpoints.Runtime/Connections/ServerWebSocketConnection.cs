@@ -19,7 +19,8 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
 
     private readonly HttpContext _context;
     private readonly ILogger _logger;
-    private readonly OutboxWriter _outboxWriter;
+    // Created on first use: most connections never touch Outbox.
+    private OutboxWriter? _outboxWriter;
     private readonly KeepAlive? _keepAlive;
     private readonly MessageDeflater? _deflater;
     // Created on first use: most connections never ask for it.
@@ -39,7 +40,6 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         CloseHandshake = new CloseHandshake(this, stream, time, options.CloseTimeout, logger);
         Transmitter = new Transmitter(this, new FrameWriter(stream, _deflater), CloseHandshake, options.OutboxCapacity, options.OutboxFullPolicy, logger, metrics, endpointTag);
         CloseHandshake.Transmitter = Transmitter;
-        _outboxWriter = new OutboxWriter(this);
         if (options.KeepAliveInterval > TimeSpan.Zero) _keepAlive = new KeepAlive(this, time, options.KeepAliveInterval, options.KeepAliveTimeout);
     }
 
@@ -99,6 +99,11 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
 
     bool IFanOutReceiver.TryEnqueue(WebSocketMessage message) => Transmitter.TryEnqueue(message);
 
+    /// <summary>The loop that runs this connection, told when the host stops.</summary>
+    public ReceiveLoop? Loop { get; set; }
+
+    void IFanOutReceiver.OnHostStopping() => Loop?.OnHostStopping();
+
     public override ValueTask SendAsync<TMessage>(TMessage message, CancellationToken cancellationToken = default)
         => Transmitter.SendAsync(Codec.Encode(message), cancellationToken);
 
@@ -134,7 +139,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         }
     }
 
-    public override ChannelWriter<WebSocketMessage> Outbox => _outboxWriter;
+    public override ChannelWriter<WebSocketMessage> Outbox => _outboxWriter ??= new OutboxWriter(this);
 
     public override ValueTask SendTextAsync(string text, CancellationToken cancellationToken = default)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using Endpoints.Scaleout;
+using Microsoft.Extensions.Hosting;
 
 namespace Endpoints.Runtime;
 
@@ -15,12 +16,22 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
     private readonly TimeProvider _time;
     private readonly WebSocketEndpointMetrics _metrics;
 
-    public ConnectionRegistries(TimeProvider time, WebSocketEndpointMetrics metrics, IWebSocketBackplane? backplane = null)
+    public ConnectionRegistries(TimeProvider time, WebSocketEndpointMetrics metrics, IWebSocketBackplane? backplane = null, IHostApplicationLifetime? lifetime = null)
     {
         _time = time;
         _metrics = metrics;
         Backplane = backplane;
         backplane?.Start(this);
+        // One registration for every connection of every endpoint (one each would cost each idle connection a callback node).
+        lifetime?.ApplicationStopping.UnsafeRegister(static state => ((ConnectionRegistries)state!).OnHostStopping(), this);
+    }
+
+    private void OnHostStopping()
+    {
+        foreach (var registry in _byName.Values)
+        {
+            foreach (var entry in registry.All) entry.Connection.OnHostStopping();
+        }
     }
 
     public IWebSocketBackplane? Backplane { get; }

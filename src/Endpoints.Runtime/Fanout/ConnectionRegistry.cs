@@ -47,9 +47,9 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         {
             if (entry.Ended) return;
             entry.Ended = true;
-            left = [.. entry.Groups];
+            left = entry.Groups is { } groups ? [.. groups] : [];
             foreach (var group in left) RemoveMember(group, entry);
-            entry.Groups.Clear();
+            entry.Groups = null;
             if (entry.UserId is { } userId && _users.TryGetValue(userId, out var connections))
             {
                 var rest = connections.Where(c => c != entry).ToArray();
@@ -69,7 +69,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         ArgumentNullException.ThrowIfNull(group);
         lock (_gate)
         {
-            if (entry.Ended || !entry.Groups.Add(group)) return false;
+            if (entry.Ended || !(entry.Groups ??= new HashSet<string>(StringComparer.Ordinal)).Add(group)) return false;
             var member = new GroupMember(entry, time.GetUtcNow());
             _groups[group] = _groups.TryGetValue(group, out var members) ? [.. members, member] : [member];
         }
@@ -82,7 +82,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         ArgumentNullException.ThrowIfNull(group);
         lock (_gate)
         {
-            if (!entry.Groups.Remove(group)) return false;
+            if (entry.Groups?.Remove(group) != true) return false;
             RemoveMember(group, entry);
         }
         Notify(WebSocketPresenceChangeKind.LeftGroup, entry, group);
@@ -139,7 +139,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         lock (_gate)
         {
             return _connections.Values.Select(entry => new BackplaneConnection(Name, entry.Id, entry.UserId, entry.Since,
-                entry.Groups.Select(group => (group, _groups[group].First(m => m.Connection == entry).Since)).ToList())).ToList();
+                (entry.Groups ?? []).Select(group => (group, _groups[group].First(m => m.Connection == entry).Since)).ToList())).ToList();
         }
     }
 
@@ -172,7 +172,8 @@ internal sealed class RegisteredConnection(IFanOutReceiver connection, string? u
 
     public DateTimeOffset Since { get; } = since;
 
-    public HashSet<string> Groups { get; } = new(StringComparer.Ordinal);
+    /// <summary>Its groups; null until it joins one (most connections never do, and an idle one should cost little).</summary>
+    public HashSet<string>? Groups { get; set; }
 
     public bool Ended { get; set; }
 }
@@ -186,4 +187,7 @@ internal interface IFanOutReceiver
 
     /// <summary>Queues without waiting; false when the outbox is full or closed (the connection's policy applies).</summary>
     bool TryEnqueue(WebSocketMessage message);
+
+    /// <summary>The host is stopping: let the running callback finish, then close with 1001.</summary>
+    void OnHostStopping();
 }

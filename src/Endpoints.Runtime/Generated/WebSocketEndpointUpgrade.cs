@@ -20,7 +20,7 @@ public static class WebSocketEndpointUpgrade
     /// services come from the request's scope, which lives as long as the connection and is disposed after OnClose,
     /// when the request ends.
     /// </summary>
-    public static async Task RunAsync(HttpContext context, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings)
+    public static Task RunAsync(HttpContext context, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
@@ -34,16 +34,14 @@ public static class WebSocketEndpointUpgrade
         {
             Log.OriginRejected(logger, context.Request.Headers.Origin.ToString(), endpointName);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            await context.Response.WriteAsync("This origin may not open WebSocket connections to this endpoint.").ConfigureAwait(false);
-            return;
+            return context.Response.WriteAsync("This origin may not open WebSocket connections to this endpoint.");
         }
 
         var (refusal, problem) = WebSocketHandshake.Check(context);
         if (refusal != 0)
         {
             if (refusal == StatusCodes.Status426UpgradeRequired) context.Response.Headers.SecWebSocketVersion = "13";
-            await WebSocketEndpointRouting.Reject(context, refusal, problem!).ConfigureAwait(false);
-            return;
+            return WebSocketEndpointRouting.Reject(context, refusal, problem!);
         }
 
         string? subProtocol = null;
@@ -52,9 +50,8 @@ public static class WebSocketEndpointUpgrade
             subProtocol = UpgradeChecks.ChooseSubProtocol(context, settings.SubProtocols);
             if (subProtocol is null)
             {
-                await WebSocketEndpointRouting.BadRequest(context,
-                    "This endpoint requires one of the subprotocols " + string.Join(", ", settings.SubProtocols) + " (Sec-WebSocket-Protocol).").ConfigureAwait(false);
-                return;
+                return WebSocketEndpointRouting.BadRequest(context,
+                    "This endpoint requires one of the subprotocols " + string.Join(", ", settings.SubProtocols) + " (Sec-WebSocket-Protocol).");
             }
         }
 
@@ -66,20 +63,34 @@ public static class WebSocketEndpointUpgrade
         {
             Log.CreateFailed(logger, exception, endpointName);
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            return;
+            return Task.CompletedTask;
         }
 
         var (deflate, extensions) = settings.EnableCompression || options.EnableCompression ? PerMessageDeflate.Negotiate(context.Request.Headers.SecWebSocketExtensions) : (null, null);
-        var stream = await WebSocketHandshake.AcceptAsync(context, subProtocol, extensions).ConfigureAwait(false);
+        var accept = WebSocketHandshake.AcceptAsync(context, subProtocol, extensions);
+        // Not an async method: while a connection is open, only the receive loop's state machine is held for it.
+        return accept.IsCompletedSuccessfully
+            ? RunAccepted(context, handler, settings, services, subProtocol, deflate, accept.Result)
+            : AcceptThenRunAsync(accept, context, handler, settings, services, subProtocol, deflate);
+    }
+
+    private static async Task AcceptThenRunAsync(Task<Stream> accept, HttpContext context, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings,
+        EndpointServices services, string? subProtocol, PerMessageDeflate? deflate)
+        => await RunAccepted(context, handler, settings, services, subProtocol, deflate, await accept.ConfigureAwait(false)).ConfigureAwait(false);
+
+    private static Task RunAccepted(HttpContext context, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings, EndpointServices services,
+        string? subProtocol, PerMessageDeflate? deflate, Stream stream)
+    {
+        var endpointName = settings.Name;
         var metrics = services.Metrics;
         var endpointTag = new KeyValuePair<string, object?>("endpoint", endpointName);
         // The name is only built when someone listens for spans.
         var source = WebSocketEndpointMetrics.ActivitySource;
-        using var activity = source.HasListeners() ? source.StartActivity("WebSocket " + endpointName, ActivityKind.Server) : null;
+        var activity = source.HasListeners() ? source.StartActivity("WebSocket " + endpointName, ActivityKind.Server) : null;
         activity?.SetTag("endpoint", endpointName);
         activity?.SetTag("websocket.connection.id", context.TraceIdentifier);
         if (subProtocol is not null) activity?.SetTag("websocket.subprotocol", subProtocol);
-        using var connection = new ServerWebSocketConnection(context, stream, subProtocol, deflate, options, services.Time, logger, metrics, endpointTag);
+        var connection = new ServerWebSocketConnection(context, stream, subProtocol, deflate, services.Options, services.Time, services.Logger, metrics, endpointTag);
         handler.Attach(connection);
 
         metrics.OpenedConnections.Add(1, endpointTag);
@@ -87,26 +98,36 @@ public static class WebSocketEndpointUpgrade
         // Registered before OnOpen (so it can join groups) and unregistered however the connection ends.
         var registry = services.Registries.For(settings.EndpointType ?? handler.GetType(), endpointName);
         connection.Register(services.Registries, registry, services.UserIds.GetUserId(context));
+        var loop = new ReceiveLoop(connection, handler, settings, services, endpointTag) { Activity = activity };
+        // Host shutdown reaches the loop through the registry (one registration for all connections, not one each).
+        connection.Loop = loop;
+        if (services.Lifetime?.ApplicationStopping.IsCancellationRequested == true) loop.OnHostStopping();
         // With other servers: what they send to this connection's user reaches it from OnOpen on.
-        if (registry.Backplane is { } backplane) await backplane.WhenAppliedAsync(context.RequestAborted).ConfigureAwait(false);
-        var loop = new ReceiveLoop(connection, handler, settings, services, endpointTag);
-        using var shutdown = services.Lifetime?.ApplicationStopping.UnsafeRegister(static state => ((ReceiveLoop)state!).OnHostStopping(), loop);
-        WebSocketCloseInfo close;
-        try
+        return registry.Backplane is { } backplane ? RunAfterAsync(backplane.WhenAppliedAsync(context.RequestAborted), loop) : loop.RunAsync();
+    }
+
+    private static async Task RunAfterAsync(ValueTask applied, ReceiveLoop loop)
+    {
+        await applied.ConfigureAwait(false);
+        await loop.RunAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>What ends every connection: counted, traced, and the connection's objects released.</summary>
+    internal static void Ended(ServerWebSocketConnection connection, WebSocketEndpointMetrics metrics, KeyValuePair<string, object?> endpointTag, Activity? activity, WebSocketCloseInfo? close)
+    {
+        connection.Unregister();
+        metrics.ActiveConnections.Add(-1, endpointTag);
+        if (close is { } info)
         {
-            close = await loop.RunAsync().ConfigureAwait(false);
+            metrics.ClosedConnections.Add(1, endpointTag, new KeyValuePair<string, object?>("reason", ReasonTag(info.Reason)));
+            if (activity is not null)
+            {
+                activity.SetTag("websocket.close.reason", ReasonTag(info.Reason));
+                if (info.Status is { } status) activity.SetTag("websocket.close.status", (int)status);
+                if (info.Reason is WebSocketCloseReason.Error or WebSocketCloseReason.ProtocolError) activity.SetStatus(ActivityStatusCode.Error);
+            }
         }
-        finally
-        {
-            connection.Unregister();
-            metrics.ActiveConnections.Add(-1, endpointTag);
-        }
-        metrics.ClosedConnections.Add(1, endpointTag, new KeyValuePair<string, object?>("reason", ReasonTag(close.Reason)));
-        if (activity is not null)
-        {
-            activity.SetTag("websocket.close.reason", ReasonTag(close.Reason));
-            if (close.Status is { } status) activity.SetTag("websocket.close.status", (int)status);
-            if (close.Reason is WebSocketCloseReason.Error or WebSocketCloseReason.ProtocolError) activity.SetStatus(ActivityStatusCode.Error);
-        }
+        activity?.Dispose();
+        connection.Dispose();
     }
 }

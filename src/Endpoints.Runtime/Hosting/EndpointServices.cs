@@ -44,14 +44,15 @@ internal sealed class EndpointServices(
     {
         var metrics = services.GetService<WebSocketEndpointMetrics>() ?? WebSocketEndpointMetrics.Shared;
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        var lifetime = services.GetService<IHostApplicationLifetime>();
         return new(
             services.GetService<IOptions<WebSocketEndpointOptions>>(),
             services.GetService<ILoggerFactory>()?.CreateLogger(LoggerCategory) ?? NullLogger.Instance,
             metrics,
-            services.GetService<IHostApplicationLifetime>(),
+            lifetime,
             time,
             // Without AddWebSocketEndpoints nothing can inject IWebSocketClients, so a private registry loses nothing.
-            services.GetService<ConnectionRegistries>() ?? new ConnectionRegistries(time, metrics),
+            services.GetService<ConnectionRegistries>() ?? new ConnectionRegistries(time, metrics, lifetime: lifetime),
             services.GetService<IWebSocketUserIdProvider>() ?? DefaultUserIdProvider.Instance);
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features.Authentication;
 
 namespace Endpoints;
 
@@ -21,8 +22,8 @@ internal sealed class DefaultUserIdProvider : IWebSocketUserIdProvider
 
     public string? GetUserId(HttpContext context)
     {
-        var user = context.User;
-        if (user.Identity?.IsAuthenticated != true) return null;
+        // Through the feature: HttpContext.User would create an empty principal for every anonymous connection.
+        if (context.Features.Get<IHttpAuthenticationFeature>()?.User is not { Identity.IsAuthenticated: true } user) return null;
         var id = user.FindFirst(ClaimTypes.NameIdentifier)?.Value;
         return string.IsNullOrEmpty(id) ? user.Identity.Name : id;
     }

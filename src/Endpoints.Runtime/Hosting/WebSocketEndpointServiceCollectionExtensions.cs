@@ -3,6 +3,7 @@ using Endpoints;
 using Endpoints.Runtime;
 using Endpoints.Scaleout;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -25,7 +26,7 @@ public static class WebSocketEndpointServiceCollectionExtensions
         services.TryAddSingleton(provider => new WebSocketEndpointMetrics(provider.GetService<IMeterFactory>()));
         services.TryAddSingleton(provider => new ConnectionRegistries(
             provider.GetService<TimeProvider>() ?? TimeProvider.System, provider.GetRequiredService<WebSocketEndpointMetrics>(),
-            provider.GetService<IWebSocketBackplane>()));
+            provider.GetService<IWebSocketBackplane>(), provider.GetService<IHostApplicationLifetime>()));
         // Closed over each endpoint class when injected; endpoint classes are reference types, so Native AOT shares one instantiation.
         services.TryAddSingleton(typeof(IWebSocketClients<>), typeof(WebSocketClients<>));
         return new WebSocketEndpointsBuilder(services);

@@ -85,7 +85,23 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
     {
         while (true)
         {
-            var signal = await ReadHeaderAsync(park: true).ConfigureAwait(false);
+            if (_end == _start)
+            {
+                // Idle: give the buffer back and wait here, in this one state machine, for the next byte. The header that
+                // follows has usually arrived whole, so reading it completes without suspending again.
+                _start = _end = 0;
+                ReturnBuffer();
+                try
+                {
+                    await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    EndedBy = exception;
+                    return ReadSignal.Ended;
+                }
+            }
+            var signal = await ReadHeaderAsync().ConfigureAwait(false);
             if (signal != ReadSignal.Data) return signal;
             if (_inMessage) return ReadSignal.Data;
         }
@@ -139,7 +155,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
                 }
                 if (!_frameFin)
                 {
-                    var next = await ReadHeaderAsync(park: false).ConfigureAwait(false);
+                    var next = await ReadHeaderAsync().ConfigureAwait(false);
                     if (next != ReadSignal.Data) return new PayloadRead(0, false, next);
                     continue;
                 }
@@ -160,7 +176,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
                     _inMessage = false;
                     return new PayloadRead(0, true, ReadSignal.Data);
                 }
-                var next = await ReadHeaderAsync(park: false).ConfigureAwait(false);
+                var next = await ReadHeaderAsync().ConfigureAwait(false);
                 if (next != ReadSignal.Data) return new PayloadRead(0, false, next);
                 continue;
             }
@@ -241,9 +257,9 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
     /// frame starts a message or continues the current one.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ReadSignal> ReadHeaderAsync(bool park)
+    private async ValueTask<ReadSignal> ReadHeaderAsync()
     {
-        if (!await FillAsync(2, park).ConfigureAwait(false)) return ReadSignal.Ended;
+        if (!await FillAsync(2).ConfigureAwait(false)) return ReadSignal.Ended;
         var b0 = _buffer![_start];
         var b1 = _buffer[_start + 1];
         var lengthCode = b1 & 0x7F;
@@ -354,26 +370,14 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
         return true;
     }
 
-    /// <summary>
-    /// Makes at least <paramref name="needed"/> bytes available in the buffer. With nothing buffered and
-    /// <paramref name="park"/>, first waits for the connection to have data without holding a buffer.
-    /// </summary>
+    /// <summary>Makes at least <paramref name="needed"/> bytes available in the buffer.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> FillAsync(int needed, bool park = false)
+    private async ValueTask<bool> FillAsync(int needed)
     {
         if (_end - _start >= needed) return true;
         try
         {
-            if (_end == _start)
-            {
-                _start = _end = 0;
-                if (park)
-                {
-                    // Idle: give the buffer back and wait for the next byte without one.
-                    ReturnBuffer();
-                    await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
-                }
-            }
+            if (_end == _start) _start = _end = 0;
             _buffer ??= ArrayPool<byte>.Shared.Rent(_bufferSize);
             if (_buffer.Length - _start < needed)
             {

@@ -62,106 +62,133 @@ internal sealed class ReceiveLoop
         _reader = new FrameReader(connection.Stream, _receiveBufferSize, connection, connection.Deflate is null ? null : new MessageInflater());
     }
 
-    /// <summary>Runs the connection to its end and says how it ended.</summary>
+    /// <summary>The connection's span, if spans are listened to; ended with the connection.</summary>
+    public Activity? Activity { get; init; }
+
+    /// <summary>Runs the connection to its end (then counts, traces and releases it) and says how it ended.</summary>
     public async Task<WebSocketCloseInfo> RunAsync()
     {
-        if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
-        {
-            _idleTimer = _time.CreateTimer(
-                static state => ((CloseHandshake)state!).TryRequest(WebSocketCloseStatus.NormalClosure, "Idle timeout", WebSocketCloseReason.TimedOut),
-                _close, _options.IdleTimeout, Timeout.InfiniteTimeSpan);
-        }
-        bool opened;
+        // One state machine for the whole connection: an idle connection holds nothing more while it waits.
+        WebSocketCloseInfo? result = null;
         try
         {
-            EnterCallback();
-            await _handler.OnOpenAsync().ConfigureAwait(false);
-            opened = true;
-        }
-        catch (Exception exception)
-        {
-            // The connection never opened: no OnError or OnClose, because there is no state to give them.
-            Log.OnOpenFailed(_logger, exception, _connection.Id, _endpointName);
-            opened = false;
-        }
-        finally
-        {
-            LeaveCallback();
-        }
-
-        WebSocketCloseInfo close;
-        try
-        {
-            if (opened)
+            if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
             {
-                Log.Opened(_logger, _connection.Id, _endpointName);
-                close = await ReceiveMessagesAsync().ConfigureAwait(false);
+                _idleTimer = _time.CreateTimer(
+                    static state => ((CloseHandshake)state!).TryRequest(WebSocketCloseStatus.NormalClosure, "Idle timeout", WebSocketCloseReason.TimedOut),
+                    _close, _options.IdleTimeout, Timeout.InfiniteTimeSpan);
             }
-            else
+            bool opened;
+            try
             {
-                close = await FailAsync(WebSocketCloseStatus.InternalServerError, "Internal error", WebSocketCloseReason.Error).ConfigureAwait(false);
+                EnterCallback();
+                await _handler.OnOpenAsync().ConfigureAwait(false);
+                opened = true;
             }
-            await _connection.Transmitter.Completion.ConfigureAwait(false);
-        }
-        finally
-        {
-            _idleTimer?.Dispose();
-            _shutdownTimer?.Dispose();
-            _reader.Dispose();
-            // Out of every group before OnClose, so what OnClose tells the others does not go to this connection.
-            _connection.Unregister();
-            _connection.MarkEnded();
-        }
-
-        Log.Closed(_logger, _connection.Id, _endpointName, close.Reason, close.Status);
-        if (!opened) return close;
-        try
-        {
-            await _handler.OnCloseAsync(close).ConfigureAwait(false);
-        }
-        catch (Exception exception)
-        {
-            Log.OnCloseFailed(_logger, exception, _connection.Id, _endpointName);
-        }
-        return close;
-    }
-
-    private async Task<WebSocketCloseInfo> ReceiveMessagesAsync()
-    {
-        while (true)
-        {
-            // Parks without a buffer until the next message (control frames are handled on the way).
-            var signal = await _reader.NextMessageAsync().ConfigureAwait(false);
-            if (signal != ReadSignal.Data) return await InputEndedAsync(signal).ConfigureAwait(false);
-            _idleTimer?.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
-
-            var text = _reader.MessageType == WebSocketMessageType.Text;
-            if (_close.IsRequested)
+            catch (Exception exception)
             {
-                // Closing: late messages are dropped.
-                var skipped = await SkipAsync().ConfigureAwait(false);
-                if (skipped.Signal != ReadSignal.Data) return await InputEndedAsync(skipped.Signal).ConfigureAwait(false);
-                continue;
+                // The connection never opened: no OnError or OnClose, because there is no state to give them.
+                Log.OnOpenFailed(_logger, exception, _connection.Id, _endpointName);
+                opened = false;
             }
-            var streamed = text ? _handler.StreamsText : _handler.StreamsBinary;
-            if (!streamed && !(text ? _handler.AcceptsText : _handler.AcceptsBinary))
+            finally
             {
-                return await FailAsync(WebSocketCloseStatus.InvalidMessageType, text ? "Text messages are not accepted" : "Binary messages are not accepted",
-                    WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
+                LeaveCallback();
             }
-            if (_rateLimiter is not null && !_rateLimiter.TryAcquire())
+
+            WebSocketCloseInfo close;
+            try
             {
-                if (_rateLimiter.Policy == MessageRateLimitPolicy.Close)
+                if (opened)
                 {
-                    return await FailAsync(WebSocketCloseStatus.PolicyViolation, "Message rate limit exceeded", WebSocketCloseReason.PolicyViolation).ConfigureAwait(false);
+                    Log.Opened(_logger, _connection.Id, _endpointName);
+                    // The message loop is written here rather than in a method of its own: an idle connection then holds
+                    // one state machine less while it waits.
+                    while (true)
+                    {
+                        // Parks without a buffer until the next message (control frames are handled on the way).
+                        var signal = await _reader.NextMessageAsync().ConfigureAwait(false);
+                        if (signal != ReadSignal.Data)
+                        {
+                            close = await InputEndedAsync(signal).ConfigureAwait(false);
+                            break;
+                        }
+                        _idleTimer?.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
+
+                        var text = _reader.MessageType == WebSocketMessageType.Text;
+                        if (_close.IsRequested)
+                        {
+                            // Closing: late messages are dropped.
+                            var skipped = await SkipAsync().ConfigureAwait(false);
+                            if (skipped.Signal != ReadSignal.Data)
+                            {
+                                close = await InputEndedAsync(skipped.Signal).ConfigureAwait(false);
+                                break;
+                            }
+                            continue;
+                        }
+                        var streamed = text ? _handler.StreamsText : _handler.StreamsBinary;
+                        if (!streamed && !(text ? _handler.AcceptsText : _handler.AcceptsBinary))
+                        {
+                            close = await FailAsync(WebSocketCloseStatus.InvalidMessageType, text ? "Text messages are not accepted" : "Binary messages are not accepted",
+                                WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
+                            break;
+                        }
+                        if (_rateLimiter is not null && !_rateLimiter.TryAcquire())
+                        {
+                            if (_rateLimiter.Policy == MessageRateLimitPolicy.Close)
+                            {
+                                close = await FailAsync(WebSocketCloseStatus.PolicyViolation, "Message rate limit exceeded", WebSocketCloseReason.PolicyViolation).ConfigureAwait(false);
+                                break;
+                            }
+                            var skipped = await SkipAsync().ConfigureAwait(false);
+                            if (skipped.Signal != ReadSignal.Data)
+                            {
+                                close = await InputEndedAsync(skipped.Signal).ConfigureAwait(false);
+                                break;
+                            }
+                            continue;
+                        }
+
+                        var outcome = streamed ? await ReceiveStreamedAsync(text).ConfigureAwait(false) : await ReceiveWholeAsync(text).ConfigureAwait(false);
+                        if (outcome is { } ended)
+                        {
+                            close = ended;
+                            break;
+                        }
+                    }
                 }
-                var skipped = await SkipAsync().ConfigureAwait(false);
-                if (skipped.Signal != ReadSignal.Data) return await InputEndedAsync(skipped.Signal).ConfigureAwait(false);
-                continue;
+                else
+                {
+                    close = await FailAsync(WebSocketCloseStatus.InternalServerError, "Internal error", WebSocketCloseReason.Error).ConfigureAwait(false);
+                }
+                await _connection.Transmitter.Completion.ConfigureAwait(false);
+            }
+            finally
+            {
+                _idleTimer?.Dispose();
+                _shutdownTimer?.Dispose();
+                _reader.Dispose();
+                // Out of every group before OnClose, so what OnClose tells the others does not go to this connection.
+                _connection.Unregister();
+                _connection.MarkEnded();
             }
 
-            var outcome = streamed ? await ReceiveStreamedAsync(text).ConfigureAwait(false) : await ReceiveWholeAsync(text).ConfigureAwait(false);
-            if (outcome is { } ended) return ended;
+            Log.Closed(_logger, _connection.Id, _endpointName, close.Reason, close.Status);
+            if (!opened) return (result = close).Value;
+            try
+            {
+                await _handler.OnCloseAsync(close).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                Log.OnCloseFailed(_logger, exception, _connection.Id, _endpointName);
+            }
+            return (result = close).Value;
+        }
+        finally
+        {
+            WebSocketEndpointUpgrade.Ended(_connection, _metrics, _endpointTag, Activity, result);
         }
     }
 
