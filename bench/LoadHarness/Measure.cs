@@ -141,10 +141,10 @@ public static class Measure
                 {
                     while (phase.Value < 2)
                     {
-                        var text = await receivers[index].ReceiveBroadcastAsync();
+                        var stamp = await receivers[index].ReceiveBroadcastStampAsync();
                         var now = Stopwatch.GetTimestamp();
-                        if (text.StartsWith('m') || phase.Value != 1) continue;
-                        latencies[index].Add(now - long.Parse(text.AsSpan(0, 32), CultureInfo.InvariantCulture));
+                        if (stamp < 0 || phase.Value != 1) continue;
+                        latencies[index].Add(now - stamp);
                         counts[index]++;
                     }
                 }
