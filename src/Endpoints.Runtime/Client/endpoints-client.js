@@ -97,13 +97,13 @@ export class EndpointsSocket extends EventTarget {
   }
 
   async #connect() {
-    let url;
+    let url, token;
     try {
       url = new URL(this.#url, location.href.replace(/^http/, "ws"));
       if (url.protocol === "http:") url.protocol = "ws:";
       if (url.protocol === "https:") url.protocol = "wss:";
       if (this.#options.accessToken) {
-        const token = await this.#options.accessToken();
+        token = await this.#options.accessToken();
         if (token) url.searchParams.set("access_token", token);
       }
     } catch (error) {
@@ -133,15 +133,15 @@ export class EndpointsSocket extends EventTarget {
         this.#setState(State.Closed, { code: event.code, reason: event.reason });
         return;
       }
-      this.#afterFailure(url, { code: event.code, reason: event.reason }, this.#opened);
+      this.#afterFailure(url, token, { code: event.code, reason: event.reason }, this.#opened);
     };
   }
 
-  async #afterFailure(url, detail, wasOpen) {
+  async #afterFailure(url, token, detail, wasOpen) {
     // A browser does not say why an upgrade failed. When it never opened, ask the server over HTTP: a 4xx other
     // than 400 (the endpoint's "not a WebSocket request"), 408 and 429 means it refuses us; retrying cannot help.
     if (!wasOpen) {
-      const status = await probe(url);
+      const status = await probe(url, token);
       if (status >= 401 && status < 500 && status !== 408 && status !== 429) {
         this.#setState(State.Closed, { ...detail, status, reason: `the server refused the connection (HTTP ${status})` });
         return;
@@ -180,11 +180,14 @@ export class EndpointsSocket extends EventTarget {
   }
 }
 
-async function probe(url) {
+async function probe(url, token) {
   try {
     const http = new URL(url);
     http.protocol = http.protocol === "wss:" ? "https:" : "http:";
-    const response = await fetch(http, { cache: "no-store", credentials: "same-origin" });
+    // The token goes in a header here (a fetch can send one): a URL with a token ends up in server logs.
+    http.searchParams.delete("access_token");
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
+    const response = await fetch(http, { cache: "no-store", credentials: "same-origin", headers });
     return response.status;
   } catch {
     return 0; // the server is away, or the probe is not allowed: keep trying
