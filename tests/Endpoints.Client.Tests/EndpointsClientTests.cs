@@ -36,6 +36,22 @@ public sealed class EndpointsClientTests
     }
 
     [Fact]
+    public async Task TypedMessagesGoOutWithTheirTypeAndComeBackAsObjects()
+    {
+        await using var server = await RestartableServer.StartAsync();
+        await using var client = Client(server.Uri("/echo"));
+        await client.StartAsync().WaitAsync(Wait);
+        await client.SendAsync(new Move(3, 4), ClientJson.Default.Move, typeName: "move");
+        await client.SendAsync(new Move(5, 6), ClientJson.Default.Move);
+
+        // The echo shows what went out: the type first, then the object's JSON.
+        Assert.Equal("""{"type":"move","x":3,"y":4}""", await NextText(client.ReadAllAsync().GetAsyncEnumerator()));
+        var moves = client.ReadAllAsync(ClientJson.Default.Move).GetAsyncEnumerator();
+        Assert.True(await moves.MoveNextAsync().AsTask().WaitAsync(Wait));
+        Assert.Equal(new Move(5, 6), moves.Current);
+    }
+
+    [Fact]
     public async Task APolicyCloseIsFinalNoReconnect()
     {
         await using var server = await RestartableServer.StartAsync();
@@ -148,3 +164,9 @@ public sealed class EndpointsClientTests
         }
     }
 }
+
+public sealed record Move(int X, int Y);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Move))]
+internal sealed partial class ClientJson : System.Text.Json.Serialization.JsonSerializerContext;
