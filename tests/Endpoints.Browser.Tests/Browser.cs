@@ -59,6 +59,14 @@ public sealed class Browser : IDisposable
 
     public void Dispose() => _driver.Quit();
 
+    /// <summary>A loopback port nothing listens on right now, for a server the test starts (and may restart) on it.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static string Find(string name, params string[] candidates)
         => candidates.FirstOrDefault(File.Exists)
            ?? throw new InvalidOperationException($"{name} is not installed: run ./test.sh (it installs chromium and chromium-driver), or apt-get install chromium chromium-driver.");

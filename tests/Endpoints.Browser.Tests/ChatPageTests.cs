@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Chat;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -13,7 +11,7 @@ namespace Endpoints.Browser.Tests;
 public sealed class ChatPageTests : IAsyncLifetime
 {
     private const string SigningKey = "the browser tests' signing key, 32 bytes or more";
-    private readonly int _port = FreePort();
+    private readonly int _port = Browser.FreePort();
     private WebApplication? _app;
     private int _chatUpgrades;
 
@@ -130,12 +128,5 @@ public sealed class ChatPageTests : IAsyncLifetime
             });
             next(app);
         };
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Dashboard;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
@@ -11,7 +9,7 @@ namespace Endpoints.Browser.Tests;
 /// <summary>The Dashboard sample's page in headless Chromium: typed subscribe out, typed prices in.</summary>
 public sealed class DashboardPageTests : IAsyncLifetime
 {
-    private readonly int _port = FreePort();
+    private readonly int _port = Browser.FreePort();
     private WebApplication _app = null!;
 
     public async Task InitializeAsync()
@@ -55,12 +53,5 @@ public sealed class DashboardPageTests : IAsyncLifetime
     {
         var text = page.Find("row-" + symbol).FindElement(By.ClassName("price")).Text;
         return decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out var value) ? value : 0;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

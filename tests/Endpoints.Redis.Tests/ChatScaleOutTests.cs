@@ -81,7 +81,7 @@ public sealed class ChatScaleOutTests : IAsyncLifetime
 
     private Process StartChatProcess(string node, out Uri address)
     {
-        var port = FreePort();
+        var port = RedisServer.FreePort();
         address = new Uri($"http://127.0.0.1:{port}");
         var chat = Path.Combine(AppContext.BaseDirectory, "Chat.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -117,13 +117,6 @@ public sealed class ChatScaleOutTests : IAsyncLifetime
         using var http = new HttpClient { BaseAddress = address };
         var token = await http.GetStringAsync($"/token?name={name}");
         return await Client.ConnectAsync(new Uri($"ws://{address.Authority}/chat/{room}?access_token={Uri.EscapeDataString(token)}"));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class ChatServer(WebApplication app, Uri address) : IAsyncDisposable

@@ -197,8 +197,7 @@ internal static class EndpointEmitter
     private static void WriteCallback(SourceWriter writer, EndpointSpec spec, CallbackSpec? callback, string signature, bool keepsState)
     {
         if (callback is null) return;
-        var receiver = callback.IsStatic ? spec.TypeName : "_endpoint";
-        var call = $"{receiver}.{callback.MethodName}({Join(callback.Arguments, Argument)})";
+        var call = Call(spec, callback);
         writer.Line();
         switch (callback.Return)
         {
@@ -231,7 +230,11 @@ internal static class EndpointEmitter
         }
     }
 
-    internal static string Argument(ArgumentSpec argument) => argument.Source switch
+    /// <summary>The call of a callback with its bound arguments, on the instance or, for a static one, the class.</summary>
+    internal static string Call(EndpointSpec spec, CallbackSpec callback)
+        => $"{(callback.IsStatic ? spec.TypeName : "_endpoint")}.{callback.MethodName}({Join(callback.Arguments, Argument)})";
+
+    private static string Argument(ArgumentSpec argument) => argument.Source switch
     {
         ArgumentSource.Connection => RuntimeContract.Connection,
         ArgumentSource.HttpContext => RuntimeContract.Context,

@@ -49,10 +49,8 @@ internal static class TypedMessageEmitter
         writer.Line();
         if (typed.OnInvalidMessage is { } onInvalid)
         {
-            var receiver = onInvalid.IsStatic ? spec.TypeName : "_endpoint";
-            var call = $"{receiver}.{onInvalid.MethodName}({Join(onInvalid.Arguments, EndpointEmitter.Argument)})";
             writer.Open($"private {ValueTask} InvalidMessageAsync({InvalidMessage} invalid)");
-            WriteReturnCall(writer, onInvalid.Return, call);
+            WriteReturnCall(writer, onInvalid.Return, EndpointEmitter.Call(spec, onInvalid));
             writer.Close();
         }
         else
@@ -66,9 +64,7 @@ internal static class TypedMessageEmitter
         writer.Open($"if (!{RuntimeContract.Json}.{RuntimeContract.TryDeserialize}(utf8.Span, {TypeInfoField(message.Type)}, out var message, out var error))");
         writer.Line($"return InvalidMessageAsync(new {InvalidMessage}({InvalidReason}.InvalidJson, error!, {typeName}));");
         writer.Close();
-        var callback = message.Callback;
-        var receiver = callback.IsStatic ? spec.TypeName : "_endpoint";
-        WriteReturnCall(writer, callback.Return, $"{receiver}.{callback.MethodName}({Join(callback.Arguments, EndpointEmitter.Argument)})");
+        WriteReturnCall(writer, message.Callback.Return, EndpointEmitter.Call(spec, message.Callback));
     }
 
     private static void WriteReturnCall(SourceWriter writer, CallbackReturn returns, string call)

@@ -49,7 +49,7 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
         var local = message.MessageType == WebSocketMessageType.Text
             ? WebSocketMessage.FromUtf8Text(message.Payload)
             : WebSocketMessage.FromBinary(message.Payload);
-        return Target.DeliverLocally(registry, message.Target, message.Key, message.Except, local);
+        return registry.Deliver(message.Target, message.Key, message.Except, local);
     }
 
     public bool ChangeGroup(string endpoint, string connectionId, string group, bool join)

@@ -113,16 +113,38 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         return new Subscription(this, observer);
     }
 
-    /// <summary>Queues the message for one connection without waiting; counts a full or closing outbox as a drop.</summary>
-    public bool Deliver(RegisteredConnection entry, WebSocketMessage message)
+    /// <summary>
+    /// Queues the message for this server's connections of the target, skipping <paramref name="except"/>, without
+    /// waiting: a full or closing outbox is a drop. Counted in the metrics once per fan-out.
+    /// </summary>
+    public WebSocketFanOutResult Deliver(BackplaneTarget target, string key, IReadOnlyCollection<string> except, WebSocketMessage message)
     {
-        if (entry.Connection.TryEnqueue(message))
+        int queued = 0, dropped = 0;
+        switch (target)
         {
-            metrics.FanOutQueued.Add(1, _endpointTag);
-            return true;
+            case BackplaneTarget.All:
+                foreach (var entry in _connections.Values) Deliver(entry);
+                break;
+            case BackplaneTarget.Group:
+                foreach (var member in MembersOf(key)) Deliver(member.Connection);
+                break;
+            case BackplaneTarget.User:
+                foreach (var entry in ConnectionsOf(key)) Deliver(entry);
+                break;
+            case BackplaneTarget.Connection:
+                if (Find(key) is { } one) Deliver(one);
+                break;
         }
-        metrics.FanOutDropped.Add(1, _endpointTag);
-        return false;
+        if (queued > 0) metrics.FanOutQueued.Add(queued, _endpointTag);
+        if (dropped > 0) metrics.FanOutDropped.Add(dropped, _endpointTag);
+        return new WebSocketFanOutResult(queued, dropped);
+
+        void Deliver(RegisteredConnection entry)
+        {
+            if (except.Count > 0 && except.Contains(entry.Id)) return;
+            if (entry.Connection.TryEnqueue(message)) queued++;
+            else dropped++;
+        }
     }
 
     private void RemoveMember(string group, RegisteredConnection entry)

@@ -115,50 +115,17 @@ internal sealed class Target<TEndpoint>(ConnectionRegistry registry, BackplaneTa
     public ValueTask<WebSocketFanOutResult> SendAsync(WebSocketMessage message, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var remote = registry.Backplane is not null && !(kind == BackplaneTarget.Connection && registry.Find(key) is not null);
-        // Encoded once for every receiver: each frame writer copies these bytes, none encodes the string again.
-        if (message.Text is { } text && (kind != BackplaneTarget.Connection || remote)) message = WebSocketMessage.FromUtf8Text(Encoding.UTF8.GetBytes(text));
-        var result = DeliverLocally(registry, kind, key, except, message);
-        if (remote)
+        // Encoded once for every receiver: each frame writer copies these bytes, none encodes the string again. One
+        // connection's frame writer encodes a string straight into its frame, so that one is left as it is.
+        if (message.Text is { } text && kind != BackplaneTarget.Connection) message = WebSocketMessage.FromUtf8Text(Encoding.UTF8.GetBytes(text));
+        var result = registry.Deliver(kind, key, except, message);
+        // Other servers hear of it unless it was for one connection, and that connection is here.
+        if (registry.Backplane is { } backplane && (kind != BackplaneTarget.Connection || result == default))
         {
+            if (message.Text is { } single) message = WebSocketMessage.FromUtf8Text(Encoding.UTF8.GetBytes(single));
             var type = message.MessageType;
-            registry.Backplane!.Publish(new BackplaneMessage(registry.Name, kind, key, except, type,
-                type == WebSocketMessageType.Text ? message.Utf8Text : message.Binary));
+            backplane.Publish(new BackplaneMessage(registry.Name, kind, key, except, type, type == WebSocketMessageType.Text ? message.Utf8Text : message.Binary));
         }
         return new(result);
-    }
-
-    public static WebSocketFanOutResult DeliverLocally(ConnectionRegistry registry, BackplaneTarget kind, string key, IReadOnlyCollection<string> except, WebSocketMessage message)
-        => Target.DeliverLocally(registry, kind, key, except, message);
-}
-
-internal static class Target
-{
-    public static WebSocketFanOutResult DeliverLocally(ConnectionRegistry registry, BackplaneTarget kind, string key, IReadOnlyCollection<string> except, WebSocketMessage message)
-    {
-        int queued = 0, dropped = 0;
-        switch (kind)
-        {
-            case BackplaneTarget.All:
-                foreach (var entry in registry.All) Deliver(entry);
-                break;
-            case BackplaneTarget.Group:
-                foreach (var member in registry.MembersOf(key)) Deliver(member.Connection);
-                break;
-            case BackplaneTarget.User:
-                foreach (var entry in registry.ConnectionsOf(key)) Deliver(entry);
-                break;
-            case BackplaneTarget.Connection:
-                if (registry.Find(key) is { } one) Deliver(one);
-                break;
-        }
-        return new WebSocketFanOutResult(queued, dropped);
-
-        void Deliver(RegisteredConnection entry)
-        {
-            if (except.Count > 0 && except.Contains(entry.Id)) return;
-            if (registry.Deliver(entry, message)) queued++;
-            else dropped++;
-        }
     }
 }

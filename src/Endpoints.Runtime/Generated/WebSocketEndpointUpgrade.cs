@@ -115,7 +115,6 @@ public static class WebSocketEndpointUpgrade
     /// <summary>What ends every connection: counted, traced, and the connection's objects released.</summary>
     internal static void Ended(ServerWebSocketConnection connection, WebSocketEndpointMetrics metrics, KeyValuePair<string, object?> endpointTag, Activity? activity, WebSocketCloseInfo? close)
     {
-        connection.Unregister();
         metrics.ActiveConnections.Add(-1, endpointTag);
         if (close is { } info)
         {
