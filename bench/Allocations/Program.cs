@@ -78,13 +78,12 @@ static async Task RunEndpointsAsync(Stream stream)
     var metrics = new WebSocketEndpointMetrics(null);
     var services = new EndpointServices(Options.Create(options), NullLogger.Instance, metrics, null, TimeProvider.System,
         new ConnectionRegistries(TimeProvider.System, metrics), DefaultUserIdProvider.Instance);
-    var tag = new KeyValuePair<string, object?>("endpoint", settings.Name);
-    using var connection = new ServerWebSocketConnection(context, stream, null, null, options, services.Time, NullLogger.Instance, services.Metrics, tag);
     var handler = new EchoHandler();
+    using var connection = new ServerWebSocketConnection(context, stream, null, null, services.Endpoint(settings, handler.GetType()));
     handler.Start(context);
     handler.Attach(connection);
-    connection.Register(services.Registries, services.Registries.For(typeof(EchoHandler), settings.Name), null);
-    await new ReceiveLoop(connection, handler, settings, services, tag).RunAsync();
+    connection.Register(services.Registries.ConnectionIdPrefix, null);
+    await new ReceiveLoop(connection, handler).RunAsync();
 }
 
 /// <summary>What the generator writes for the Echo sample's endpoint, by hand (generated handlers are file-local).</summary>

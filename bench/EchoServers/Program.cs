@@ -8,18 +8,20 @@ using Microsoft.AspNetCore.SignalR;
 //   endpoints    the generated endpoints (a copy of samples/Echo, and the Chat sample's room path)
 //   handwritten  the best echo and fan-out loops a developer would write against ASP.NET Core's WebSocket API
 //   signalr      a SignalR hub (JSON protocol)
-// GET /stats answers the managed heap in bytes after a full collection.
+// GET /stats answers the managed heap in bytes after a full collection; /stats/committed the bytes the GC has committed.
 var mode = args.Length > 0 ? args[0] : "endpoints";
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
 // --redis host:port: this server is one node of a cluster (scenario r).
 var redis = builder.Configuration["redis"];
+// --keepalive SECONDS: both raw servers send keep-alive frames at that interval (default: none, as the load figures use).
+var keepAlive = TimeSpan.FromSeconds(double.Parse(builder.Configuration["keepalive"] ?? "0", System.Globalization.CultureInfo.InvariantCulture));
 switch (mode)
 {
     case "endpoints":
         builder.Services.AddWebSocketEndpoints(o =>
         {
-            o.KeepAliveInterval = TimeSpan.Zero;
+            o.KeepAliveInterval = keepAlive;
             o.MaxMessageSize = 2 * 1024 * 1024; // the hand-written loop's limit too: scenario g sends 1 MiB
         }).AddRedisWhen(redis);
         break;
@@ -37,7 +39,7 @@ switch (mode)
         app.MapWebSocketEndpoint<BenchRoomEndpoint>();
         break;
     case "handwritten":
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = keepAlive });
         app.Map("/echo", HandWritten.EchoAsync);
         app.Map("/room", HandWritten.RoomAsync);
         break;
@@ -48,6 +50,10 @@ switch (mode)
         throw new ArgumentException("mode must be endpoints, handwritten or signalr");
 }
 app.MapGet("/stats", () => GC.GetTotalMemory(forceFullCollection: true).ToString(System.Globalization.CultureInfo.InvariantCulture));
+// What the GC holds from the OS (RSS follows it), as of the last collection.
+app.MapGet("/stats/fragmented", () => GC.GetGCMemoryInfo().FragmentedBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+app.MapGet("/stats/allocated", () => GC.GetTotalAllocatedBytes(precise: true).ToString(System.Globalization.CultureInfo.InvariantCulture));
+app.MapGet("/stats/committed", () => GC.GetGCMemoryInfo().TotalCommittedBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
 app.Run();
 
 namespace EchoServers

@@ -54,6 +54,13 @@ public sealed class EchoClient : IAsyncDisposable
         return _socket.SendAsync(json.AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None);
     }
 
+    /// <summary>One echo, sent and received.</summary>
+    public async ValueTask RoundTripAsync()
+    {
+        await SendAsync();
+        await ReceiveEchoesAsync();
+    }
+
     /// <summary>Waits for the next message holding echoes and says how many it holds (skipping SignalR pings).</summary>
     public async ValueTask<int> ReceiveEchoesAsync()
     {

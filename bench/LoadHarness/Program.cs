@@ -79,11 +79,16 @@ try
     }
     if (options.Scenarios.Contains("e"))
     {
-        foreach (var server in servers)
+        // Idle memory is measured on fresh processes (what came before would show in RSS), alternating per rep.
+        for (var rep = 1; rep <= options.Reps; rep++)
         {
-            var result = await Measure.IdleAsync(server, options);
-            results.Add(result);
-            Console.WriteLine(result.Line());
+            foreach (var mode in options.Servers)
+            {
+                await using var server = await ServerProcess.StartAsync(options.ServerDll, mode, serverCore, gc: options.Gc);
+                var result = await Measure.IdleAsync(server, options, rep);
+                results.Add(result);
+                Console.WriteLine(result.Line());
+            }
         }
     }
 }
@@ -103,7 +108,7 @@ if (options.Write is not null) Benchmarks.DocsSection.Write(options.Write, secti
 
 namespace LoadHarness
 {
-    public sealed record Options(string ServerDll, string[] Servers, HashSet<string> Scenarios, int Reps, double Seconds, double Warmup, int IdleConnections, int Receivers, string? Write)
+    public sealed record Options(string ServerDll, string[] Servers, HashSet<string> Scenarios, int Reps, double Seconds, double Warmup, int IdleConnections, int Receivers, string Gc, string? Write)
     {
         public static Options Parse(string[] args)
         {
@@ -122,6 +127,7 @@ namespace LoadHarness
                 double.Parse(Get("warmup", "1"), CultureInfo.InvariantCulture),
                 int.Parse(Get("idle", "5000"), CultureInfo.InvariantCulture),
                 int.Parse(Get("receivers", "1000"), CultureInfo.InvariantCulture),
+                Get("gc", "workstation") is "server" ? "server" : "workstation",
                 args.Contains("--write") ? Get("write", "docs/benchmarks.md") : null);
         }
     }

@@ -28,7 +28,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri RoomUri => new($"ws://127.0.0.1:{Port}{(Mode == "signalr" ? "/hub" : "/room")}");
 
-    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, string? core, string? redis = null)
+    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, string? core, string? redis = null, string gc = "workstation")
     {
         var port = FreePort();
         var start = new ProcessStartInfo(core is null ? "dotnet" : "taskset")
@@ -52,7 +52,11 @@ public sealed class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add("--redis");
             start.ArgumentList.Add(redis);
         }
-        start.Environment["DOTNET_gcServer"] = "0";
+        // workstation: one non-concurrent heap, the steadiest figures on a shared 2-core machine. server: what an
+        // ASP.NET Core app gets by default (server GC with dynamic adaptation, background collections).
+        start.Environment["DOTNET_gcServer"] = gc == "server" ? "1" : "0";
+        start.Environment["DOTNET_gcConcurrent"] = gc == "server" ? "1" : "0";
+        if (gc == "server") start.Environment["DOTNET_GCDynamicAdaptationMode"] = "1";
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{mode}] {e.Data}"); };

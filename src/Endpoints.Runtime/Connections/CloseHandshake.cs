@@ -10,7 +10,7 @@ namespace Endpoints.Runtime;
 /// Whoever ends a connection comes here: the app (<c>CloseAsync</c>, completing the outbox), the receive loop (a
 /// bad message, the peer's close frame, the input ending), a policy (idle, rate, slow consumer) or host shutdown.
 /// </summary>
-internal sealed class CloseHandshake(ServerWebSocketConnection connection, Stream stream, TimeProvider time, TimeSpan timeout, ILogger logger)
+internal sealed class CloseHandshake(ServerWebSocketConnection connection)
 {
     private CloseRequest? _request;
     private ITimer? _deadline;
@@ -42,7 +42,8 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection, Strea
         {
             // Aborting the stream alone does not end a write blocked on transport backpressure; the connection's Abort
             // ends the request too.
-            Volatile.Write(ref _deadline, time.CreateTimer(static state => ((ServerWebSocketConnection)state!).Abort(), connection, timeout, Timeout.InfiniteTimeSpan));
+            Volatile.Write(ref _deadline, connection.Endpoint.Time.CreateTimer(static state => ((ServerWebSocketConnection)state!).Abort(), connection,
+                connection.Endpoint.Options.CloseTimeout, Timeout.InfiniteTimeSpan));
         }
         Transmitter.CompleteOutbox();
         return true;
@@ -95,7 +96,7 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection, Strea
             TryRequest(WebSocketCloseStatus.EndpointUnavailable, null, WebSocketCloseReason.TimedOut);
             return new WebSocketCloseInfo(null, "No answer to keep-alive pings", WebSocketCloseReason.TimedOut);
         }
-        if (exception is not null) Log.InputEnded(logger, exception, connection.Id);
+        if (exception is not null) Log.InputEnded(connection.Endpoint.Logger, exception, connection.Id);
         TryRequest(WebSocketCloseStatus.EndpointUnavailable, null, WebSocketCloseReason.Aborted);
         return new WebSocketCloseInfo(null, null, WebSocketCloseReason.Aborted);
     }
@@ -124,7 +125,7 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection, Strea
         var scratch = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            while (await stream.ReadAsync(scratch).ConfigureAwait(false) > 0)
+            while (await connection.Stream.ReadAsync(scratch).ConfigureAwait(false) > 0)
             {
             }
         }

@@ -10,24 +10,24 @@ namespace Endpoints.Runtime;
 internal sealed class KeepAlive : IDisposable
 {
     private readonly ServerWebSocketConnection _connection;
-    private readonly TimeSpan _interval;
-    private readonly TimeSpan _timeout;
     private readonly ITimer _timer;
     private long _pingSent;
     private bool _awaitingPong;
 
-    public KeepAlive(ServerWebSocketConnection connection, TimeProvider time, TimeSpan interval, TimeSpan timeout)
+    public KeepAlive(ServerWebSocketConnection connection)
     {
         _connection = connection;
-        _interval = interval;
-        _timeout = timeout;
-        _timer = time.CreateTimer(static state => ((KeepAlive)state!).Tick(), this, interval, interval);
+        _timer = connection.Endpoint.Time.CreateTimer(static state => ((KeepAlive)state!).Tick(), this, Interval, Interval);
     }
+
+    private TimeSpan Interval => _connection.Endpoint.Options.KeepAliveInterval;
+
+    private TimeSpan Timeout => _connection.Endpoint.Options.KeepAliveTimeout;
 
     /// <summary>No pong came back in time.</summary>
     public bool TimedOut { get; private set; }
 
-    private bool HasTimeout => _timeout != Timeout.InfiniteTimeSpan;
+    private bool HasTimeout => Timeout != System.Threading.Timeout.InfiniteTimeSpan;
 
     public void OnPong(ReadOnlySpan<byte> payload)
     {
@@ -35,7 +35,7 @@ internal sealed class KeepAlive : IDisposable
         lock (_timer)
         {
             _awaitingPong = false;
-            _timer.Change(_interval, _interval);
+            _timer.Change(Interval, Interval);
         }
     }
 
@@ -55,7 +55,7 @@ internal sealed class KeepAlive : IDisposable
                 return;
             }
             _awaitingPong = true;
-            _timer.Change(_timeout, Timeout.InfiniteTimeSpan);
+            _timer.Change(Timeout, System.Threading.Timeout.InfiniteTimeSpan);
         }
         Span<byte> payload = stackalloc byte[sizeof(long)];
         BinaryPrimitives.WriteInt64BigEndian(payload, Interlocked.Increment(ref _pingSent));

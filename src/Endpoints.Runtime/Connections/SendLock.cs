@@ -1,13 +1,12 @@
-using System.Runtime.CompilerServices;
-
 namespace Endpoints.Runtime;
 
 /// <summary>
 /// Who may write to the socket: one writer at a time. A sender that finds the socket free takes it and writes
 /// directly; the outbox pump takes it to drain the queue. Taking and giving it back are single atomic operations,
-/// and only the pump ever waits for it, so a direct send never blocks.
+/// and only the pump ever waits for it (<see cref="Transmitter"/>), so a direct send never blocks. A struct kept in a
+/// mutable field of the transmitter: one object less per connection.
 /// </summary>
-internal sealed class SendLock
+internal struct SendLock
 {
     // 1 while a writer holds the lock.
     private int _held;
@@ -24,17 +23,15 @@ internal sealed class SendLock
         if (Volatile.Read(ref _pumpWaiting) == 1 && Interlocked.Exchange(ref _pumpWaiting, 0) == 1) _released!.Release();
     }
 
-    /// <summary>Takes the lock for the pump, waiting for a direct writer to finish. Only the pump calls this.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask TakeForPumpAsync()
+    /// <summary>
+    /// The pump found the lock held: raises its flag and says what will wake it. The pump retries <see cref="TryTake"/>
+    /// before it waits (a stray wake-up later only costs it one more retry).
+    /// </summary>
+    public SemaphoreSlim PumpWaits()
     {
-        while (!TryTake())
-        {
-            // Created before the flag is raised, so whoever sees the flag finds the semaphore.
-            _released ??= new SemaphoreSlim(0);
-            Volatile.Write(ref _pumpWaiting, 1);
-            if (TryTake()) return; // a stray wake-up later only costs the pump one more retry
-            await _released.WaitAsync().ConfigureAwait(false);
-        }
+        // Created before the flag is raised, so whoever sees the flag finds the semaphore.
+        var released = _released ??= new SemaphoreSlim(0);
+        Volatile.Write(ref _pumpWaiting, 1);
+        return released;
     }
 }

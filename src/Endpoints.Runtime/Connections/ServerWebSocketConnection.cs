@@ -18,7 +18,6 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     private readonly HttpContext _context;
-    private readonly ILogger _logger;
     // Created on first use: most connections never touch Outbox.
     private OutboxWriter? _outboxWriter;
     private readonly KeepAlive? _keepAlive;
@@ -28,20 +27,22 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     private bool _markedEnded;
     private bool _disposed;
 
-    public ServerWebSocketConnection(HttpContext context, Stream stream, string? subProtocol, PerMessageDeflate? deflate, WebSocketEndpointOptions options,
-        TimeProvider time, ILogger logger, WebSocketEndpointMetrics metrics, KeyValuePair<string, object?> endpointTag)
+    public ServerWebSocketConnection(HttpContext context, Stream stream, string? subProtocol, PerMessageDeflate? deflate, MappedEndpoint endpoint)
     {
         _context = context;
-        _logger = logger;
+        Endpoint = endpoint;
         Stream = stream;
         SubProtocol = subProtocol;
         Deflate = deflate;
         if (deflate is not null) _deflater = new MessageDeflater(deflate.ServerNoContextTakeover);
-        CloseHandshake = new CloseHandshake(this, stream, time, options.CloseTimeout, logger);
-        Transmitter = new Transmitter(this, new FrameWriter(stream, _deflater), CloseHandshake, options.OutboxCapacity, options.OutboxFullPolicy, logger, metrics, endpointTag);
+        CloseHandshake = new CloseHandshake(this);
+        Transmitter = new Transmitter(this, new FrameWriter(stream, _deflater), CloseHandshake);
         CloseHandshake.Transmitter = Transmitter;
-        if (options.KeepAliveInterval > TimeSpan.Zero) _keepAlive = new KeepAlive(this, time, options.KeepAliveInterval, options.KeepAliveTimeout);
+        if (endpoint.Options.KeepAliveInterval > TimeSpan.Zero) _keepAlive = new KeepAlive(this);
     }
+
+    /// <summary>What this connection shares with the others of its endpoint: services, limits, registry.</summary>
+    public MappedEndpoint Endpoint { get; }
 
     /// <summary>The connection's duplex stream, after the upgrade.</summary>
     public Stream Stream { get; }
@@ -65,35 +66,32 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     /// <summary>Its place in its endpoint's registry of live connections, from the upgrade until it ends.</summary>
     public RegisteredConnection? Registration { get; private set; }
 
-    private ConnectionRegistry? _registry;
-
     /// <summary>Enters the endpoint's registry; <see cref="Unregister"/> must follow, however the connection ends.</summary>
-    public void Register(ConnectionRegistries registries, ConnectionRegistry registry, string? userId)
+    public void Register(string connectionIdPrefix, string? userId)
     {
         // Unique across the servers that share a backplane: the node id comes first.
-        _id = registries.ConnectionIdPrefix + _context.TraceIdentifier;
-        _registry = registry;
-        Registration = registry.Add(this, userId);
+        _id = connectionIdPrefix + _context.TraceIdentifier;
+        Registration = Endpoint.Registry.Add(this, userId);
     }
 
     /// <summary>Leaves every group and the registry. Idempotent.</summary>
     public void Unregister()
     {
-        if (Registration is { } registration) _registry!.Remove(registration);
+        if (Registration is { } registration) Endpoint.Registry.Remove(registration);
     }
 
     public override ValueTask JoinGroupAsync(string group, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(group);
-        if (Registration is not { } registration || !_registry!.Join(registration, group)) return default;
+        if (Registration is not { } registration || !Endpoint.Registry.Join(registration, group)) return default;
         // With other servers: done when this one receives what they send to the group.
-        return _registry.Backplane?.WhenAppliedAsync(cancellationToken) ?? default;
+        return Endpoint.Registry.Backplane?.WhenAppliedAsync(cancellationToken) ?? default;
     }
 
     public override ValueTask LeaveGroupAsync(string group, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(group);
-        if (Registration is { } registration) _registry!.Leave(registration, group);
+        if (Registration is { } registration) Endpoint.Registry.Leave(registration, group);
         return default;
     }
 
@@ -110,7 +108,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     public override bool TrySend<TMessage>(TMessage message) => Transmitter.TryEnqueue(Codec.Encode(message));
 
     private Generated.WebSocketMessageCodec Codec
-        => _registry?.Codec ?? throw new NotSupportedException("This connection's endpoint declares no typed messages (Sends on its [WebSocketEndpoint]).");
+        => Endpoint.Registry.Codec ?? throw new NotSupportedException("This connection's endpoint declares no typed messages (Sends on its [WebSocketEndpoint]).");
 
     public override ClaimsPrincipal User => _context.User;
 
@@ -213,7 +211,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         }
         catch (AggregateException exception)
         {
-            Log.ClosedCallbackFailed(_logger, exception, Id);
+            Log.ClosedCallbackFailed(Endpoint.Logger, exception, Id);
         }
     }
 

@@ -10,17 +10,12 @@ namespace Endpoints.Runtime;
 /// goes through (<see cref="TryWriteNow"/>): write directly when nothing is queued and the socket is free, else queue.
 /// The outbox and its pump are created on first use, so a connection whose sends all go out directly has neither.
 /// </summary>
-internal sealed class Transmitter(
-    ServerWebSocketConnection connection,
-    FrameWriter writer,
-    CloseHandshake close,
-    int capacity,
-    OutboxFullPolicy fullPolicy,
-    ILogger logger,
-    WebSocketEndpointMetrics metrics,
-    KeyValuePair<string, object?> endpointTag)
+internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWriter writer, CloseHandshake close)
 {
-    private readonly SendLock _lock = new();
+    // Not readonly: a struct whose state changes in place.
+    private SendLock _lock;
+
+    private MappedEndpoint Endpoint => connection.Endpoint;
     private Channel<OutboundFrame>? _outbox;
     private Task _pump = Task.CompletedTask;
     // Frames in the outbox, kept apart because the channel's own count takes a lock.
@@ -59,7 +54,7 @@ internal sealed class Transmitter(
             return true;
         }
         if (TryQueue(OutboundFrame.ForMessage(message))) return true;
-        if (fullPolicy == OutboxFullPolicy.Close && !close.IsRequested) CloseSlowConsumer();
+        if (Endpoint.Options.OutboxFullPolicy == OutboxFullPolicy.Close && !close.IsRequested) CloseSlowConsumer();
         return false;
     }
 
@@ -97,13 +92,13 @@ internal sealed class Transmitter(
         {
             await write(stream, cancellationToken).ConfigureAwait(false);
             await stream.CompleteAsync().ConfigureAwait(false);
-            metrics.MessagesSent.Add(1, endpointTag);
-            metrics.BytesSent.Add(stream.BytesWritten, endpointTag);
+            Endpoint.Metrics.MessagesSent.Add(1, Endpoint.Tag);
+            Endpoint.Metrics.BytesSent.Add(stream.BytesWritten, Endpoint.Tag);
         }
         catch (Exception exception)
         {
             // Part of the message is out and cannot be taken back: the connection ends with 1011.
-            if (stream.Failed) Log.SendFailed(logger, exception, connection.Id);
+            if (stream.Failed) Log.SendFailed(Endpoint.Logger, exception, connection.Id);
             close.TryRequest(WebSocketCloseStatus.InternalServerError, "Streamed message not completed", WebSocketCloseReason.Error);
             throw;
         }
@@ -150,7 +145,7 @@ internal sealed class Transmitter(
     {
         if (TryQueue(frame)) return;
         if (close.IsRequested) throw NotOpen();
-        if (fullPolicy == OutboxFullPolicy.Close)
+        if (Endpoint.Options.OutboxFullPolicy == OutboxFullPolicy.Close)
         {
             CloseSlowConsumer();
             throw new WebSocketException(WebSocketError.InvalidState, "The client reads too slowly: its outbox is full, so the connection is being closed.");
@@ -167,7 +162,7 @@ internal sealed class Transmitter(
             if (exception is ChannelClosedException) throw NotOpen();
             throw;
         }
-        metrics.OutboxDepth.Add(1, endpointTag);
+        Endpoint.Metrics.OutboxDepth.Add(1, Endpoint.Tag);
     }
 
     /// <summary>
@@ -180,7 +175,7 @@ internal sealed class Transmitter(
         Interlocked.Increment(ref _queued);
         if (Outbox().Writer.TryWrite(frame))
         {
-            metrics.OutboxDepth.Add(1, endpointTag);
+            Endpoint.Metrics.OutboxDepth.Add(1, Endpoint.Tag);
             return true;
         }
         Interlocked.Decrement(ref _queued);
@@ -195,7 +190,7 @@ internal sealed class Transmitter(
     {
         var channel = Volatile.Read(ref _outbox);
         if (channel is not null) return channel;
-        channel = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(capacity)
+        channel = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(Endpoint.Options.OutboxCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -258,6 +253,18 @@ internal sealed class Transmitter(
         }
     }
 
+    /// <summary>Takes the send lock for the pump, waiting for a direct writer to finish. Only the pump calls this.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask TakeLockForPumpAsync()
+    {
+        while (!_lock.TryTake())
+        {
+            var released = _lock.PumpWaits();
+            if (_lock.TryTake()) return;
+            await released.WaitAsync().ConfigureAwait(false);
+        }
+    }
+
     private async Task PumpAsync(Channel<OutboundFrame> outbox)
     {
         // Let the caller go on before the pump's first wait.
@@ -267,13 +274,13 @@ internal sealed class Transmitter(
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                await _lock.TakeForPumpAsync().ConfigureAwait(false);
+                await TakeLockForPumpAsync().ConfigureAwait(false);
                 try
                 {
                     while (reader.TryRead(out var frame))
                     {
                         Interlocked.Decrement(ref _queued);
-                        metrics.OutboxDepth.Add(-1, endpointTag);
+                        Endpoint.Metrics.OutboxDepth.Add(-1, Endpoint.Tag);
                         await WriteQueuedAsync(frame).ConfigureAwait(false);
                     }
                 }
@@ -284,7 +291,7 @@ internal sealed class Transmitter(
             }
 
             // The outbox was completed by a close request: the close frame goes after the queued messages.
-            await _lock.TakeForPumpAsync().ConfigureAwait(false);
+            await TakeLockForPumpAsync().ConfigureAwait(false);
             try
             {
                 await close.WriteFrameAsync(writer).ConfigureAwait(false);
@@ -296,13 +303,13 @@ internal sealed class Transmitter(
         }
         catch (Exception exception)
         {
-            Log.SendFailed(logger, exception, connection.Id);
+            Log.SendFailed(Endpoint.Logger, exception, connection.Id);
             outbox.Writer.TryComplete();
             connection.Abort();
             while (reader.TryRead(out var frame))
             {
                 Interlocked.Decrement(ref _queued);
-                metrics.OutboxDepth.Add(-1, endpointTag);
+                Endpoint.Metrics.OutboxDepth.Add(-1, Endpoint.Tag);
                 var failure = new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The connection failed before the message was sent.", exception);
                 frame.Written?.TrySetException(failure);
                 frame.Turn?.Started.TrySetException(failure);
@@ -352,15 +359,16 @@ internal sealed class Transmitter(
     /// <summary>A write failed: the connection cannot go on. Returns what the sender should see.</summary>
     private Exception SendFailed(Exception exception)
     {
-        Log.SendFailed(logger, exception, connection.Id);
+        Log.SendFailed(Endpoint.Logger, exception, connection.Id);
         connection.Abort();
         return exception is WebSocketException ? exception : NotOpen(exception);
     }
 
     private void CountSent(WebSocketMessage message)
     {
-        metrics.MessagesSent.Add(1, endpointTag);
-        if (metrics.BytesSent.Enabled) metrics.BytesSent.Add(message.ByteCount, endpointTag);
+        var endpoint = Endpoint;
+        endpoint.Metrics.MessagesSent.Add(1, endpoint.Tag);
+        if (endpoint.Metrics.BytesSent.Enabled) endpoint.Metrics.BytesSent.Add(message.ByteCount, endpoint.Tag);
     }
 
     // A write the caller does not wait for: a failure has already dropped the connection, so it is only observed.

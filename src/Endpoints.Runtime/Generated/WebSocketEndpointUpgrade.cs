@@ -81,29 +81,26 @@ public static class WebSocketEndpointUpgrade
     private static Task RunAccepted(HttpContext context, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings, EndpointServices services,
         string? subProtocol, PerMessageDeflate? deflate, Stream stream)
     {
-        var endpointName = settings.Name;
-        var metrics = services.Metrics;
-        var endpointTag = new KeyValuePair<string, object?>("endpoint", endpointName);
+        var endpoint = services.Endpoint(settings, handler.GetType());
         // The name is only built when someone listens for spans.
         var source = WebSocketEndpointMetrics.ActivitySource;
-        var activity = source.HasListeners() ? source.StartActivity("WebSocket " + endpointName, ActivityKind.Server) : null;
-        activity?.SetTag("endpoint", endpointName);
+        var activity = source.HasListeners() ? source.StartActivity("WebSocket " + endpoint.Name, ActivityKind.Server) : null;
+        activity?.SetTag("endpoint", endpoint.Name);
         activity?.SetTag("websocket.connection.id", context.TraceIdentifier);
         if (subProtocol is not null) activity?.SetTag("websocket.subprotocol", subProtocol);
-        var connection = new ServerWebSocketConnection(context, stream, subProtocol, deflate, services.Options, services.Time, services.Logger, metrics, endpointTag);
+        var connection = new ServerWebSocketConnection(context, stream, subProtocol, deflate, endpoint);
         handler.Attach(connection);
 
-        metrics.OpenedConnections.Add(1, endpointTag);
-        metrics.ActiveConnections.Add(1, endpointTag);
+        endpoint.Metrics.OpenedConnections.Add(1, endpoint.Tag);
+        endpoint.Metrics.ActiveConnections.Add(1, endpoint.Tag);
         // Registered before OnOpen (so it can join groups) and unregistered however the connection ends.
-        var registry = services.Registries.For(settings.EndpointType ?? handler.GetType(), endpointName);
-        connection.Register(services.Registries, registry, services.UserIds.GetUserId(context));
-        var loop = new ReceiveLoop(connection, handler, settings, services, endpointTag) { Activity = activity };
+        connection.Register(services.Registries.ConnectionIdPrefix, services.UserIds.GetUserId(context));
+        var loop = new ReceiveLoop(connection, handler) { Activity = activity };
         // Host shutdown reaches the loop through the registry (one registration for all connections, not one each).
         connection.Loop = loop;
         if (services.Lifetime?.ApplicationStopping.IsCancellationRequested == true) loop.OnHostStopping();
         // With other servers: what they send to this connection's user reaches it from OnOpen on.
-        return registry.Backplane is { } backplane ? RunAfterAsync(backplane.WhenAppliedAsync(context.RequestAborted), loop) : loop.RunAsync();
+        return endpoint.Registry.Backplane is { } backplane ? RunAfterAsync(backplane.WhenAppliedAsync(context.RequestAborted), loop) : loop.RunAsync();
     }
 
     private static async Task RunAfterAsync(ValueTask applied, ReceiveLoop loop)
@@ -113,8 +110,10 @@ public static class WebSocketEndpointUpgrade
     }
 
     /// <summary>What ends every connection: counted, traced, and the connection's objects released.</summary>
-    internal static void Ended(ServerWebSocketConnection connection, WebSocketEndpointMetrics metrics, KeyValuePair<string, object?> endpointTag, Activity? activity, WebSocketCloseInfo? close)
+    internal static void Ended(ServerWebSocketConnection connection, Activity? activity, WebSocketCloseInfo? close)
     {
+        var metrics = connection.Endpoint.Metrics;
+        var endpointTag = connection.Endpoint.Tag;
         metrics.ActiveConnections.Add(-1, endpointTag);
         if (close is { } info)
         {

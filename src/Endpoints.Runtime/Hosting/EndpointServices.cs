@@ -1,3 +1,4 @@
+using Endpoints.Runtime.Generated;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -39,6 +40,20 @@ internal sealed class EndpointServices(
     public ConnectionRegistries Registries { get; } = registries;
 
     public IWebSocketUserIdProvider UserIds { get; } = userIds;
+
+    // One per mapped endpoint (these services are its metadata), made on its first connection.
+    private MappedEndpoint? _endpoint;
+
+    /// <summary>What the connections of the endpoint with these <paramref name="settings"/> share.</summary>
+    public MappedEndpoint Endpoint(WebSocketEndpointSettings settings, Type handlerType)
+    {
+        var endpoint = Volatile.Read(ref _endpoint);
+        if (endpoint is not null && ReferenceEquals(endpoint.Settings, settings)) return endpoint;
+        // A race makes two equal ones; either serves.
+        endpoint = new MappedEndpoint(this, settings, Registries.For(settings.EndpointType ?? handlerType, settings.Name));
+        Volatile.Write(ref _endpoint, endpoint);
+        return endpoint;
+    }
 
     public static EndpointServices From(IServiceProvider services)
     {

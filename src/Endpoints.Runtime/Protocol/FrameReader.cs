@@ -79,6 +79,27 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
     /// <summary>Whether a data message has started and not ended (its rest must be read or skipped before the next).</summary>
     public bool InMessage => _inMessage;
 
+    /// <summary>Whether nothing is buffered: the next message has to be waited for (<see cref="WaitForInputAsync"/>).</summary>
+    public bool IsIdle => _end == _start;
+
+    /// <summary>
+    /// Gives the buffer back and waits on a zero-byte read of the transport until bytes arrive. It returns the transport's
+    /// own wait, so the caller's state machine is the only one an idle connection holds.
+    /// </summary>
+    public ValueTask<int> WaitForInputAsync()
+    {
+        _start = _end = 0;
+        ReturnBuffer();
+        return stream.ReadAsync(Memory<byte>.Empty);
+    }
+
+    /// <summary>The wait for input failed (a reset or an abort): the input has ended.</summary>
+    public ReadSignal InputFailed(Exception exception)
+    {
+        EndedBy = exception;
+        return ReadSignal.Ended;
+    }
+
     /// <summary>Waits for the next data message to start (handling control frames before it). <see cref="MessageType"/> says which.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadSignal> NextMessageAsync()
@@ -87,18 +108,14 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
         {
             if (_end == _start)
             {
-                // Idle: give the buffer back and wait here, in this one state machine, for the next byte. The header that
-                // follows has usually arrived whole, so reading it completes without suspending again.
-                _start = _end = 0;
-                ReturnBuffer();
+                // Only after a control frame: the receive loop waits for a message's first byte itself (see WaitForInputAsync).
                 try
                 {
-                    await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                    await WaitForInputAsync().ConfigureAwait(false);
                 }
                 catch (Exception exception)
                 {
-                    EndedBy = exception;
-                    return ReadSignal.Ended;
+                    return InputFailed(exception);
                 }
             }
             var signal = await ReadHeaderAsync().ConfigureAwait(false);

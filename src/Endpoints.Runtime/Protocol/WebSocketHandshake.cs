@@ -50,26 +50,32 @@ internal static class WebSocketHandshake
     public static IEnumerable<string> RequestedSubProtocols(HttpContext context) => Tokens(context.Request.Headers.SecWebSocketProtocol);
 
     /// <summary>Accepts the request: the response headers, then the switch to the WebSocket stream.</summary>
-    public static async Task<Stream> AcceptAsync(HttpContext context, string? subProtocol, string? extensions)
+    public static Task<Stream> AcceptAsync(HttpContext context, string? subProtocol, string? extensions)
     {
+        // Not an async method: the server's own task is the answer, with nothing allocated around it.
         var headers = context.Response.Headers;
         if (subProtocol is not null) headers.SecWebSocketProtocol = subProtocol;
         if (extensions is not null) headers.SecWebSocketExtensions = extensions;
         if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect)
         {
-            return await connect.AcceptAsync().ConfigureAwait(false);
+            return connect.AcceptAsync().AsTask();
         }
         headers.Connection = HeaderNames.Upgrade;
         headers.Upgrade = "websocket";
         headers.SecWebSocketAccept = AcceptKey(context.Request.Headers.SecWebSocketKey.ToString());
-        return await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync().ConfigureAwait(false);
+        return context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
     }
 
     /// <summary>Sec-WebSocket-Accept: base64(SHA-1(key + the RFC's GUID)).</summary>
     public static string AcceptKey(string key)
     {
+        // On the stack (a checked key is 24 characters): the answer is the only allocation.
+        var length = key.Length + AcceptGuid.Length;
+        Span<byte> input = length <= 256 ? stackalloc byte[length] : new byte[length];
+        var written = Encoding.ASCII.GetBytes(key, input);
+        written += Encoding.ASCII.GetBytes(AcceptGuid, input[written..]);
         Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
-        SHA1.HashData(Encoding.ASCII.GetBytes(key + AcceptGuid), hash);
+        SHA1.HashData(input[..written], hash);
         return Convert.ToBase64String(hash);
     }
 
@@ -85,9 +91,14 @@ internal static class WebSocketHandshake
 
     private static bool HasToken(Microsoft.Extensions.Primitives.StringValues values, string token)
     {
-        foreach (var candidate in Tokens(values))
+        // Read in place: checking Upgrade and Connection on every handshake allocates nothing.
+        foreach (var value in values)
         {
-            if (string.Equals(candidate, token, StringComparison.OrdinalIgnoreCase)) return true;
+            if (value is null) continue;
+            foreach (var range in value.AsSpan().Split(','))
+            {
+                if (value.AsSpan(range).Trim().Equals(token, StringComparison.OrdinalIgnoreCase)) return true;
+            }
         }
         return false;
     }

@@ -21,15 +21,7 @@ internal sealed class ReceiveLoop
     private readonly ServerWebSocketConnection _connection;
     private readonly CloseHandshake _close;
     private readonly WebSocketEndpointHandler _handler;
-    private readonly WebSocketEndpointOptions _options;
-    private readonly string _endpointName;
-    private readonly ILogger _logger;
-    private readonly WebSocketEndpointMetrics _metrics;
-    private readonly TimeProvider _time;
-    private readonly KeyValuePair<string, object?> _endpointTag;
-    private readonly int _maxMessageSize;
-    private readonly long _maxStreamedMessageSize;
-    private readonly int _receiveBufferSize;
+    private readonly MappedEndpoint _endpoint;
     private readonly MessageRateLimiter? _rateLimiter;
 
     // The size of the last message assembled from pieces: the next one's buffer starts there, not small and growing.
@@ -43,23 +35,14 @@ internal sealed class ReceiveLoop
     private int _inCallback;
     private ITimer? _shutdownTimer;
 
-    public ReceiveLoop(ServerWebSocketConnection connection, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings,
-        EndpointServices services, KeyValuePair<string, object?> endpointTag)
+    public ReceiveLoop(ServerWebSocketConnection connection, WebSocketEndpointHandler handler)
     {
         _connection = connection;
         _close = connection.CloseHandshake;
         _handler = handler;
-        _options = services.Options;
-        _endpointName = settings.Name;
-        _logger = services.Logger;
-        _metrics = services.Metrics;
-        _time = services.Time;
-        _endpointTag = endpointTag;
-        _maxMessageSize = settings.MaxMessageSize > 0 ? settings.MaxMessageSize : _options.MaxMessageSize;
-        _maxStreamedMessageSize = settings.MaxStreamedMessageSize > 0 ? settings.MaxStreamedMessageSize : _options.MaxStreamedMessageSize;
-        _receiveBufferSize = Math.Max(16, _options.ReceiveBufferSize);
-        _rateLimiter = _options.MessageRateLimit is { } limit ? new MessageRateLimiter(limit, _time) : null;
-        _reader = new FrameReader(connection.Stream, _receiveBufferSize, connection, connection.Deflate is null ? null : new MessageInflater());
+        _endpoint = connection.Endpoint;
+        _rateLimiter = _endpoint.Options.MessageRateLimit is { } limit ? new MessageRateLimiter(limit, _endpoint.Time) : null;
+        _reader = new FrameReader(connection.Stream, _endpoint.ReceiveBufferSize, connection, connection.Deflate is null ? null : new MessageInflater());
     }
 
     /// <summary>The connection's span, if spans are listened to; ended with the connection.</summary>
@@ -72,11 +55,11 @@ internal sealed class ReceiveLoop
         WebSocketCloseInfo? result = null;
         try
         {
-            if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
+            if (_endpoint.Options.IdleTimeout != Timeout.InfiniteTimeSpan)
             {
-                _idleTimer = _time.CreateTimer(
+                _idleTimer = _endpoint.Time.CreateTimer(
                     static state => ((CloseHandshake)state!).TryRequest(WebSocketCloseStatus.NormalClosure, "Idle timeout", WebSocketCloseReason.TimedOut),
-                    _close, _options.IdleTimeout, Timeout.InfiniteTimeSpan);
+                    _close, _endpoint.Options.IdleTimeout, Timeout.InfiniteTimeSpan);
             }
             bool opened;
             try
@@ -88,7 +71,7 @@ internal sealed class ReceiveLoop
             catch (Exception exception)
             {
                 // The connection never opened: no OnError or OnClose, because there is no state to give them.
-                Log.OnOpenFailed(_logger, exception, _connection.Id, _endpointName);
+                Log.OnOpenFailed(_endpoint.Logger, exception, _connection.Id, _endpoint.Name);
                 opened = false;
             }
             finally
@@ -101,57 +84,24 @@ internal sealed class ReceiveLoop
             {
                 if (opened)
                 {
-                    Log.Opened(_logger, _connection.Id, _endpointName);
-                    // The message loop is written here rather than in a method of its own: an idle connection then holds
-                    // one state machine less while it waits.
+                    Log.Opened(_endpoint.Logger, _connection.Id, _endpoint.Name);
                     while (true)
                     {
-                        // Parks without a buffer until the next message (control frames are handled on the way).
-                        var signal = await _reader.NextMessageAsync().ConfigureAwait(false);
-                        if (signal != ReadSignal.Data)
+                        if (_reader.IsIdle)
                         {
-                            close = await InputEndedAsync(signal).ConfigureAwait(false);
-                            break;
-                        }
-                        _idleTimer?.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
-
-                        var text = _reader.MessageType == WebSocketMessageType.Text;
-                        if (_close.IsRequested)
-                        {
-                            // Closing: late messages are dropped.
-                            var skipped = await SkipAsync().ConfigureAwait(false);
-                            if (skipped.Signal != ReadSignal.Data)
+                            // An idle connection parks here, in this one state machine, without a buffer: nothing else is
+                            // held while it waits for its next message.
+                            try
                             {
-                                close = await InputEndedAsync(skipped.Signal).ConfigureAwait(false);
+                                await _reader.WaitForInputAsync().ConfigureAwait(false);
+                            }
+                            catch (Exception exception)
+                            {
+                                close = await InputEndedAsync(_reader.InputFailed(exception)).ConfigureAwait(false);
                                 break;
                             }
-                            continue;
                         }
-                        var streamed = text ? _handler.StreamsText : _handler.StreamsBinary;
-                        if (!streamed && !(text ? _handler.AcceptsText : _handler.AcceptsBinary))
-                        {
-                            close = await FailAsync(WebSocketCloseStatus.InvalidMessageType, text ? "Text messages are not accepted" : "Binary messages are not accepted",
-                                WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
-                            break;
-                        }
-                        if (_rateLimiter is not null && !_rateLimiter.TryAcquire())
-                        {
-                            if (_rateLimiter.Policy == MessageRateLimitPolicy.Close)
-                            {
-                                close = await FailAsync(WebSocketCloseStatus.PolicyViolation, "Message rate limit exceeded", WebSocketCloseReason.PolicyViolation).ConfigureAwait(false);
-                                break;
-                            }
-                            var skipped = await SkipAsync().ConfigureAwait(false);
-                            if (skipped.Signal != ReadSignal.Data)
-                            {
-                                close = await InputEndedAsync(skipped.Signal).ConfigureAwait(false);
-                                break;
-                            }
-                            continue;
-                        }
-
-                        var outcome = streamed ? await ReceiveStreamedAsync(text).ConfigureAwait(false) : await ReceiveWholeAsync(text).ConfigureAwait(false);
-                        if (outcome is { } ended)
+                        if (await ReceiveMessageAsync().ConfigureAwait(false) is { } ended)
                         {
                             close = ended;
                             break;
@@ -174,7 +124,7 @@ internal sealed class ReceiveLoop
                 _connection.MarkEnded();
             }
 
-            Log.Closed(_logger, _connection.Id, _endpointName, close.Reason, close.Status);
+            Log.Closed(_endpoint.Logger, _connection.Id, _endpoint.Name, close.Reason, close.Status);
             if (!opened) return (result = close).Value;
             try
             {
@@ -182,14 +132,53 @@ internal sealed class ReceiveLoop
             }
             catch (Exception exception)
             {
-                Log.OnCloseFailed(_logger, exception, _connection.Id, _endpointName);
+                Log.OnCloseFailed(_endpoint.Logger, exception, _connection.Id, _endpoint.Name);
             }
             return (result = close).Value;
         }
         finally
         {
-            WebSocketEndpointUpgrade.Ended(_connection, _metrics, _endpointTag, Activity, result);
+            WebSocketEndpointUpgrade.Ended(_connection, Activity, result);
         }
+    }
+
+    /// <summary>Reads the next message and hands it to the endpoint; the close when the connection ends, else null.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<WebSocketCloseInfo?> ReceiveMessageAsync()
+    {
+        // Control frames before the message are handled on the way.
+        var signal = await _reader.NextMessageAsync().ConfigureAwait(false);
+        if (signal != ReadSignal.Data) return await InputEndedAsync(signal).ConfigureAwait(false);
+        _idleTimer?.Change(_endpoint.Options.IdleTimeout, Timeout.InfiniteTimeSpan);
+
+        var text = _reader.MessageType == WebSocketMessageType.Text;
+        if (_close.IsRequested)
+        {
+            // Closing: late messages are dropped.
+            return await SkipMessageAsync().ConfigureAwait(false);
+        }
+        var streamed = text ? _handler.StreamsText : _handler.StreamsBinary;
+        if (!streamed && !(text ? _handler.AcceptsText : _handler.AcceptsBinary))
+        {
+            return await FailAsync(WebSocketCloseStatus.InvalidMessageType, text ? "Text messages are not accepted" : "Binary messages are not accepted",
+                WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
+        }
+        if (_rateLimiter is not null && !_rateLimiter.TryAcquire())
+        {
+            if (_rateLimiter.Policy == MessageRateLimitPolicy.Close)
+            {
+                return await FailAsync(WebSocketCloseStatus.PolicyViolation, "Message rate limit exceeded", WebSocketCloseReason.PolicyViolation).ConfigureAwait(false);
+            }
+            return await SkipMessageAsync().ConfigureAwait(false);
+        }
+        return streamed ? await ReceiveStreamedAsync(text).ConfigureAwait(false) : await ReceiveWholeAsync(text).ConfigureAwait(false);
+    }
+
+    /// <summary>Drops the current message unread; the close if the input ended meanwhile, else null.</summary>
+    private async Task<WebSocketCloseInfo?> SkipMessageAsync()
+    {
+        var skipped = await SkipAsync().ConfigureAwait(false);
+        return skipped.Signal == ReadSignal.Data ? null : await InputEndedAsync(skipped.Signal).ConfigureAwait(false);
     }
 
     /// <summary>A whole message: handed over without a copy when it arrived in one piece, else assembled up to the limit.</summary>
@@ -198,12 +187,12 @@ internal sealed class ReceiveLoop
     {
         if (_reader.TryTakeWholeMessage(out var whole))
         {
-            if (whole.Length > _maxMessageSize) return await TooBigAsync().ConfigureAwait(false);
+            if (whole.Length > _endpoint.MaxMessageSize) return await TooBigAsync().ConfigureAwait(false);
             if (text && !Utf8.IsValid(whole.Span)) return await InvalidUtf8Async().ConfigureAwait(false);
             return await DispatchAsync(text, whole).ConfigureAwait(false);
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_maxMessageSize + 1, Math.Max(_receiveBufferSize, _sizeHint)));
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_endpoint.MaxMessageSize + 1, Math.Max(_endpoint.ReceiveBufferSize, _sizeHint)));
         try
         {
             var utf8 = default(Utf8Validator);
@@ -211,12 +200,12 @@ internal sealed class ReceiveLoop
             while (true)
             {
                 if (count == buffer.Length) buffer = Grow(buffer, count);
-                var read = await _reader.ReadPayloadAsync(buffer.AsMemory(count, Math.Min(buffer.Length, _maxMessageSize + 1) - count)).ConfigureAwait(false);
+                var read = await _reader.ReadPayloadAsync(buffer.AsMemory(count, Math.Min(buffer.Length, _endpoint.MaxMessageSize + 1) - count)).ConfigureAwait(false);
                 if (read.Signal != ReadSignal.Data) return await InputEndedAsync(read.Signal).ConfigureAwait(false);
                 // Checked as it arrives: a bad byte closes the connection at once, not when the message ends.
                 if (text && !utf8.Validate(buffer.AsSpan(count, read.Count), read.EndOfMessage)) return await InvalidUtf8Async().ConfigureAwait(false);
                 count += read.Count;
-                if (count > _maxMessageSize) return await TooBigAsync().ConfigureAwait(false);
+                if (count > _endpoint.MaxMessageSize) return await TooBigAsync().ConfigureAwait(false);
                 if (read.EndOfMessage) break;
             }
             _sizeHint = count;
@@ -230,7 +219,7 @@ internal sealed class ReceiveLoop
 
     private byte[] Grow(byte[] buffer, int count)
     {
-        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, (long)_maxMessageSize + 1));
+        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, (long)_endpoint.MaxMessageSize + 1));
         buffer.AsSpan(0, count).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(buffer);
         return larger;
@@ -239,10 +228,10 @@ internal sealed class ReceiveLoop
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebSocketCloseInfo?> DispatchAsync(bool text, ReadOnlyMemory<byte> message)
     {
-        _metrics.MessagesReceived.Add(1, _endpointTag);
-        _metrics.BytesReceived.Add(message.Length, _endpointTag);
+        _endpoint.Metrics.MessagesReceived.Add(1, _endpoint.Tag);
+        _endpoint.Metrics.BytesReceived.Add(message.Length, _endpoint.Tag);
         Exception? callbackError = null;
-        var started = _metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        var started = _endpoint.Metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         EnterCallback();
         try
         {
@@ -253,7 +242,7 @@ internal sealed class ReceiveLoop
             callbackError = exception;
         }
         LeaveCallback();
-        if (started != 0) _metrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _endpointTag);
+        if (started != 0) _endpoint.Metrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _endpoint.Tag);
         return callbackError is null ? null : await CallbackFailedAsync(callbackError).ConfigureAwait(false);
     }
 
@@ -261,9 +250,9 @@ internal sealed class ReceiveLoop
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebSocketCloseInfo?> ReceiveStreamedAsync(bool text)
     {
-        using var stream = new IncomingMessageStream(_reader, text, _maxStreamedMessageSize);
+        using var stream = new IncomingMessageStream(_reader, text, _endpoint.MaxStreamedMessageSize);
         Exception? callbackError = null;
-        var started = _metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        var started = _endpoint.Metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         EnterCallback();
         try
         {
@@ -283,7 +272,7 @@ internal sealed class ReceiveLoop
         }
         LeaveCallback();
         stream.Detach();
-        if (started != 0) _metrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _endpointTag);
+        if (started != 0) _endpoint.Metrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _endpoint.Tag);
 
         // A fault is the peer's doing (too big, bad UTF-8, gone), even if the callback threw because of it.
         if (stream.Fault == StreamFault.None && callbackError is not null) return await CallbackFailedAsync(callbackError).ConfigureAwait(false);
@@ -308,8 +297,8 @@ internal sealed class ReceiveLoop
             case StreamFault.InputEnded:
                 return await InputEndedAsync(stream.EndSignal).ConfigureAwait(false);
         }
-        _metrics.MessagesReceived.Add(1, _endpointTag);
-        _metrics.BytesReceived.Add(stream.MessageLength, _endpointTag);
+        _endpoint.Metrics.MessagesReceived.Add(1, _endpoint.Tag);
+        _endpoint.Metrics.BytesReceived.Add(stream.MessageLength, _endpoint.Tag);
         return null;
     }
 
@@ -349,7 +338,7 @@ internal sealed class ReceiveLoop
             case ReadSignal.PeerClosed:
                 return _close.PeerClosed(_reader.PeerCloseStatus, _reader.PeerCloseDescription);
             case ReadSignal.ProtocolError:
-                Log.ProtocolError(_logger, _connection.Id, _reader.FailureDescription ?? "");
+                Log.ProtocolError(_endpoint.Logger, _connection.Id, _reader.FailureDescription ?? "");
                 return await _close.FailProtocolAsync(_reader.FailureStatus, _reader.FailureDescription ?? "Protocol error", _reader).ConfigureAwait(false);
             default:
                 return _close.InputEnded(_reader.EndedBy, _connection.KeepAliveTimedOut);
@@ -368,12 +357,12 @@ internal sealed class ReceiveLoop
             CloseForShutdown();
             return;
         }
-        _shutdownTimer = _time.CreateTimer(static state => ((ReceiveLoop)state!).CallbackOutlivedShutdown(), this, _options.CloseTimeout, Timeout.InfiniteTimeSpan);
+        _shutdownTimer = _endpoint.Time.CreateTimer(static state => ((ReceiveLoop)state!).CallbackOutlivedShutdown(), this, _endpoint.Options.CloseTimeout, Timeout.InfiniteTimeSpan);
     }
 
     private void CallbackOutlivedShutdown()
     {
-        Log.CallbackOutlivedShutdown(_logger, _connection.Id, _endpointName);
+        Log.CallbackOutlivedShutdown(_endpoint.Logger, _connection.Id, _endpoint.Name);
         CloseForShutdown();
     }
 
@@ -391,15 +380,15 @@ internal sealed class ReceiveLoop
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ReportErrorAsync(Exception error)
     {
-        _metrics.Errors.Add(1, _endpointTag);
-        Log.CallbackFailed(_logger, error, _connection.Id, _endpointName);
+        _endpoint.Metrics.Errors.Add(1, _endpoint.Tag);
+        Log.CallbackFailed(_endpoint.Logger, error, _connection.Id, _endpoint.Name);
         try
         {
             await _handler.OnErrorAsync(error).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
-            Log.OnErrorFailed(_logger, exception, _connection.Id, _endpointName);
+            Log.OnErrorFailed(_endpoint.Logger, exception, _connection.Id, _endpoint.Name);
         }
     }
 }
