@@ -11,7 +11,15 @@ using Microsoft.AspNetCore.SignalR;
 // GET /stats answers the managed heap in bytes after a full collection; /stats/committed the bytes the GC has committed.
 var mode = args.Length > 0 ? args[0] : "endpoints";
 var builder = WebApplication.CreateSlimBuilder(args);
-builder.Logging.ClearProviders();
+// --logging console: the console logger a new app has (with the samples' filter on per-request lines); default none.
+if (builder.Configuration["logging"] == "console")
+{
+    builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+}
+else
+{
+    builder.Logging.ClearProviders();
+}
 // --redis host:port: this server is one node of a cluster (scenario r).
 var redis = builder.Configuration["redis"];
 // --keepalive SECONDS: both raw servers send keep-alive frames at that interval (default: none, as the load figures use).

@@ -84,7 +84,8 @@ try
         {
             foreach (var mode in options.Servers)
             {
-                await using var server = await ServerProcess.StartAsync(options.ServerDll, mode, serverCore, gc: options.Gc);
+                await using var server = await ServerProcess.StartAsync(options.ServerDll, mode, serverCore, gc: options.Gc, keepAliveSeconds: options.KeepAliveSeconds,
+                    consoleLogging: options.ConsoleLogging);
                 var result = await Measure.IdleAsync(server, options, rep);
                 results.Add(result);
                 Console.WriteLine(result.Line());
@@ -108,7 +109,7 @@ if (options.Write is not null) Benchmarks.DocsSection.Write(options.Write, secti
 
 namespace LoadHarness
 {
-    public sealed record Options(string ServerDll, string[] Servers, HashSet<string> Scenarios, int Reps, double Seconds, double Warmup, int IdleConnections, int Receivers, string Gc, string? Write)
+    public sealed record Options(string ServerDll, string[] Servers, HashSet<string> Scenarios, int Reps, double Seconds, double Warmup, int IdleConnections, int Receivers, string Gc, double KeepAliveSeconds, bool ConsoleLogging, string? Write)
     {
         public static Options Parse(string[] args)
         {
@@ -128,6 +129,8 @@ namespace LoadHarness
                 int.Parse(Get("idle", "5000"), CultureInfo.InvariantCulture),
                 int.Parse(Get("receivers", "1000"), CultureInfo.InvariantCulture),
                 Get("gc", "workstation") is "server" ? "server" : "workstation",
+                double.Parse(Get("keepalive", "0"), CultureInfo.InvariantCulture),
+                Get("logging", "none") == "console",
                 args.Contains("--write") ? Get("write", "docs/benchmarks.md") : null);
         }
     }

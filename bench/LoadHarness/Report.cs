@@ -43,7 +43,10 @@ public static class Report
         if (idle.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"Idle connections ({options.IdleConnections:N0}, a fresh server process per rep, {options.Gc} GC): server memory per connection");
+            var keepAlive = options.KeepAliveSeconds > 0 ? string.Create(CultureInfo.InvariantCulture, $"keep-alive every {options.KeepAliveSeconds:F0} s") : "no keep-alive";
+            var logging = options.ConsoleLogging ? "console logging" : "no logging";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"Idle connections ({options.IdleConnections:N0}, a fresh server process per rep, {options.Gc} GC, {keepAlive}, {logging}): server memory per connection");
             text.AppendLine();
             text.AppendLine("| Server | managed heap B/conn (median, min–max) | RSS B/conn (median, min–max) |");
             text.AppendLine("|---|---:|---:|");

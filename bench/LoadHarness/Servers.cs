@@ -28,7 +28,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri RoomUri => new($"ws://127.0.0.1:{Port}{(Mode == "signalr" ? "/hub" : "/room")}");
 
-    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, string? core, string? redis = null, string gc = "workstation")
+    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, string? core, string? redis = null, string gc = "workstation", double keepAliveSeconds = 0, bool consoleLogging = false)
     {
         var port = FreePort();
         var start = new ProcessStartInfo(core is null ? "dotnet" : "taskset")
@@ -47,6 +47,16 @@ public sealed class ServerProcess : IAsyncDisposable
         start.ArgumentList.Add(mode);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        if (keepAliveSeconds > 0)
+        {
+            start.ArgumentList.Add("--keepalive");
+            start.ArgumentList.Add(keepAliveSeconds.ToString(CultureInfo.InvariantCulture));
+        }
+        if (consoleLogging)
+        {
+            start.ArgumentList.Add("--logging");
+            start.ArgumentList.Add("console");
+        }
         if (redis is not null)
         {
             start.ArgumentList.Add("--redis");

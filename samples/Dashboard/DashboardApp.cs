@@ -8,6 +8,8 @@ public static class DashboardApp
         var builder = WebApplication.CreateSlimBuilder(args);
         if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://127.0.0.1:5082");
 
+        // Every WebSocket is one long request: no "Request starting/finished" console lines per connection, with its URL.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PriceBoard>();
         builder.Services.AddHostedService<PriceTicker>();

@@ -6,6 +6,10 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     builder.WebHost.UseUrls("http://127.0.0.1:5080");
 }
 
+// Every WebSocket is one long request: ASP.NET Core's "Request starting/finished" lines would be two console writes per
+// connection, with its URL (the project templates' appsettings.json turn them down the same way).
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+
 // --EnableCompression=true (or EnableCompression=true in the environment) offers permessage-deflate.
 var enableCompression = bool.TryParse(builder.Configuration["EnableCompression"], out var compress) && compress;
 builder.Services.AddWebSocketEndpoints(options => options.EnableCompression = enableCompression);

@@ -22,12 +22,12 @@ internal sealed class KeepAlive : IDisposable
 
     private TimeSpan Interval => _connection.Endpoint.Options.KeepAliveInterval;
 
-    private TimeSpan Timeout => _connection.Endpoint.Options.KeepAliveTimeout;
+    private TimeSpan PongTimeout => _connection.Endpoint.Options.KeepAliveTimeout;
 
     /// <summary>No pong came back in time.</summary>
     public bool TimedOut { get; private set; }
 
-    private bool HasTimeout => Timeout != System.Threading.Timeout.InfiniteTimeSpan;
+    private bool HasTimeout => PongTimeout != Timeout.InfiniteTimeSpan;
 
     public void OnPong(ReadOnlySpan<byte> payload)
     {
@@ -55,7 +55,7 @@ internal sealed class KeepAlive : IDisposable
                 return;
             }
             _awaitingPong = true;
-            _timer.Change(Timeout, System.Threading.Timeout.InfiniteTimeSpan);
+            _timer.Change(PongTimeout, Timeout.InfiniteTimeSpan);
         }
         Span<byte> payload = stackalloc byte[sizeof(long)];
         BinaryPrimitives.WriteInt64BigEndian(payload, Interlocked.Increment(ref _pingSent));
