@@ -14,6 +14,36 @@ public sealed class ProtocolConformanceTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
     [Fact]
+    public async Task TheHandshakeAnswersTheRfcsSampleKeyAndReadsHeaderTokensInAnyCaseAndList()
+    {
+        await using var server = await TestServer.StartAsync();
+        // RFC 6455 section 1.3's example key and answer; Firefox sends "keep-alive, Upgrade".
+        var (raw, response) = await HandshakeAsync(server.WebSocketUri("/echo"),
+            "Upgrade: WebSocket", "Connection: keep-alive, Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
+        await using var _ = raw;
+
+        Assert.StartsWith("HTTP/1.1 101", response);
+        Assert.Contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", response);
+        await raw.SendTextAsync("after the handshake");
+        Assert.Equal("after the handshake", (await NextAsync(raw)).Text);
+    }
+
+    [Theory]
+    [InlineData("Connection: keep-alive, Upgraded", "400")]
+    [InlineData("Upgrade: websockets", "400")]
+    [InlineData("Sec-WebSocket-Key: c2hvcnQ=", "400")]
+    [InlineData("Sec-WebSocket-Version: 8", "426")]
+    public async Task AHandshakeThatIsNotRightIsRefusedBeforeTheUpgrade(string header, string status)
+    {
+        await using var server = await TestServer.StartAsync();
+        var (raw, response) = await HandshakeAsync(server.WebSocketUri("/echo"), header);
+        await using var _ = raw;
+
+        Assert.StartsWith($"HTTP/1.1 {status}", response);
+        if (status == "426") Assert.Contains("Sec-WebSocket-Version: 13", response);
+    }
+
+    [Fact]
     public async Task ControlFramesBetweenFragmentsAreAnsweredAndTheMessageArrivesWhole()
     {
         await using var server = await TestServer.StartAsync();

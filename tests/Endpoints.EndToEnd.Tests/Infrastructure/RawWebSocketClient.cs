@@ -27,20 +27,41 @@ public sealed class RawWebSocketClient : IAsyncDisposable
 
     public static async Task<RawWebSocketClient> ConnectAsync(Uri uri, string? extensions = null)
     {
-        var tcp = new TcpClient();
-        await tcp.ConnectAsync(uri.Host, uri.Port);
-        var client = new RawWebSocketClient(tcp);
-        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-        var request = $"GET {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                      $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n" +
-                      (extensions is null ? "" : $"Sec-WebSocket-Extensions: {extensions}\r\n") + "\r\n";
-        await client._stream.WriteAsync(Encoding.ASCII.GetBytes(request));
-        var response = client.Response = await client.ReadHeadersAsync();
+        var (client, response) = await HandshakeAsync(uri, extensions is null ? [] : [$"Sec-WebSocket-Extensions: {extensions}"]);
         if (!response.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
         {
+            await client.DisposeAsync();
             throw new InvalidOperationException("Upgrade refused: " + response);
         }
         return client;
+    }
+
+    /// <summary>
+    /// Sends an upgrade request and reads the response's head, whatever it is. <paramref name="headers"/> replace the
+    /// defaults of the same name (Upgrade, Connection, Sec-WebSocket-Key, Sec-WebSocket-Version) or add to them.
+    /// </summary>
+    public static async Task<(RawWebSocketClient Client, string Response)> HandshakeAsync(Uri uri, params string[] headers)
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        var client = new RawWebSocketClient(tcp);
+        var all = new List<string>
+        {
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            "Sec-WebSocket-Key: " + Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)),
+            "Sec-WebSocket-Version: 13",
+        };
+        foreach (var header in headers)
+        {
+            var name = header[..(header.IndexOf(':') + 1)];
+            all.RemoveAll(h => h.StartsWith(name, StringComparison.OrdinalIgnoreCase));
+            all.Add(header);
+        }
+        var request = $"GET {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\n" + string.Concat(all.Select(h => h + "\r\n")) + "\r\n";
+        await client._stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        client.Response = await client.ReadHeadersAsync();
+        return (client, client.Response);
     }
 
     /// <summary>Sends one frame; client frames are masked unless a test wants to break that rule.</summary>
