@@ -15,12 +15,18 @@ using Microsoft.Extensions.Logging.Abstractions;
 // them is what Endpoints adds. Run: dotnet run -c Release --project bench/Allocations [-- --write docs/benchmarks.md]
 const int Warmup = 20_000, Messages = 200_000;
 var rows = new List<(string Case, double Ours, double HandWritten)>();
-foreach (var (name, type, size) in new[] { ("binary 32 B", WebSocketMessageType.Binary, 32), ("binary 16 KiB", WebSocketMessageType.Binary, 16 * 1024), ("text 32 B", WebSocketMessageType.Text, 32) })
+foreach (var (name, type, size, decodeText) in new[]
 {
-    var ours = await MeasureAsync(type, size, useEndpoints: true);
-    var hand = await MeasureAsync(type, size, useEndpoints: false);
+    ("binary 32 B", WebSocketMessageType.Binary, 32, false),
+    ("binary 16 KiB", WebSocketMessageType.Binary, 16 * 1024, false),
+    ("text 32 B, OnText(string)", WebSocketMessageType.Text, 32, true),
+    ("text 32 B, OnText(UTF-8 bytes) as the Echo sample", WebSocketMessageType.Text, 32, false),
+})
+{
+    var ours = await MeasureAsync(type, size, useEndpoints: true, decodeText);
+    var hand = await MeasureAsync(type, size, useEndpoints: false, decodeText);
     rows.Add((name, ours, hand));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-14} endpoints {ours,8:F1} B/msg   hand-written {hand,8:F1} B/msg   difference {ours - hand,8:F1} B/msg"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-50} endpoints {ours,8:F1} B/msg   hand-written {hand,8:F1} B/msg   difference {ours - hand,8:F1} B/msg"));
 }
 
 var table = new StringBuilder()
@@ -32,7 +38,7 @@ Console.WriteLine(table);
 var write = args.SkipWhile(a => a != "--write").Skip(1).FirstOrDefault();
 if (write is not null) Benchmarks.DocsSection.Write(write, "allocations", table.ToString());
 
-static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool useEndpoints)
+static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool useEndpoints, bool decodeText)
 {
     var toServer = new Pipe(new PipeOptions(useSynchronizationContext: false));
     var toClient = new Pipe(new PipeOptions(useSynchronizationContext: false));
@@ -40,7 +46,7 @@ static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool
     var clientSocket = WebSocket.CreateFromStream(new DuplexStream(toClient.Reader.AsStream(), toServer.Writer.AsStream()), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
 
     var server = useEndpoints
-        ? RunEndpointsAsync(serverStream)
+        ? RunEndpointsAsync(serverStream, decodeText)
         : Benchmarks.HandWrittenLoop.EchoAsync(WebSocket.CreateFromStream(serverStream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero }));
     var payload = type == WebSocketMessageType.Text ? Encoding.UTF8.GetBytes(new string('x', size)) : new byte[size];
     var receive = new byte[size + 64];
@@ -70,7 +76,7 @@ static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool
     return allocated / (double)Messages;
 }
 
-static async Task RunEndpointsAsync(Stream stream)
+static async Task RunEndpointsAsync(Stream stream, bool decodeText)
 {
     var context = new DefaultHttpContext();
     var options = new WebSocketEndpointOptions { KeepAliveInterval = TimeSpan.Zero };
@@ -78,7 +84,7 @@ static async Task RunEndpointsAsync(Stream stream)
     var metrics = new WebSocketEndpointMetrics(null);
     var services = new EndpointServices(Options.Create(options), NullLogger.Instance, metrics, null, TimeProvider.System,
         new ConnectionRegistries(TimeProvider.System, metrics), DefaultUserIdProvider.Instance);
-    var handler = new EchoHandler();
+    var handler = new EchoHandler(decodeText);
     using var connection = new ServerWebSocketConnection(context, stream, null, null, services.Endpoint(settings, handler.GetType()));
     handler.Start(context);
     handler.Attach(connection);
@@ -86,8 +92,11 @@ static async Task RunEndpointsAsync(Stream stream)
     await new ReceiveLoop(connection, handler).RunAsync();
 }
 
-/// <summary>What the generator writes for the Echo sample's endpoint, by hand (generated handlers are file-local).</summary>
-internal sealed class EchoHandler : WebSocketEndpointHandler
+/// <summary>
+/// What the generator writes for an echo endpoint, by hand (generated handlers are file-local): text decoded for
+/// <c>OnText(string)</c>, or handed over as UTF-8 bytes for <c>OnText(ReadOnlyMemory&lt;byte&gt;)</c> as in the Echo sample.
+/// </summary>
+internal sealed class EchoHandler(bool decodeText) : WebSocketEndpointHandler
 {
     public override bool AcceptsText => true;
     public override bool AcceptsBinary => true;
@@ -96,7 +105,8 @@ internal sealed class EchoHandler : WebSocketEndpointHandler
     {
     }
 
-    protected internal override ValueTask OnTextAsync(ReadOnlyMemory<byte> utf8) => Connection.SendTextAsync(DecodeText(utf8));
+    protected internal override ValueTask OnTextAsync(ReadOnlyMemory<byte> utf8)
+        => decodeText ? Connection.SendTextAsync(DecodeText(utf8)) : Connection.SendTextAsync(utf8);
 
     protected internal override ValueTask OnBinaryAsync(ReadOnlyMemory<byte> data) => Connection.SendBinaryAsync(data);
 }

@@ -76,7 +76,7 @@ namespace EchoServers
     [WebSocketEndpoint("/echo")]
     public sealed class BenchEchoEndpoint
     {
-        public ValueTask OnText(WebSocketConnection connection, string text) => connection.SendTextAsync(text);
+        public ValueTask OnText(WebSocketConnection connection, ReadOnlyMemory<byte> utf8) => connection.SendTextAsync(utf8);
 
         public ValueTask OnBinary(WebSocketConnection connection, ReadOnlyMemory<byte> data) => connection.SendBinaryAsync(data);
     }

@@ -23,12 +23,13 @@ public sealed class EchoClient : IAsyncDisposable
     private byte[] _receive = new byte[64 * 1024];
     private byte[] _send = [];
     private int _invocation;
+    private WebSocketMessageType _sendType = WebSocketMessageType.Binary;
 
     private EchoClient(Protocol protocol) => _protocol = protocol;
 
-    public static async Task<EchoClient> ConnectAsync(Uri uri, Protocol protocol, int payloadSize)
+    public static async Task<EchoClient> ConnectAsync(Uri uri, Protocol protocol, int payloadSize, bool text = false)
     {
-        var client = new EchoClient(protocol);
+        var client = new EchoClient(protocol) { _sendType = text ? WebSocketMessageType.Text : WebSocketMessageType.Binary };
         client._socket.Options.KeepAliveInterval = TimeSpan.Zero;
         await client._socket.ConnectAsync(uri, CancellationToken.None);
         if (protocol == Protocol.SignalR)
@@ -36,7 +37,8 @@ public sealed class EchoClient : IAsyncDisposable
             await client._socket.SendAsync("{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
             await client.ReceiveMessageAsync(); // {} handshake response
         }
-        client._send = protocol == Protocol.Raw ? new byte[payloadSize] : [];
+        // ASCII 'x': valid as text and as binary.
+        client._send = protocol == Protocol.Raw ? Enumerable.Repeat((byte)'x', payloadSize).ToArray() : [];
         // Room for a whole echo, and for SignalR's JSON envelope around it.
         if (payloadSize + 4096 > client._receive.Length) client._receive = new byte[payloadSize + 4096];
         client._payload = new string('x', payloadSize);
@@ -48,7 +50,7 @@ public sealed class EchoClient : IAsyncDisposable
     /// <summary>Sends one echo request.</summary>
     public ValueTask SendAsync()
     {
-        if (_protocol == Protocol.Raw) return _socket.SendAsync(_send.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None);
+        if (_protocol == Protocol.Raw) return _socket.SendAsync(_send.AsMemory(), _sendType, true, CancellationToken.None);
         var id = _invocation++;
         var json = Encoding.UTF8.GetBytes($"{{\"type\":1,\"invocationId\":\"{id}\",\"target\":\"Echo\",\"arguments\":[\"{_payload}\"]}}\u001e");
         return _socket.SendAsync(json.AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None);

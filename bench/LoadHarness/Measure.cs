@@ -15,7 +15,7 @@ public static class Measure
     public static async Task<Result> ThroughputAsync(ServerProcess server, Scenario scenario, Options options, int rep)
     {
         var clients = new EchoClient[scenario.Connections];
-        for (var i = 0; i < clients.Length; i++) clients[i] = await EchoClient.ConnectAsync(server.EchoUri, server.Protocol, scenario.Size);
+        for (var i = 0; i < clients.Length; i++) clients[i] = await EchoClient.ConnectAsync(server.EchoUri, server.Protocol, scenario.Size, scenario.Text);
         var latencies = new List<long>[clients.Length];
         var counts = new long[clients.Length];
         var phase = new Phase();

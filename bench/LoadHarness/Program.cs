@@ -122,7 +122,7 @@ namespace LoadHarness
             return new Options(
                 Path.GetFullPath(Get("server-dll", defaultDll)),
                 Get("servers", "endpoints,handwritten,signalr").Split(','),
-                Get("scenarios", "a,b,c,d,e,f,g,h,i").Split(',').ToHashSet(),
+                Get("scenarios", "a,b,c,d,e,f,g,h,i,j,k").Split(',').ToHashSet(),
                 int.Parse(Get("reps", "3"), CultureInfo.InvariantCulture),
                 double.Parse(Get("seconds", "3"), CultureInfo.InvariantCulture),
                 double.Parse(Get("warmup", "1"), CultureInfo.InvariantCulture),
@@ -135,7 +135,7 @@ namespace LoadHarness
         }
     }
 
-    public sealed record Scenario(string Id, string Title, int Connections, int Size, int Window)
+    public sealed record Scenario(string Id, string Title, int Connections, int Size, int Window, bool Text = false)
     {
         public static readonly Scenario[] Throughput =
         [
@@ -144,6 +144,8 @@ namespace LoadHarness
             new("c", "100 connections × 16 KiB round-trip", 100, 16 * 1024, 1),
             new("d", "100 connections × 32 B pipelined, window 16", 100, 32, 16),
             new("g", "10 connections × 1 MiB round-trip", 10, 1024 * 1024, 1),
+            new("j", "100 connections × 32 B text round-trip", 100, 32, 1, Text: true),
+            new("k", "100 connections × 16 KiB text round-trip", 100, 16 * 1024, 1, Text: true),
         ];
     }
 

@@ -6,7 +6,8 @@ namespace Echo;
 [WebSocketEndpoint("/echo")]
 public sealed class EchoEndpoint
 {
-    public ValueTask OnText(WebSocketConnection connection, string text) => connection.SendTextAsync(text);
+    // Text arrives as its UTF-8 bytes (checked) and goes back without being decoded; take a `string text` to work with it.
+    public ValueTask OnText(WebSocketConnection connection, ReadOnlyMemory<byte> utf8) => connection.SendTextAsync(utf8);
 
     // SendBinaryAsync completes once the frame is written, so the received buffer is still valid here.
     public ValueTask OnBinary(WebSocketConnection connection, ReadOnlyMemory<byte> data) => connection.SendBinaryAsync(data);

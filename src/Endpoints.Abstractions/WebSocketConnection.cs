@@ -59,6 +59,18 @@ public abstract class WebSocketConnection
     public abstract ValueTask SendTextAsync(string text, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Sends a text message already encoded as UTF-8 (say, one received by <c>OnText(ReadOnlyMemory&lt;byte&gt; utf8)</c>),
+    /// without decoding it; completes when it was written and throws if it could not be. Bytes that are not valid
+    /// UTF-8 throw <see cref="ArgumentException"/> (a peer would close the connection over them). The memory must not
+    /// change until the returned task completes.
+    /// </summary>
+    public virtual ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken = default)
+        => SendTextAsync(s_strictUtf8.GetString(utf8.Span), cancellationToken);
+
+    // Throws on bytes that are not UTF-8 (DecoderFallbackException is an ArgumentException).
+    private static readonly System.Text.UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
     /// Sends a binary message; completes when it was written and throws if it could not be.
     /// The memory must not change until the returned task completes.
     /// </summary>

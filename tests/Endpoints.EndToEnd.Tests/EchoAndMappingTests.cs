@@ -32,6 +32,24 @@ public sealed class EchoAndMappingTests
     }
 
     [Fact]
+    public async Task TextTakenAsUtf8BytesGoesBackAsTextAndBytesThatAreNotUtf8AreRefusedToTheSender()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var socket = await WebSocketClient.ConnectAsync(server.WebSocketUri("/echo-utf8"));
+
+        await socket.SendTextAsync("κόσμε 😀");
+        var (type, data) = await socket.ReceiveMessageAsync();
+        Assert.Equal(WebSocketMessageType.Text, type);
+        Assert.Equal("κόσμε 😀", Encoding.UTF8.GetString(data));
+
+        await socket.SendTextAsync("send invalid");
+        Assert.Equal("refused: not UTF-8", await socket.ReceiveTextAsync());
+        // The refusal was the sender's exception: the connection goes on.
+        await socket.SendTextAsync("still here");
+        Assert.Equal("still here", await socket.ReceiveTextAsync());
+    }
+
+    [Fact]
     public async Task FragmentedMessagesArriveAssembled()
     {
         await using var server = await TestServer.StartAsync();

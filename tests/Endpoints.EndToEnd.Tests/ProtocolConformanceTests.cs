@@ -61,11 +61,13 @@ public sealed class ProtocolConformanceTests
         Assert.Equal((Text, true, "Hello, world"), (echo.Opcode, echo.Fin, echo.Text));
     }
 
-    [Fact]
-    public async Task ACharacterSplitAcrossFragmentsIsValid()
+    [Theory]
+    [InlineData("/echo")]
+    [InlineData("/echo-utf8")]
+    public async Task ACharacterSplitAcrossFragmentsIsValid(string path)
     {
         await using var server = await TestServer.StartAsync();
-        await using var raw = await ConnectAsync(server.WebSocketUri("/echo"));
+        await using var raw = await ConnectAsync(server.WebSocketUri(path));
         var bytes = Encoding.UTF8.GetBytes("κόσμε 😀");
         // One byte per fragment: every multi-byte character is split, some across three or four fragments.
         for (var i = 0; i < bytes.Length; i++)
@@ -77,6 +79,7 @@ public sealed class ProtocolConformanceTests
 
     [Theory]
     [InlineData("/echo")]
+    [InlineData("/echo-utf8")]
     [InlineData("/stream/utf8")]
     public async Task InvalidUtf8InAFragmentClosesWith1007WhileTheClientStillHoldsTheRest(string path)
     {

@@ -315,6 +315,17 @@ public sealed class CodeFixTests
         """);
 
     [Fact]
+    public Task TextTakenAsAByteArrayBecomesItsUtf8Bytes() => VerifyFix(
+        """
+        [WebSocketEndpoint("/t")]
+        public sealed class RelayEndpoint { public void OnText({|WS0033:byte[]|} utf8) { } }
+        """,
+        """
+        [WebSocketEndpoint("/t")]
+        public sealed class RelayEndpoint { public void OnText(ReadOnlyMemory<byte> utf8) { } }
+        """);
+
+    [Fact]
     public Task AsyncSuffixIsRemoved() => VerifyFix(
         """
         [WebSocketEndpoint("/a")]

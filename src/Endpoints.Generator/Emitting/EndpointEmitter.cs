@@ -245,6 +245,7 @@ internal static class EndpointEmitter
         ArgumentSource.OptionalService => $"{ServiceExtensions}.GetService<{argument.Detail}>({RuntimeContract.Services})",
         ArgumentSource.State => "_state" + argument.Detail,
         ArgumentSource.TextMessage => $"{RuntimeContract.DecodeText}(utf8)",
+        ArgumentSource.TextUtf8 => "utf8",
         ArgumentSource.BinaryMessage => "data",
         ArgumentSource.TextStream => "text",
         ArgumentSource.BinaryStream => "data",

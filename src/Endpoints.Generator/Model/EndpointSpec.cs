@@ -144,6 +144,8 @@ internal enum ArgumentSource
     OptionalService,
     State,
     TextMessage,
+    /// <summary>The text message as its UTF-8 bytes (valid during the call), not decoded.</summary>
+    TextUtf8,
     BinaryMessage,
     /// <summary>The text message as a <c>TextReader</c>, read while it arrives.</summary>
     TextStream,

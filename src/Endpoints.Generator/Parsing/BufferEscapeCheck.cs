@@ -49,6 +49,10 @@ internal static class BufferEscapeCheck
         {
             return (true, $"the buffer is reused once {callback} returns", "copy it with '{0}.ToArray()' to keep the data");
         }
+        if (kind == CallbackKind.Text && Symbols.Is(type, KnownTypes.ReadOnlyMemoryOfByte))
+        {
+            return (true, $"the buffer is reused once {callback} returns", "take the text as a string, or copy the bytes with '{0}.ToArray()', to keep it");
+        }
         if (kind == CallbackKind.Binary && Symbols.Is(type, KnownTypes.Stream))
         {
             return (false, $"the stream ends once {callback} returns", "read it before {1} returns (await the reads), copying what you need to keep");

@@ -381,8 +381,8 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         var name = Symbols.FullName(type, keepNullable: false);
         return kind switch
         {
-            CallbackKind.Text => name is "global::System.ReadOnlyMemory<byte>" or "global::System.ReadOnlySpan<byte>" or "global::System.ReadOnlySpan<char>"
-                or "global::System.ReadOnlyMemory<char>" or "char[]" or "byte[]" or KnownTypes.Stream
+            CallbackKind.Text => name is "global::System.ReadOnlySpan<byte>" or "global::System.Memory<byte>" or "global::System.ArraySegment<byte>"
+                or "global::System.ReadOnlySpan<char>" or "global::System.ReadOnlyMemory<char>" or "char[]" or "byte[]" or KnownTypes.Stream
                 || Symbols.DerivesFrom(type, KnownTypes.Stream) || Symbols.DerivesFrom(type, KnownTypes.TextReader),
             CallbackKind.Binary => name is "byte[]" or "global::System.ReadOnlySpan<byte>" or "global::System.Memory<byte>" or "global::System.ArraySegment<byte>"
                 or "string" or KnownTypes.TextReader
@@ -480,10 +480,11 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
 /// may also be taken as a stream (<c>Stream</c>, <c>TextReader</c>) to read it while it arrives.
 /// </summary>
 internal sealed class MessageKind(string fullName, string display, string noun, string parameter, ArgumentSource source,
-    string? streamFullName = null, string? streamDisplay = null, ArgumentSource streamSource = default)
+    string? streamFullName = null, string? streamDisplay = null, ArgumentSource streamSource = default, bool asUtf8 = false)
 {
+    // Text may also be taken as its UTF-8 bytes, undecoded (to relay it without a string).
     private static readonly MessageKind s_text = new(KnownTypes.String, "string", "message", "string text", ArgumentSource.TextMessage,
-        KnownTypes.TextReader, "TextReader", ArgumentSource.TextStream);
+        KnownTypes.TextReader, "TextReader", ArgumentSource.TextStream, asUtf8: true);
     private static readonly MessageKind s_binary = new(KnownTypes.ReadOnlyMemoryOfByte, "ReadOnlyMemory<byte>", "message", "ReadOnlyMemory<byte> data", ArgumentSource.BinaryMessage,
         KnownTypes.Stream, "Stream", ArgumentSource.BinaryStream);
     private static readonly MessageKind s_close = new(KnownTypes.CloseInfo, "WebSocketCloseInfo", "close information", "WebSocketCloseInfo close", ArgumentSource.CloseInfo);
@@ -498,7 +499,9 @@ internal sealed class MessageKind(string fullName, string display, string noun, 
     public string? StreamDisplay { get; } = streamDisplay;
 
     /// <summary>The types it may be taken as, in words ("string, or TextReader to read it while it arrives").</summary>
-    public string Accepted => StreamDisplay is null ? Display : $"{Display} (or {StreamDisplay}, to read it while it arrives)";
+    public string Accepted => StreamDisplay is null ? Display
+        : asUtf8 ? $"{Display} (or ReadOnlyMemory<byte>, its UTF-8 bytes; or {StreamDisplay}, to read it while it arrives)"
+        : $"{Display} (or {StreamDisplay}, to read it while it arrives)";
 
     /// <summary>What it is, in words ("message").</summary>
     public string Noun { get; } = noun;
@@ -522,17 +525,29 @@ internal sealed class MessageKind(string fullName, string display, string noun, 
             bound = streamSource;
             return true;
         }
+        if (asUtf8 && Symbols.Is(type, KnownTypes.ReadOnlyMemoryOfByte))
+        {
+            bound = ArgumentSource.TextUtf8;
+            return true;
+        }
         bound = default;
         return false;
     }
 
-    /// <summary>The type to change a wrong parameter to: the streamed form for a stream or reader of any kind, else the usual one.</summary>
+    /// <summary>
+    /// The type to change a wrong parameter to: the streamed form for a stream or reader of any kind, the UTF-8 form for
+    /// other bytes, else the usual one.
+    /// </summary>
     public string SuggestFor(ITypeSymbol wrong)
-        => StreamDisplay is not null && IsStreamLike(wrong) ? StreamDisplay : Display;
+        => StreamDisplay is not null && IsStreamLike(wrong) ? StreamDisplay : asUtf8 && IsBytes(wrong) ? "ReadOnlyMemory<byte>" : Display;
 
     /// <summary>The same, <c>global::</c>-qualified, for the code fix.</summary>
     public string SuggestFullNameFor(ITypeSymbol wrong)
-        => streamFullName is not null && IsStreamLike(wrong) ? streamFullName : FullName;
+        => streamFullName is not null && IsStreamLike(wrong) ? streamFullName : asUtf8 && IsBytes(wrong) ? KnownTypes.ReadOnlyMemoryOfByte : FullName;
+
+    private static bool IsBytes(ITypeSymbol type)
+        => Symbols.FullName(type, keepNullable: false) is "byte[]" or "global::System.ReadOnlySpan<byte>" or "global::System.Memory<byte>"
+            or "global::System.ArraySegment<byte>" or "global::System.Span<byte>";
 
     private static bool IsStreamLike(ITypeSymbol type)
         => Symbols.Is(type, KnownTypes.Stream) || Symbols.DerivesFrom(type, KnownTypes.Stream)

@@ -145,6 +145,13 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         return Transmitter.SendAsync(WebSocketMessage.FromText(text), cancellationToken);
     }
 
+    public override ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken = default)
+    {
+        // Checked here, in the sender's call: invalid UTF-8 on the wire would make the peer close the connection (1007).
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span)) throw new ArgumentException("The bytes are not valid UTF-8, so they cannot be sent as text.", nameof(utf8));
+        return Transmitter.SendAsync(WebSocketMessage.FromUtf8Text(utf8), cancellationToken);
+    }
+
     public override ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
         => Transmitter.SendAsync(WebSocketMessage.FromBinary(data), cancellationToken);
 
