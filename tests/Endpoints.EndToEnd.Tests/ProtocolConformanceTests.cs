@@ -44,6 +44,20 @@ public sealed class ProtocolConformanceTests
     }
 
     [Fact]
+    public async Task PingsToAnIdleConnectionAreAnsweredAndMessagesAfterThemArrive()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var raw = await ConnectAsync(server.WebSocketUri("/echo"));
+
+        for (var i = 0; i < 3; i++) Assert.Empty(await raw.PingAsync());
+        // A ping and a message in one write: the message after the ping is read without waiting for more input.
+        await raw.WriteRawAsync(EncodeFrame(Ping, "p"u8.ToArray()).Concat(EncodeFrame(Text, "after pings"u8.ToArray())).ToArray());
+        var pong = await NextAsync(raw);
+        Assert.Equal((Pong, "p"), (pong.Opcode, pong.Text));
+        Assert.Equal("after pings", (await NextAsync(raw)).Text);
+    }
+
+    [Fact]
     public async Task ControlFramesBetweenFragmentsAreAnsweredAndTheMessageArrivesWhole()
     {
         await using var server = await TestServer.StartAsync();

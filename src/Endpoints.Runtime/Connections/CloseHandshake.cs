@@ -161,7 +161,9 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection)
             if (reader.InMessage && (await reader.SkipMessageAsync(scratch).ConfigureAwait(false)).Signal != ReadSignal.Data) return;
             while (true)
             {
+                if (reader.IsIdle) await reader.WaitForInputAsync().ConfigureAwait(false);
                 var signal = await reader.NextMessageAsync().ConfigureAwait(false);
+                if (signal == ReadSignal.Idle) continue;
                 if (signal != ReadSignal.Data) break;
                 var skipped = await reader.SkipMessageAsync(scratch).ConfigureAwait(false);
                 if (skipped.Signal != ReadSignal.Data) break;

@@ -12,6 +12,9 @@ internal enum ReadSignal
     /// <summary>A data message (or more of it).</summary>
     Data,
 
+    /// <summary>No message yet: control frames were all that was buffered. Wait for input, then ask again.</summary>
+    Idle,
+
     /// <summary>The peer's close frame (<see cref="FrameReader.PeerCloseStatus"/>).</summary>
     PeerClosed,
 
@@ -100,27 +103,20 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
         return ReadSignal.Ended;
     }
 
-    /// <summary>Waits for the next data message to start (handling control frames before it). <see cref="MessageType"/> says which.</summary>
+    /// <summary>
+    /// Reads up to the start of the next data message, handling control frames before it; <see cref="MessageType"/> says
+    /// which. Call it when input is there (<see cref="WaitForInputAsync"/>): it returns <see cref="ReadSignal.Idle"/>
+    /// rather than wait again after control frames, so a connection that pings parks in its caller's state machine too.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadSignal> NextMessageAsync()
     {
         while (true)
         {
-            if (_end == _start)
-            {
-                // Only after a control frame: the receive loop waits for a message's first byte itself (see WaitForInputAsync).
-                try
-                {
-                    await WaitForInputAsync().ConfigureAwait(false);
-                }
-                catch (Exception exception)
-                {
-                    return InputFailed(exception);
-                }
-            }
             var signal = await ReadHeaderAsync().ConfigureAwait(false);
             if (signal != ReadSignal.Data) return signal;
             if (_inMessage) return ReadSignal.Data;
+            if (_end == _start) return ReadSignal.Idle;
         }
     }
 

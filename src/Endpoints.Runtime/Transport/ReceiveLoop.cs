@@ -142,12 +142,16 @@ internal sealed class ReceiveLoop
         }
     }
 
-    /// <summary>Reads the next message and hands it to the endpoint; the close when the connection ends, else null.</summary>
+    /// <summary>
+    /// Reads the next message and hands it to the endpoint; the close when the connection ends, else null (also when
+    /// only control frames had arrived).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebSocketCloseInfo?> ReceiveMessageAsync()
     {
         // Control frames before the message are handled on the way.
         var signal = await _reader.NextMessageAsync().ConfigureAwait(false);
+        if (signal == ReadSignal.Idle) return null;
         if (signal != ReadSignal.Data) return await InputEndedAsync(signal).ConfigureAwait(false);
         _idleTimer?.Change(_endpoint.Options.IdleTimeout, Timeout.InfiniteTimeSpan);
 
