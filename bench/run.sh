@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the load benchmarks (docs/benchmarks.md): three servers, scenarios a–f, alternating reps.
+# Runs the load benchmarks (docs/benchmarks.md): three servers, scenarios a–k (and r), alternating reps.
 # Extra arguments go to the harness, e.g. bench/run.sh --scenarios a,b --reps 1 --seconds 2
 # Add --write docs/benchmarks.md to update the committed figures.
 set -euo pipefail
