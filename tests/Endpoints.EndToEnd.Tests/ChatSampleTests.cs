@@ -100,4 +100,30 @@ public sealed class ChatAppTests
         var signature = token.Split('.')[2];
         Assert.DoesNotContain(lines, line => line.Message.Contains(signature, StringComparison.Ordinal) || line.Message.Contains("access_token", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task ARefusedTokenDoesNotReachTheLogsEither()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var app = ChatApp.Create(["--urls", "http://127.0.0.1:0"], builder => builder.Logging.AddProvider(logs));
+        await app.StartAsync();
+        var address = new Uri(app.Urls.First());
+
+        using var http = new HttpClient { BaseAddress = address };
+        var token = await http.GetStringAsync("/token?name=ann");
+        var parts = token.Split('.');
+        // The same header and claims with another signature: a forged token, refused before the upgrade.
+        var forged = parts[0] + "." + parts[1] + "." + new string(parts[2].Reverse().ToArray());
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(
+            new Uri($"ws://{address.Authority}/chat/lobby?access_token={Uri.EscapeDataString(forged)}"), CancellationToken.None));
+        Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);
+        await app.StopAsync();
+
+        var lines = logs.Lines.ToList();
+        // The refusal was logged at a default level (Information), without the token.
+        Assert.Contains(lines, line => line.Category.StartsWith("Microsoft.AspNetCore.Authentication", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Message.Contains(parts[1], StringComparison.Ordinal) || line.Message.Contains("access_token", StringComparison.Ordinal));
+    }
 }
