@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using Chat;
+using Microsoft.AspNetCore.Builder;
 using Endpoints.EndToEnd.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -82,12 +83,9 @@ public sealed class ChatAppTests
     public async Task NoTokenReachesTheLogsAtTheDefaultLevels()
     {
         var logs = new CapturingLoggerProvider();
-        await using var app = ChatApp.Create(["--urls", "http://127.0.0.1:0"], builder => builder.Logging.AddProvider(logs));
-        await app.StartAsync();
+        await using var app = await StartAsync(logs);
         var address = new Uri(app.Urls.First());
-
-        using var http = new HttpClient { BaseAddress = address };
-        var token = await http.GetStringAsync("/token?name=ann");
+        var token = await SignInAsync(address);
         Assert.StartsWith("eyJ", token);
         using var socket = await WebSocketClient.ConnectAsync(new Uri($"ws://{address.Authority}/chat/lobby?access_token={Uri.EscapeDataString(token)}"));
         Assert.Equal("* welcome to lobby, ann (1 here)", await socket.ReceiveTextAsync());
@@ -105,12 +103,9 @@ public sealed class ChatAppTests
     public async Task ARefusedTokenDoesNotReachTheLogsEither()
     {
         var logs = new CapturingLoggerProvider();
-        await using var app = ChatApp.Create(["--urls", "http://127.0.0.1:0"], builder => builder.Logging.AddProvider(logs));
-        await app.StartAsync();
+        await using var app = await StartAsync(logs);
         var address = new Uri(app.Urls.First());
-
-        using var http = new HttpClient { BaseAddress = address };
-        var token = await http.GetStringAsync("/token?name=ann");
+        var token = await SignInAsync(address);
         var parts = token.Split('.');
         // The same header and claims with another signature: a forged token, refused before the upgrade.
         var forged = parts[0] + "." + parts[1] + "." + new string(parts[2].Reverse().ToArray());
@@ -125,5 +120,18 @@ public sealed class ChatAppTests
         // The refusal was logged at a default level (Information), without the token.
         Assert.Contains(lines, line => line.Category.StartsWith("Microsoft.AspNetCore.Authentication", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, line => line.Message.Contains(parts[1], StringComparison.Ordinal) || line.Message.Contains("access_token", StringComparison.Ordinal));
+    }
+
+    private static async Task<WebApplication> StartAsync(CapturingLoggerProvider logs)
+    {
+        var app = ChatApp.Create(["--urls", "http://127.0.0.1:0"], builder => builder.Logging.AddProvider(logs));
+        await app.StartAsync();
+        return app;
+    }
+
+    private static async Task<string> SignInAsync(Uri address)
+    {
+        using var http = new HttpClient { BaseAddress = address };
+        return await http.GetStringAsync("/token?name=ann");
     }
 }

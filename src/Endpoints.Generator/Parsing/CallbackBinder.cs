@@ -381,9 +381,8 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         var name = Symbols.FullName(type, keepNullable: false);
         return kind switch
         {
-            CallbackKind.Text => name is "global::System.ReadOnlySpan<byte>" or "global::System.Memory<byte>" or "global::System.ArraySegment<byte>"
-                or "global::System.ReadOnlySpan<char>" or "global::System.ReadOnlyMemory<char>" or "char[]" or "byte[]" or KnownTypes.Stream
-                || Symbols.DerivesFrom(type, KnownTypes.Stream) || Symbols.DerivesFrom(type, KnownTypes.TextReader),
+            CallbackKind.Text => name is "global::System.ReadOnlySpan<char>" or "global::System.ReadOnlyMemory<char>" or "char[]" or KnownTypes.Stream
+                || MessageKind.IsBytes(type) || Symbols.DerivesFrom(type, KnownTypes.Stream) || Symbols.DerivesFrom(type, KnownTypes.TextReader),
             CallbackKind.Binary => name is "byte[]" or "global::System.ReadOnlySpan<byte>" or "global::System.Memory<byte>" or "global::System.ArraySegment<byte>"
                 or "string" or KnownTypes.TextReader
                 || Symbols.DerivesFrom(type, KnownTypes.Stream) || Symbols.DerivesFrom(type, KnownTypes.TextReader),
@@ -545,9 +544,10 @@ internal sealed class MessageKind(string fullName, string display, string noun, 
     public string SuggestFullNameFor(ITypeSymbol wrong)
         => streamFullName is not null && IsStreamLike(wrong) ? streamFullName : asUtf8 && IsBytes(wrong) ? KnownTypes.ReadOnlyMemoryOfByte : FullName;
 
-    private static bool IsBytes(ITypeSymbol type)
+    /// <summary>Bytes other than the <c>ReadOnlyMemory&lt;byte&gt;</c> a message comes in.</summary>
+    public static bool IsBytes(ITypeSymbol type)
         => Symbols.FullName(type, keepNullable: false) is "byte[]" or "global::System.ReadOnlySpan<byte>" or "global::System.Memory<byte>"
-            or "global::System.ArraySegment<byte>" or "global::System.Span<byte>";
+            or "global::System.ArraySegment<byte>";
 
     private static bool IsStreamLike(ITypeSymbol type)
         => Symbols.Is(type, KnownTypes.Stream) || Symbols.DerivesFrom(type, KnownTypes.Stream)

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Security.Claims;
 using System.Text;
+using System.Text.Unicode;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -148,7 +149,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     public override ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken = default)
     {
         // Checked here, in the sender's call: invalid UTF-8 on the wire would make the peer close the connection (1007).
-        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span)) throw new ArgumentException("The bytes are not valid UTF-8, so they cannot be sent as text.", nameof(utf8));
+        if (!Utf8.IsValid(utf8.Span)) throw new ArgumentException("The bytes are not valid UTF-8, so they cannot be sent as text.", nameof(utf8));
         return Transmitter.SendAsync(WebSocketMessage.FromUtf8Text(utf8), cancellationToken);
     }
 

@@ -178,13 +178,6 @@ internal sealed class ReceiveLoop
         return streamed ? await ReceiveStreamedAsync(text).ConfigureAwait(false) : await ReceiveWholeAsync(text).ConfigureAwait(false);
     }
 
-    /// <summary>Drops the current message unread; the close if the input ended meanwhile, else null.</summary>
-    private async Task<WebSocketCloseInfo?> SkipMessageAsync()
-    {
-        var skipped = await SkipAsync().ConfigureAwait(false);
-        return skipped.Signal == ReadSignal.Data ? null : await InputEndedAsync(skipped.Signal).ConfigureAwait(false);
-    }
-
     /// <summary>A whole message: handed over without a copy when it arrived in one piece, else assembled up to the limit.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebSocketCloseInfo?> ReceiveWholeAsync(bool text)
@@ -306,18 +299,21 @@ internal sealed class ReceiveLoop
         return null;
     }
 
+    /// <summary>Drops the current message unread; the close if the input ended meanwhile, else null.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<PayloadRead> SkipAsync()
+    private async ValueTask<WebSocketCloseInfo?> SkipMessageAsync()
     {
+        PayloadRead skipped;
         var scratch = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            return await _reader.SkipMessageAsync(scratch).ConfigureAwait(false);
+            skipped = await _reader.SkipMessageAsync(scratch).ConfigureAwait(false);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(scratch);
         }
+        return skipped.Signal == ReadSignal.Data ? null : await InputEndedAsync(skipped.Signal).ConfigureAwait(false);
     }
 
     private Task<WebSocketCloseInfo> TooBigAsync() => FailAsync(WebSocketCloseStatus.MessageTooBig, "Message too big", WebSocketCloseReason.MessageTooBig);
