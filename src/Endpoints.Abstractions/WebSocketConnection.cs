@@ -55,7 +55,12 @@ public abstract class WebSocketConnection
     /// </summary>
     public abstract ChannelWriter<WebSocketMessage> Outbox { get; }
 
-    /// <summary>Sends a text message; completes when it was written and throws if it could not be.</summary>
+    /// <summary>
+    /// Sends a text message; completes when it was written and throws if it could not be.
+    /// Cancellation takes back only what has not begun to go out: a message still waiting its turn is removed (it throws
+    /// <see cref="OperationCanceledException"/> and is never written); one whose frame has begun to be written finishes,
+    /// and the task completes when it is out. No frame ever goes out half-written or from memory the caller got back.
+    /// </summary>
     public abstract ValueTask SendTextAsync(string text, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -72,7 +77,8 @@ public abstract class WebSocketConnection
 
     /// <summary>
     /// Sends a binary message; completes when it was written and throws if it could not be.
-    /// The memory must not change until the returned task completes.
+    /// The memory must not change until the returned task completes; once it has (written, failed or cancelled), the
+    /// memory is never read again. Cancellation follows <see cref="SendTextAsync(string, CancellationToken)"/>.
     /// </summary>
     public abstract ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
 
@@ -89,7 +95,9 @@ public abstract class WebSocketConnection
     /// Sends one binary message as a stream of fragments, for data too large to hold at once. The connection's transmit
     /// channel is held until <paramref name="write"/> returns: other sends wait (or queue) and go out after it, in
     /// order. When <paramref name="write"/> returns, the message ends; when it throws or is cancelled, the message cannot
-    /// be taken back, so the connection is closed with 1011 and the exception is rethrown.
+    /// be taken back, so the connection is closed with 1011 and the exception is rethrown (once a fragment is out,
+    /// nothing queued after it is sent: only the close frame). Cancelled while it waits for its turn, it gives the turn
+    /// back and throws <see cref="OperationCanceledException"/>; the connection goes on.
     /// </summary>
     public abstract ValueTask SendBinaryStreamAsync(Func<Stream, CancellationToken, ValueTask> write, CancellationToken cancellationToken = default);
 
@@ -101,7 +109,9 @@ public abstract class WebSocketConnection
 
     /// <summary>
     /// Starts the close handshake after the messages already queued have been sent. Completes when the
-    /// close frame has been written (or the connection has already ended).
+    /// close frame has been written (or the connection has already ended). A status RFC 6455 does not let a close frame
+    /// carry (anything but 1000-1003, 1007-1014 and 3000-4999; <c>Empty</c> is sent as 1000) throws
+    /// <see cref="ArgumentOutOfRangeException"/>; a description over 123 bytes of UTF-8 throws <see cref="ArgumentException"/>.
     /// </summary>
     public abstract Task CloseAsync(WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string? description = null);
 }

@@ -261,7 +261,7 @@ public sealed class ProtocolConformanceTests
     }
 
     /// <summary>permessage-deflate's encoding: raw deflate, sync-flushed, without the trailing 00 00 FF FF.</summary>
-    private static byte[] Deflate(byte[] data)
+    internal static byte[] Deflate(byte[] data)
     {
         var output = new MemoryStream();
         using (var deflate = new DeflateStream(output, CompressionLevel.Optimal, leaveOpen: true))
@@ -275,7 +275,7 @@ public sealed class ProtocolConformanceTests
         return bytes[..marker];
     }
 
-    private static byte[] Inflate(byte[] payload)
+    internal static byte[] Inflate(byte[] payload)
     {
         using var input = new MemoryStream([.. payload, 0x00, 0x00, 0xFF, 0xFF]);
         using var inflate = new DeflateStream(input, CompressionMode.Decompress);

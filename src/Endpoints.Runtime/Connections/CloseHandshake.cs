@@ -106,9 +106,17 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection)
     /// until its close frame (bounded by the deadline), so that our close frame is not lost to a TCP reset caused by
     /// unread data: as frames when the offending frame can be skipped, else as bytes until the peer ends the connection.
     /// </summary>
-    public async Task<WebSocketCloseInfo> FailProtocolAsync(WebSocketCloseStatus status, string description, FrameReader reader)
+    public async Task<WebSocketCloseInfo> FailProtocolAsync(WebSocketCloseStatus status, string description, WebSocketCloseReason reason, FrameReader reader)
     {
-        TryRequest(status, description, WebSocketCloseReason.ProtocolError);
+        TryRequest(status, description, reason);
+        reader.StartDiscarding();
+        if (reader.PeerSentClose)
+        {
+            // The offending frame was the peer's close (a bad code, a 1-byte payload): both close frames are then
+            // exchanged once ours is out, and the connection ends without waiting for more.
+            await Transmitter.Completion.ConfigureAwait(false);
+            return Request!.ToCloseInfo();
+        }
         try
         {
             if (await reader.SkipBadFrameAsync().ConfigureAwait(false))
@@ -151,9 +159,13 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection)
         return Request!.ToCloseInfo();
     }
 
-    /// <summary>Reads and drops whatever the peer still sends until its close frame, the end of input or a protocol error.</summary>
+    /// <summary>
+    /// Reads and drops whatever the peer still sends until its close frame, the end of input or a protocol error: nothing
+    /// is inflated, checked, answered or delivered any more.
+    /// </summary>
     public async Task DrainUntilPeerClosesAsync(FrameReader reader)
     {
+        reader.StartDiscarding();
         var scratch = ArrayPool<byte>.Shared.Rent(4096);
         try
         {

@@ -59,7 +59,14 @@ internal sealed class KeepAlive : IDisposable
         }
         Span<byte> payload = stackalloc byte[sizeof(long)];
         BinaryPrimitives.WriteInt64BigEndian(payload, Interlocked.Increment(ref _pingSent));
-        _connection.Transmitter.TrySendControl(Frame.Ping, payload);
+        if (_connection.Transmitter.TrySendControl(Frame.Ping, payload)) return;
+        // Dropped (a full outbox): no pong can answer a ping that was never sent, so nothing is awaited; the next
+        // interval tries again.
+        lock (_timer)
+        {
+            _awaitingPong = false;
+            _timer.Change(Interval, Interval);
+        }
     }
 
     public void Dispose() => _timer.Dispose();

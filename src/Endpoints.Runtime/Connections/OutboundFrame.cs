@@ -6,7 +6,7 @@ namespace Endpoints.Runtime;
 /// </summary>
 internal readonly struct OutboundFrame
 {
-    private OutboundFrame(WebSocketMessage message, TaskCompletionSource? written, byte control, byte[]? controlPayload, StreamTurn? turn)
+    private OutboundFrame(WebSocketMessage message, PendingSend? written, byte control, byte[]? controlPayload, StreamTurn? turn)
     {
         Message = message;
         Written = written;
@@ -17,7 +17,7 @@ internal readonly struct OutboundFrame
 
     public WebSocketMessage Message { get; }
 
-    public TaskCompletionSource? Written { get; }
+    public PendingSend? Written { get; }
 
     /// <summary>The control opcode (ping or pong); 0 for anything else.</summary>
     public byte Control { get; }
@@ -26,7 +26,7 @@ internal readonly struct OutboundFrame
 
     public StreamTurn? Turn { get; }
 
-    public static OutboundFrame ForMessage(WebSocketMessage message, TaskCompletionSource? written = null) => new(message, written, 0, null, null);
+    public static OutboundFrame ForMessage(WebSocketMessage message, PendingSend? written = null) => new(message, written, 0, null, null);
 
     public static OutboundFrame ForControl(byte opcode, byte[] payload) => new(default, null, opcode, payload, null);
 
@@ -34,12 +34,34 @@ internal readonly struct OutboundFrame
 }
 
 /// <summary>
-/// A streamed send waiting in the outbox: when the pump reaches it, the pump hands it the connection (<see cref="Started"/>)
-/// and waits for it to finish (<see cref="Finished"/>) before writing anything else.
+/// Who owns a queued entry: it is taken back by its sender (cancelled) or taken by the pump (started), whichever comes
+/// first, exactly once. A sender that took it back knows the pump will never read it; one that lost the race knows
+/// the write has begun and must be let finish.
 /// </summary>
-internal sealed class StreamTurn
+internal abstract class QueuedClaim : TaskCompletionSource
 {
-    public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private const int Queued = 0, Started = 1, Cancelled = 2;
+    private int _state;
 
+    protected QueuedClaim() : base(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+    }
+
+    /// <summary>The sender gives up: true if the pump has not taken it (it never will now).</summary>
+    public bool TryTakeBack() => Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued;
+
+    /// <summary>The pump reaches it: true if the sender has not taken it back.</summary>
+    public bool TryStart() => Interlocked.CompareExchange(ref _state, Started, Queued) == Queued;
+}
+
+/// <summary>An awaited send in the outbox; completes when its frame has been written.</summary>
+internal sealed class PendingSend : QueuedClaim;
+
+/// <summary>
+/// A streamed send waiting in the outbox: when the pump reaches it, the pump hands it the connection (its own task,
+/// "started") and waits for it to finish (<see cref="Finished"/>) before writing anything else.
+/// </summary>
+internal sealed class StreamTurn : QueuedClaim
+{
     public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

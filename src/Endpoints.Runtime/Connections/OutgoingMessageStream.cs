@@ -18,6 +18,9 @@ internal sealed class OutgoingMessageStream(FrameWriter writer, bool text) : Str
 
     public long BytesWritten { get; private set; }
 
+    /// <summary>Whether a fragment has gone out (or began to): the message can no longer be abandoned cleanly.</summary>
+    public bool Started => _started || Failed;
+
     /// <summary>Whether a write to the connection failed (as opposed to the writer's own code).</summary>
     public bool Failed { get; private set; }
 

@@ -31,6 +31,9 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     public ServerWebSocketConnection(HttpContext context, Stream stream, string? subProtocol, PerMessageDeflate? deflate, MappedEndpoint endpoint)
     {
         _context = context;
+        // Kept, not read live: the context is recycled after the request, and code may keep the connection longer.
+        User = context.User;
+        Aborted = context.RequestAborted;
         Endpoint = endpoint;
         Stream = stream;
         SubProtocol = subProtocol;
@@ -111,7 +114,13 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     private Generated.WebSocketMessageCodec Codec
         => Endpoint.Registry.Codec ?? throw new NotSupportedException("This connection's endpoint declares no typed messages (Sends on its [WebSocketEndpoint]).");
 
-    public override ClaimsPrincipal User => _context.User;
+    public override ClaimsPrincipal User { get; }
+
+    /// <summary>Fires when the connection is dropped (by <see cref="Abort"/>, the close deadline, or the transport).</summary>
+    public CancellationToken Aborted { get; }
+
+    /// <summary>Whether the connection has been dropped.</summary>
+    public bool IsAborted => Aborted.IsCancellationRequested;
 
     public override string? SubProtocol { get; }
 
@@ -182,8 +191,31 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
 
     public override Task CloseAsync(WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string? description = null)
     {
+        ValidateClose(status, description);
         CloseHandshake.TryRequest(status, description, WebSocketCloseReason.ServerClosed);
         return CloseHandshake.WhenFrameWritten();
+    }
+
+    /// <summary>
+    /// What RFC 6455 7.4 lets a server put in a close frame, checked where the app asks, as System.Net.WebSockets does: a
+    /// code that may not be sent, or a reason over 123 bytes, is the caller's mistake, not something to change silently.
+    /// </summary>
+    private static void ValidateClose(WebSocketCloseStatus status, string? description)
+    {
+        if (status == WebSocketCloseStatus.Empty)
+        {
+            if (!string.IsNullOrEmpty(description)) throw new ArgumentException("A close without a status (Empty) cannot carry a description.", nameof(description));
+            return;
+        }
+        if (!Frame.IsValidCloseStatus((int)status))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), (int)status,
+                "RFC 6455 allows 1000-1003, 1007-1014 and 3000-4999 in a close frame (1004-1006 and 1015 are reserved, 0-999 and 1016-2999 unused).");
+        }
+        if (description is not null && s_utf8.GetByteCount(description) > Frame.MaxControlPayload - 2)
+        {
+            throw new ArgumentException($"A close description is at most {Frame.MaxControlPayload - 2} bytes of UTF-8.", nameof(description));
+        }
     }
 
     void IControlFrameSink.OnPing(ReadOnlySpan<byte> payload) => Transmitter.TrySendControl(Frame.Pong, payload);

@@ -20,6 +20,8 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     private Task _pump = Task.CompletedTask;
     // Frames in the outbox, kept apart because the channel's own count takes a lock.
     private int _queued;
+    // A streamed send failed after its first fragment: only control frames may follow.
+    private bool _messageLeftUnfinished;
 
     /// <summary>Completes when the pump has stopped: queued frames and the close frame written, or the socket failed.</summary>
     public Task Completion => Volatile.Read(ref _pump);
@@ -62,16 +64,17 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     /// Sends a ping or pong without ever waiting: now if the socket is free, else after what is queued. Dropped when the
     /// outbox is full (a peer that reads nothing reads no pong either) or once the close frame has gone out.
     /// </summary>
-    public void TrySendControl(byte opcode, ReadOnlySpan<byte> payload)
+    /// <returns>False when the frame was dropped.</returns>
+    public bool TrySendControl(byte opcode, ReadOnlySpan<byte> payload)
     {
-        if (close.FrameSent) return;
+        if (close.FrameSent) return false;
         var copy = payload.ToArray();
         if (Volatile.Read(ref _queued) == 0 && _lock.TryTake())
         {
             Observe(WriteControlHoldingLock(opcode, copy));
-            return;
+            return true;
         }
-        TryQueue(OutboundFrame.ForControl(opcode, copy));
+        return TryQueue(OutboundFrame.ForControl(opcode, copy));
     }
 
     /// <summary>
@@ -80,12 +83,23 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     /// </summary>
     public async ValueTask SendStreamAsync(bool text, Func<OutgoingMessageStream, CancellationToken, ValueTask> write, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         StreamTurn? turn = null;
-        if (!(Volatile.Read(ref _queued) == 0 && !close.IsRequested && _lock.TryTake()))
+        if (!TryTakeLockToWrite())
         {
             turn = new StreamTurn();
             await QueueAsync(OutboundFrame.ForStream(turn), cancellationToken).ConfigureAwait(false);
-            await turn.Started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await turn.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Taken back before its turn: the pump skips it. Else the pump has handed it the connection meanwhile,
+                // and gives the connection back to the pump at once.
+                if (!turn.TryTakeBack()) turn.Finished.TrySetResult();
+                throw;
+            }
         }
         var stream = new OutgoingMessageStream(writer, text);
         try
@@ -97,8 +111,11 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
         }
         catch (Exception exception)
         {
-            // Part of the message is out and cannot be taken back: the connection ends with 1011.
+            // Part of the message is out and cannot be taken back: the connection ends with 1011. When a fragment is out,
+            // no data frame may follow (RFC 6455 5.4: it would land inside the unfinished message): what is queued is
+            // dropped, and the close frame, a control frame, may go next.
             if (stream.Failed) Log.SendFailed(Endpoint.Logger, exception, connection.Id);
+            if (stream.Started) Volatile.Write(ref _messageLeftUnfinished, true);
             close.TryRequest(WebSocketCloseStatus.InternalServerError, "Streamed message not completed", WebSocketCloseReason.Error);
             throw;
         }
@@ -124,7 +141,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     /// </summary>
     private bool TryWriteNow(WebSocketMessage message, out ValueTask write)
     {
-        if (Volatile.Read(ref _queued) != 0 || close.IsRequested || !_lock.TryTake())
+        if (!TryTakeLockToWrite())
         {
             write = default;
             return false;
@@ -133,11 +150,37 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
         return true;
     }
 
+    /// <summary>
+    /// Takes the send lock for a direct write when nothing is queued and no close was requested. The close request is
+    /// checked again once the lock is held: the pump writes the close frame only holding the lock and only after the
+    /// request, so a data frame written now can never follow it.
+    /// </summary>
+    private bool TryTakeLockToWrite()
+    {
+        if (Volatile.Read(ref _queued) != 0 || close.IsRequested || !_lock.TryTake()) return false;
+        if (!close.IsRequested) return true;
+        _lock.Release();
+        return false;
+    }
+
+    /// <summary>
+    /// An awaited send that has to queue. Cancellation takes it back while it waits (its memory is never read after the
+    /// task completes); once the pump has begun writing it, it is let finish and the send completes when it has.
+    /// </summary>
     private async Task SendQueuedAsync(WebSocketMessage message, CancellationToken cancellationToken)
     {
-        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await QueueAsync(OutboundFrame.ForMessage(message, written), cancellationToken).ConfigureAwait(false);
-        await written.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var pending = new PendingSend();
+        await QueueAsync(OutboundFrame.ForMessage(message, pending), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await pending.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !pending.Task.IsCompleted)
+        {
+            if (pending.TryTakeBack()) throw;
+            // Being written: the frame cannot be taken back half-way, and the memory is in use until it is out.
+            await pending.Task.ConfigureAwait(false);
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -312,7 +355,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
                 Endpoint.Metrics.OutboxDepth.Add(-1, Endpoint.Tag);
                 var failure = new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The connection failed before the message was sent.", exception);
                 frame.Written?.TrySetException(failure);
-                frame.Turn?.Started.TrySetException(failure);
+                frame.Turn?.TrySetException(failure);
             }
         }
         finally
@@ -325,18 +368,29 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteQueuedAsync(OutboundFrame frame)
     {
-        if (frame.Turn is { } turn)
-        {
-            // A streamed send: the connection is its until it finishes; the pump keeps the lock for it meanwhile.
-            turn.Started.TrySetResult();
-            await turn.Finished.Task.ConfigureAwait(false);
-            return;
-        }
         if (frame.Control != 0)
         {
             if (!close.FrameSent) await writer.WriteControlAsync(frame.Control, frame.ControlPayload).ConfigureAwait(false);
             return;
         }
+        if (Volatile.Read(ref _messageLeftUnfinished))
+        {
+            // A streamed message was left unfinished: no data frame may go out any more, only the close frame.
+            var dropped = NotOpen();
+            frame.Written?.TrySetException(dropped);
+            frame.Turn?.TrySetException(dropped);
+            return;
+        }
+        if (frame.Turn is { } turn)
+        {
+            if (!turn.TryStart()) return; // its sender gave up waiting
+            // A streamed send: the connection is its until it finishes; the pump keeps the lock for it meanwhile. A
+            // dropped connection ends the wait too, so a writer that never returns cannot hold the pump.
+            turn.TrySetResult();
+            await turn.Finished.Task.WaitAsync(connection.Aborted).ConfigureAwait(false);
+            return;
+        }
+        if (frame.Written is { } pending && !pending.TryStart()) return; // taken back by a cancelled sender: never read
         try
         {
             await Write(frame.Message).ConfigureAwait(false);

@@ -3,16 +3,17 @@ using Endpoints.Scaleout;
 namespace Endpoints.Runtime;
 
 /// <summary>
-/// The live connections of one endpoint, its groups and its users. Membership changes take one lock and
-/// replace small copy-on-write arrays; sends read those arrays without a lock, so a fan-out never waits for a
-/// join and never sees a half-made change. A connection that has ended is in no group, whatever raced with it.
+/// The live connections of one endpoint, its groups and its users. Membership changes take one lock for O(1) work
+/// (a group is a concurrent set, not an array copied on every join); sends and presence queries read the sets without
+/// the lock, so a fan-out never waits for a join, and a snapshot for the backplane never holds the lock for more than
+/// one connection. A connection that has ended is in no group, whatever raced with it.
 /// </summary>
 internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSocketEndpointMetrics metrics, IWebSocketBackplane? backplane)
 {
     private readonly KeyValuePair<string, object?> _endpointTag = new("endpoint", name);
     private readonly object _gate = new();
     private readonly ConcurrentDictionary<string, RegisteredConnection> _connections = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, GroupMember[]> _groups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<RegisteredConnection, DateTimeOffset>> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RegisteredConnection[]> _users = new(StringComparer.Ordinal);
     private Action<WebSocketPresenceChange>[] _observers = [];
 
@@ -47,7 +48,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         {
             if (entry.Ended) return;
             entry.Ended = true;
-            left = entry.Groups is { } groups ? [.. groups] : [];
+            left = entry.Groups is { } groups ? [.. groups.Keys] : [];
             foreach (var group in left) RemoveMember(group, entry);
             entry.Groups = null;
             if (entry.UserId is { } userId && _users.TryGetValue(userId, out var connections))
@@ -69,9 +70,11 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         ArgumentNullException.ThrowIfNull(group);
         lock (_gate)
         {
-            if (entry.Ended || !(entry.Groups ??= new HashSet<string>(StringComparer.Ordinal)).Add(group)) return false;
-            var member = new GroupMember(entry, time.GetUtcNow());
-            _groups[group] = _groups.TryGetValue(group, out var members) ? [.. members, member] : [member];
+            var since = time.GetUtcNow();
+            if (entry.Ended || !(entry.Groups ??= new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal)).TryAdd(group, since)) return false;
+            // Groups are created and removed only under the lock, so a join never lands in a group just removed.
+            if (!_groups.TryGetValue(group, out var members)) _groups[group] = members = new ConcurrentDictionary<RegisteredConnection, DateTimeOffset>();
+            members[entry] = since;
         }
         Notify(WebSocketPresenceChangeKind.JoinedGroup, entry, group);
         return true;
@@ -89,10 +92,11 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         return true;
     }
 
-    public GroupMember[] MembersOf(string group)
-    {
-        lock (_gate) return _groups.TryGetValue(group, out var members) ? members : [];
-    }
+    /// <summary>The group's members and when they joined, read without the lock (a live view: it may change while read).</summary>
+    public IReadOnlyDictionary<RegisteredConnection, DateTimeOffset> MembersOf(string group)
+        => _groups.TryGetValue(group, out var members) ? members : s_noMembers;
+
+    private static readonly IReadOnlyDictionary<RegisteredConnection, DateTimeOffset> s_noMembers = new Dictionary<RegisteredConnection, DateTimeOffset>();
 
     public RegisteredConnection[] ConnectionsOf(string userId)
     {
@@ -126,7 +130,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
                 foreach (var entry in _connections.Values) Deliver(entry);
                 break;
             case BackplaneTarget.Group:
-                foreach (var member in MembersOf(key)) Deliver(member.Connection);
+                foreach (var member in MembersOf(key)) Deliver(member.Key);
                 break;
             case BackplaneTarget.User:
                 foreach (var entry in ConnectionsOf(key)) Deliver(entry);
@@ -150,19 +154,28 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     private void RemoveMember(string group, RegisteredConnection entry)
     {
         if (!_groups.TryGetValue(group, out var members)) return;
-        var rest = members.Where(m => m.Connection != entry).ToArray();
-        if (rest.Length == 0) _groups.Remove(group);
-        else _groups[group] = rest;
+        members.TryRemove(entry, out _);
+        if (members.IsEmpty) _groups.TryRemove(group, out _);
     }
 
-    /// <summary>Every connection with its groups and when it joined them.</summary>
+    /// <summary>
+    /// Every connection with its groups and when it joined them: O(connections + memberships), taking the lock once per
+    /// connection (to copy its groups), so joins and leaves go on meanwhile.
+    /// </summary>
     public List<BackplaneConnection> Snapshot()
     {
-        lock (_gate)
+        var snapshot = new List<BackplaneConnection>(_connections.Count);
+        foreach (var entry in _connections.Values)
         {
-            return _connections.Values.Select(entry => new BackplaneConnection(Name, entry.Id, entry.UserId, entry.Since,
-                (entry.Groups ?? []).Select(group => (group, _groups[group].First(m => m.Connection == entry).Since)).ToList())).ToList();
+            List<(string, DateTimeOffset)> groups;
+            lock (_gate)
+            {
+                if (entry.Ended) continue;
+                groups = entry.Groups is { } joined ? joined.Select(static pair => (pair.Key, pair.Value)).ToList() : [];
+            }
+            snapshot.Add(new BackplaneConnection(Name, entry.Id, entry.UserId, entry.Since, groups));
         }
+        return snapshot;
     }
 
     private void Notify(WebSocketPresenceChangeKind kind, RegisteredConnection entry, string? group)
@@ -194,13 +207,11 @@ internal sealed class RegisteredConnection(IFanOutReceiver connection, string? u
 
     public DateTimeOffset Since { get; } = since;
 
-    /// <summary>Its groups; null until it joins one (most connections never do, and an idle one should cost little).</summary>
-    public HashSet<string>? Groups { get; set; }
+    /// <summary>Its groups and when it joined each; null until it joins one (most connections never do, and an idle one should cost little).</summary>
+    public Dictionary<string, DateTimeOffset>? Groups { get; set; }
 
     public bool Ended { get; set; }
 }
-
-internal sealed record GroupMember(RegisteredConnection Connection, DateTimeOffset Since);
 
 /// <summary>What a fan-out needs of a connection: its id and a send that never waits.</summary>
 internal interface IFanOutReceiver

@@ -48,7 +48,7 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
 
     public async ValueTask<IReadOnlyList<WebSocketGroupMember>> GetGroupMembersAsync(string group, CancellationToken cancellationToken = default)
     {
-        var local = _registry.MembersOf(Required(group)).Select(static m => new WebSocketGroupMember(m.Connection.Id, m.Connection.UserId, m.Since));
+        var local = _registry.MembersOf(Required(group)).Select(static m => new WebSocketGroupMember(m.Key.Id, m.Key.UserId, m.Value));
         if (Backplane is not { } backplane) return local.ToArray();
         var remote = await backplane.GetRemoteGroupMembersAsync(_registry.Name, group, cancellationToken).ConfigureAwait(false);
         return local.Concat(remote).OrderBy(static m => m.Since).ToArray();
@@ -77,7 +77,7 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
 
     public async ValueTask<int> CountGroupMembersAsync(string group, CancellationToken cancellationToken = default)
     {
-        if (Backplane is null) return _registry.MembersOf(Required(group)).Length;
+        if (Backplane is null) return _registry.MembersOf(Required(group)).Count;
         return (await GetGroupMembersAsync(group, cancellationToken).ConfigureAwait(false)).Count;
     }
 

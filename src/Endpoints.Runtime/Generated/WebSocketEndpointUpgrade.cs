@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Timeouts;
 
 namespace Endpoints.Runtime.Generated;
 
@@ -66,6 +68,10 @@ public static class WebSocketEndpointUpgrade
             return Task.CompletedTask;
         }
 
+        // As ASP.NET Core's WebSocket middleware does: a request timeout (AddRequestTimeouts) must not cut an open
+        // connection, and code after the upgrade sees a WebSocket request that has been accepted.
+        context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
+        context.Features.Set<IHttpWebSocketFeature>(AcceptedWebSocketFeature.Instance);
         var (deflate, extensions) = settings.EnableCompression || options.EnableCompression ? PerMessageDeflate.Negotiate(context.Request.Headers.SecWebSocketExtensions) : (null, null);
         var accept = WebSocketHandshake.AcceptAsync(context, subProtocol, extensions);
         // Not an async method: while a connection is open, only the receive loop's state machine is held for it.
@@ -100,13 +106,8 @@ public static class WebSocketEndpointUpgrade
         connection.Loop = loop;
         if (services.Lifetime?.ApplicationStopping.IsCancellationRequested == true) loop.OnHostStopping();
         // With other servers: what they send to this connection's user reaches it from OnOpen on.
-        return endpoint.Registry.Backplane is { } backplane ? RunAfterAsync(backplane.WhenAppliedAsync(context.RequestAborted), loop) : loop.RunAsync();
-    }
-
-    private static async Task RunAfterAsync(ValueTask applied, ReceiveLoop loop)
-    {
-        await applied.ConfigureAwait(false);
-        await loop.RunAsync().ConfigureAwait(false);
+        // The loop owns the connection from here to its end: however the wait ends, it unregisters, counts and releases it.
+        return loop.RunAsync(endpoint.Registry.Backplane?.WhenAppliedAsync(context.RequestAborted) ?? default);
     }
 
     /// <summary>What ends every connection: counted, traced, and the connection's objects released.</summary>
@@ -128,4 +129,15 @@ public static class WebSocketEndpointUpgrade
         activity?.Dispose();
         connection.Dispose();
     }
+}
+
+/// <summary>The request's WebSocket feature once this library has taken the upgrade: a WebSocket request, already accepted.</summary>
+internal sealed class AcceptedWebSocketFeature : IHttpWebSocketFeature
+{
+    public static readonly AcceptedWebSocketFeature Instance = new();
+
+    public bool IsWebSocketRequest => true;
+
+    public Task<System.Net.WebSockets.WebSocket> AcceptAsync(WebSocketAcceptContext context)
+        => throw new InvalidOperationException("This WebSocket request is run by a [WebSocketEndpoint]; it has been accepted already.");
 }

@@ -61,9 +61,15 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
     private bool _messageCompressed;
     private bool _trailerFed;
 
+    // Declared payload bytes of the current (uncompressed) message so far, checked against its limit on each header.
+    private long _messageDeclared;
+
     // After a protocol error: how many bytes of the offending frame are still to be skipped to find the next frame;
     // -1 when the frame's length is unknown and the input cannot be read as frames any more.
     private long _badFrameRemaining = -1;
+
+    // The connection is failing or closing: frames are only read to find the peer's close frame.
+    private bool _discarding;
 
     public WebSocketMessageType MessageType { get; private set; }
 
@@ -75,6 +81,29 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
     public WebSocketCloseStatus FailureStatus { get; private set; }
 
     public string? FailureDescription { get; private set; }
+
+    /// <summary>Whether a close frame came from the peer, valid or not: the peer will send nothing more.</summary>
+    public bool PeerSentClose { get; private set; }
+
+    /// <summary>
+    /// The largest text and binary messages accepted, checked against each frame's declared length before its payload is
+    /// read (compressed messages are checked by their consumer, as they inflate).
+    /// </summary>
+    public long TextMessageLimit { get; set; } = long.MaxValue;
+
+    /// <inheritdoc cref="TextMessageLimit"/>
+    public long BinaryMessageLimit { get; set; } = long.MaxValue;
+
+    /// <summary>
+    /// From now on the connection is failing or closing (RFC 6455 7.1.7): frames are read only to find the peer's close
+    /// frame. Pings and pongs are not answered or reported, and the rest of a compressed message is skipped without being
+    /// inflated or checked.
+    /// </summary>
+    public void StartDiscarding()
+    {
+        _discarding = true;
+        _messageCompressed = false;
+    }
 
     /// <summary>Why input ended without a close frame; null for a clean EOF.</summary>
     public Exception? EndedBy { get; private set; }
@@ -179,6 +208,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
                     continue;
                 }
                 _inMessage = false;
+                inflater!.EndMessage();
                 return new PayloadRead(0, true, ReadSignal.Data);
             }
 
@@ -293,6 +323,11 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
         if (length < 0) return Fail(WebSocketCloseStatus.ProtocolError, "Invalid payload length");
         // From here on the frame's length is known: after a failure, the input can go on being read as frames.
         var frameLength = headerLength + length;
+        // RFC 6455 5.2: "the minimal number of bytes MUST be used to encode the length".
+        if ((lengthCode == 126 && length < 126) || (lengthCode == 127 && length <= ushort.MaxValue))
+        {
+            return Fail(WebSocketCloseStatus.ProtocolError, "Payload length not minimally encoded", frameLength);
+        }
         if ((b0 & 0x30) != 0) return Fail(WebSocketCloseStatus.ProtocolError, "Reserved bits set", frameLength);
         if (!masked) return Fail(WebSocketCloseStatus.ProtocolError, "Client frames must be masked", frameLength);
         var mask = Masking.Read(header[(headerLength - 4)..]);
@@ -314,8 +349,9 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
                 if (_inMessage) return Fail(WebSocketCloseStatus.ProtocolError, "A new message started before the last one ended", frameLength);
                 if (compressed && inflater is null) return Fail(WebSocketCloseStatus.ProtocolError, "Compressed frame without permessage-deflate", frameLength);
                 _inMessage = true;
-                _messageCompressed = compressed;
+                _messageCompressed = compressed && !_discarding;
                 _trailerFed = false;
+                _messageDeclared = 0;
                 MessageType = opcode == Frame.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
                 break;
             case Frame.Continuation:
@@ -324,6 +360,15 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
                 break;
             default:
                 return Fail(WebSocketCloseStatus.ProtocolError, "Unknown opcode", frameLength);
+        }
+        if (!_messageCompressed && !_discarding)
+        {
+            // Refused on the header: nothing of a message that cannot be accepted is read or held.
+            _messageDeclared += length;
+            if (_messageDeclared > (MessageType == WebSocketMessageType.Text ? TextMessageLimit : BinaryMessageLimit))
+            {
+                return Fail(WebSocketCloseStatus.MessageTooBig, "Message too big", frameLength);
+            }
         }
         _start += headerLength;
         _frameRemaining = length;
@@ -335,6 +380,8 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
 
     private ReadSignal Control(byte opcode, ReadOnlySpan<byte> payload)
     {
+        // A failing or closing connection answers nothing and reports nothing but the peer's close.
+        if (_discarding && opcode != Frame.Close) return ReadSignal.Data;
         switch (opcode)
         {
             case Frame.Ping:
@@ -345,6 +392,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
                 return ReadSignal.Data;
         }
         // A close frame was read whole: after a failure the input can go on being read as frames.
+        PeerSentClose = true;
         if (payload.Length == 1) return Fail(WebSocketCloseStatus.ProtocolError, "Close frame with a one-byte payload", badFrameRemaining: 0);
         if (payload.Length >= 2)
         {

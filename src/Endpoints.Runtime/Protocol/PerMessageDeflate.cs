@@ -64,13 +64,17 @@ internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool Clie
 
 /// <summary>
 /// Inflates received messages: compressed payload bytes are fed as they arrive, and the message's end adds the
-/// 00 00 FF FF that senders strip. One DeflateStream per connection keeps the window across messages.
+/// 00 00 FF FF that senders strip. One DeflateStream keeps the window across messages, unless the client compresses
+/// each message on its own (client_no_context_takeover): then it is dropped after each message, and an idle
+/// connection holds none. A deflate stream that ends (a block with BFINAL set, RFC 7692 7.2.3.3) ends its message's
+/// data; the next message starts a new one, so it is not lost to the ended stream.
 /// </summary>
-internal sealed class MessageInflater : IDisposable
+internal sealed class MessageInflater(bool noContextTakeover = false) : IDisposable
 {
     private static readonly byte[] s_trailer = [0x00, 0x00, 0xFF, 0xFF];
     private readonly FeedStream _feed = new();
     private DeflateStream? _deflate;
+    private bool _streamEnded;
 
     /// <summary>Whether everything fed has been taken in; only then may the fed memory change.</summary>
     public bool IsDrained => _feed.Remaining == 0;
@@ -82,9 +86,40 @@ internal sealed class MessageInflater : IDisposable
 
     /// <summary>Inflated bytes of what was fed so far; 0 when it needs more input. Throws <see cref="InvalidDataException"/> for data that is not deflate.</summary>
     public int Read(Span<byte> destination)
-        => (_deflate ??= new DeflateStream(_feed, CompressionMode.Decompress, leaveOpen: true)).Read(destination);
+    {
+        if (_streamEnded)
+        {
+            _feed.Set(default);
+            return 0;
+        }
+        _deflate ??= new DeflateStream(_feed, CompressionMode.Decompress, leaveOpen: true);
+        var produced = _deflate.Read(destination);
+        if (produced == 0 && _feed.Remaining > 0)
+        {
+            // Nothing produced and input left untaken: the deflate stream has ended (a final block). The rest of the
+            // message (the appended trailer at least) is ignored, as zlib leaves it unused; the next message starts a
+            // new stream.
+            _streamEnded = true;
+            _feed.Set(default);
+        }
+        return produced;
+    }
 
-    public void Dispose() => _deflate?.Dispose();
+    /// <summary>The message has been inflated to its end: without context takeover, or after a final block, the next one starts afresh.</summary>
+    public void EndMessage()
+    {
+        _feed.Set(default);
+        if (noContextTakeover || _streamEnded) DropStream();
+        _streamEnded = false;
+    }
+
+    public void Dispose() => DropStream();
+
+    private void DropStream()
+    {
+        _deflate?.Dispose();
+        _deflate = null;
+    }
 
     /// <summary>The input DeflateStream pulls from: the bytes fed last, then "nothing more for now" (0).</summary>
     private sealed class FeedStream : Stream

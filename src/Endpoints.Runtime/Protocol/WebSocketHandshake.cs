@@ -32,6 +32,11 @@ internal static class WebSocketHandshake
     public static (int Status, string? Reason) Check(HttpContext context)
     {
         var headers = context.Request.Headers;
+        // RFC 6455 4.1: "an HTTP/1.1 or higher GET request".
+        if (HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            return (StatusCodes.Status400BadRequest, "A WebSocket upgrade needs HTTP/1.1 or later.");
+        }
         if (headers.SecWebSocketVersion.ToString() != "13")
         {
             return (StatusCodes.Status426UpgradeRequired, "This server speaks WebSocket version 13 (Sec-WebSocket-Version: 13).");

@@ -42,14 +42,22 @@ internal sealed class ReceiveLoop
         _handler = handler;
         _endpoint = connection.Endpoint;
         _rateLimiter = _endpoint.Options.MessageRateLimit is { } limit ? new MessageRateLimiter(limit, _endpoint.Time) : null;
-        _reader = new FrameReader(connection.Stream, _endpoint.ReceiveBufferSize, connection, connection.Deflate is null ? null : new MessageInflater());
+        _reader = new FrameReader(connection.Stream, _endpoint.ReceiveBufferSize, connection, connection.Deflate is { } deflate ? new MessageInflater(deflate.ClientNoContextTakeover) : null)
+        {
+            TextMessageLimit = handler.StreamsText ? _endpoint.MaxStreamedMessageSize : _endpoint.MaxMessageSize,
+            BinaryMessageLimit = handler.StreamsBinary ? _endpoint.MaxStreamedMessageSize : _endpoint.MaxMessageSize,
+        };
     }
 
     /// <summary>The connection's span, if spans are listened to; ended with the connection.</summary>
     public Activity? Activity { get; init; }
 
-    /// <summary>Runs the connection to its end (then counts, traces and releases it) and says how it ended.</summary>
-    public async Task<WebSocketCloseInfo> RunAsync()
+    /// <summary>
+    /// Runs the connection to its end (then counts, traces and releases it) and says how it ended. <paramref name="ready"/>
+    /// is what must be done before OnOpen (the backplane taking the registration); a connection that ends while it waits
+    /// is released like any other.
+    /// </summary>
+    public async Task<WebSocketCloseInfo> RunAsync(ValueTask ready = default)
     {
         // One state machine for the whole connection: an idle connection holds nothing more while it waits.
         WebSocketCloseInfo? result = null;
@@ -61,22 +69,34 @@ internal sealed class ReceiveLoop
                     static state => ((CloseHandshake)state!).TryRequest(WebSocketCloseStatus.NormalClosure, "Idle timeout", WebSocketCloseReason.TimedOut),
                     _close, _endpoint.Options.IdleTimeout, Timeout.InfiniteTimeSpan);
             }
-            bool opened;
+            var opened = false;
+            Exception? notReady = null;
             try
             {
-                EnterCallback();
-                await _handler.OnOpenAsync().ConfigureAwait(false);
-                opened = true;
+                await ready.ConfigureAwait(false);
             }
             catch (Exception exception)
             {
-                // The connection never opened: no OnError or OnClose, because there is no state to give them.
-                Log.OnOpenFailed(_endpoint.Logger, exception, _connection.Id, _endpoint.Name);
-                opened = false;
+                // The peer left (or the backplane gave up) before the connection could open.
+                notReady = exception;
             }
-            finally
+            if (notReady is null)
             {
-                LeaveCallback();
+                try
+                {
+                    EnterCallback();
+                    await _handler.OnOpenAsync().ConfigureAwait(false);
+                    opened = true;
+                }
+                catch (Exception exception)
+                {
+                    // The connection never opened: no OnError or OnClose, because there is no state to give them.
+                    Log.OnOpenFailed(_endpoint.Logger, exception, _connection.Id, _endpoint.Name);
+                }
+                finally
+                {
+                    LeaveCallback();
+                }
             }
 
             WebSocketCloseInfo close;
@@ -108,9 +128,15 @@ internal sealed class ReceiveLoop
                         }
                     }
                 }
-                else
+                else if (notReady is null)
                 {
                     close = await FailAsync(WebSocketCloseStatus.InternalServerError, "Internal error", WebSocketCloseReason.Error).ConfigureAwait(false);
+                }
+                else
+                {
+                    close = _connection.IsAborted
+                        ? _close.InputEnded(null, timedOut: false)
+                        : await FailAsync(WebSocketCloseStatus.EndpointUnavailable, "Scale-out unavailable", WebSocketCloseReason.Error).ConfigureAwait(false);
                 }
                 await _connection.Transmitter.Completion.ConfigureAwait(false);
             }
@@ -158,7 +184,8 @@ internal sealed class ReceiveLoop
         var text = _reader.MessageType == WebSocketMessageType.Text;
         if (_close.IsRequested)
         {
-            // Closing: late messages are dropped.
+            // Closing: late messages are dropped, and nothing more is answered.
+            _reader.StartDiscarding();
             return await SkipMessageAsync().ConfigureAwait(false);
         }
         var streamed = text ? _handler.StreamsText : _handler.StreamsBinary;
@@ -189,15 +216,18 @@ internal sealed class ReceiveLoop
             return await DispatchAsync(text, whole).ConfigureAwait(false);
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_endpoint.MaxMessageSize + 1, Math.Max(_endpoint.ReceiveBufferSize, _sizeHint)));
+        // One byte more than the limit shows a message that is too big; in long, so a limit of int.MaxValue does not overflow.
+        var capacity = (int)Math.Min((long)_endpoint.MaxMessageSize + 1, Array.MaxLength);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(capacity, Math.Max(_endpoint.ReceiveBufferSize, _sizeHint)));
         try
         {
             var utf8 = default(Utf8Validator);
             var count = 0;
             while (true)
             {
-                if (count == buffer.Length) buffer = Grow(buffer, count);
-                var read = await _reader.ReadPayloadAsync(buffer.AsMemory(count, Math.Min(buffer.Length, _endpoint.MaxMessageSize + 1) - count)).ConfigureAwait(false);
+                if (count == capacity) return await TooBigAsync().ConfigureAwait(false);
+                if (count == buffer.Length) buffer = Grow(buffer, count, capacity);
+                var read = await _reader.ReadPayloadAsync(buffer.AsMemory(count, Math.Min(buffer.Length, capacity) - count)).ConfigureAwait(false);
                 if (read.Signal != ReadSignal.Data) return await InputEndedAsync(read.Signal).ConfigureAwait(false);
                 // Checked as it arrives: a bad byte closes the connection at once, not when the message ends.
                 if (text && !utf8.Validate(buffer.AsSpan(count, read.Count), read.EndOfMessage)) return await InvalidUtf8Async().ConfigureAwait(false);
@@ -214,9 +244,9 @@ internal sealed class ReceiveLoop
         }
     }
 
-    private byte[] Grow(byte[] buffer, int count)
+    private static byte[] Grow(byte[] buffer, int count, int capacity)
     {
-        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, (long)_endpoint.MaxMessageSize + 1));
+        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, capacity));
         buffer.AsSpan(0, count).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(buffer);
         return larger;
@@ -339,7 +369,8 @@ internal sealed class ReceiveLoop
                 return _close.PeerClosed(_reader.PeerCloseStatus, _reader.PeerCloseDescription);
             case ReadSignal.ProtocolError:
                 Log.ProtocolError(_endpoint.Logger, _connection.Id, _reader.FailureDescription ?? "");
-                return await _close.FailProtocolAsync(_reader.FailureStatus, _reader.FailureDescription ?? "Protocol error", _reader).ConfigureAwait(false);
+                var reason = _reader.FailureStatus == WebSocketCloseStatus.MessageTooBig ? WebSocketCloseReason.MessageTooBig : WebSocketCloseReason.ProtocolError;
+                return await _close.FailProtocolAsync(_reader.FailureStatus, _reader.FailureDescription ?? "Protocol error", reason, _reader).ConfigureAwait(false);
             default:
                 return _close.InputEnded(_reader.EndedBy, _connection.KeepAliveTimedOut);
         }

@@ -40,7 +40,11 @@ public sealed class RawWebSocketClient : IAsyncDisposable
     /// Sends an upgrade request and reads the response's head, whatever it is. <paramref name="headers"/> replace the
     /// defaults of the same name (Upgrade, Connection, Sec-WebSocket-Key, Sec-WebSocket-Version) or add to them.
     /// </summary>
-    public static async Task<(RawWebSocketClient Client, string Response)> HandshakeAsync(Uri uri, params string[] headers)
+    public static Task<(RawWebSocketClient Client, string Response)> HandshakeAsync(Uri uri, params string[] headers)
+        => HandshakeOverAsync(uri, "HTTP/1.1", headers);
+
+    /// <summary>The handshake with the request line's protocol chosen (HTTP/1.0 must be refused).</summary>
+    public static async Task<(RawWebSocketClient Client, string Response)> HandshakeOverAsync(Uri uri, string protocol, params string[] headers)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync(uri.Host, uri.Port);
@@ -58,7 +62,7 @@ public sealed class RawWebSocketClient : IAsyncDisposable
             all.RemoveAll(h => h.StartsWith(name, StringComparison.OrdinalIgnoreCase));
             all.Add(header);
         }
-        var request = $"GET {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\n" + string.Concat(all.Select(h => h + "\r\n")) + "\r\n";
+        var request = $"GET {uri.PathAndQuery} {protocol}\r\nHost: {uri.Authority}\r\n" + string.Concat(all.Select(h => h + "\r\n")) + "\r\n";
         await client._stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         client.Response = await client.ReadHeadersAsync();
         return (client, client.Response);
