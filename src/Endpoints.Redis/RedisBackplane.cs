@@ -28,10 +28,22 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Channel<(RedisChannel Channel, byte[] Payload)> _outbox;
-    private readonly Channel<Func<Task>> _control = Channel.CreateUnbounded<Func<Task>>(new() { SingleReader = true });
     private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> _pendingGroupChanges = new();
+    // Interest: how many local connections want each channel; the channels whose subscription must be reconciled.
     private readonly Dictionary<string, int> _interest = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ChannelMessageQueue> _subscriptions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RedisChannel> _interestDirty = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ChannelMessageQueue> _subscriptions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RedisChannel> _interestGivenUp = new(StringComparer.Ordinal);
+    private readonly Wakeup _interestWakeup = new();
+    private long _interestRequested, _interestApplied;
+    private TaskCompletionSource _interestAppliedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Presence: the latest value of each field still to be written (null: delete), so its size is bounded by the
+    // fields that exist, not by how often they changed; and this node's counts behind the count fields.
+    private readonly ConcurrentDictionary<(string Key, string Field), string?> _presencePending = new();
+    private readonly Dictionary<(string Endpoint, string Field), int> _counts = new();
+    private readonly Wakeup _presenceWakeup = new();
+    private readonly SemaphoreSlim _presenceGate = new(1, 1);
+    private int _heartbeatRunning;
     private readonly ConcurrentDictionary<string, bool> _endpoints = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private TaskCompletionSource _connectedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -71,10 +83,8 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
     public void Start(IWebSocketBackplaneHost host)
     {
         if (Interlocked.CompareExchange(ref _host, host, null) is not null) return;
-        _loops = Task.WhenAll(Task.Run(ConnectAsync), Task.Run(SendLoopAsync), Task.Run(ControlLoopAsync));
-        Control(HeartbeatAsync);
-        _heartbeat = _time.CreateTimer(static state => ((RedisBackplane)state!).Control(((RedisBackplane)state!).HeartbeatAsync),
-            this, _options.HeartbeatInterval, _options.HeartbeatInterval);
+        _loops = Task.WhenAll(Task.Run(ConnectAsync), Task.Run(SendLoopAsync), Task.Run(InterestLoopAsync), Task.Run(PresenceLoopAsync));
+        _heartbeat = _time.CreateTimer(static state => ((RedisBackplane)state!).Beat(), this, _options.HeartbeatInterval, _options.HeartbeatInterval);
     }
 
     public void Publish(BackplaneMessage message)
@@ -95,35 +105,47 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
                 Interest(ChannelOf(endpoint, BackplaneTarget.All, ""), +1);
                 if (change.UserId is { } user) Interest(ChannelOf(endpoint, BackplaneTarget.User, user), +1);
                 SetPresence(key, ConnectionField(change.ConnectionId), PresenceValue(change.UserId, change.At));
+                Count(endpoint, key, ConnectionsCountField, +1);
                 break;
             case WebSocketPresenceChangeKind.Disconnected:
                 Interest(ChannelOf(endpoint, BackplaneTarget.All, ""), -1);
                 if (change.UserId is { } leaving) Interest(ChannelOf(endpoint, BackplaneTarget.User, leaving), -1);
                 SetPresence(key, ConnectionField(change.ConnectionId), null);
+                Count(endpoint, key, ConnectionsCountField, -1);
                 break;
             case WebSocketPresenceChangeKind.JoinedGroup:
                 Interest(ChannelOf(endpoint, BackplaneTarget.Group, change.Group!), +1);
                 SetPresence(key, GroupField(change.ConnectionId, change.Group!), PresenceValue(change.UserId, change.At));
+                Count(endpoint, key, GroupCountField(change.Group!), +1);
                 break;
             case WebSocketPresenceChangeKind.LeftGroup:
                 Interest(ChannelOf(endpoint, BackplaneTarget.Group, change.Group!), -1);
                 SetPresence(key, GroupField(change.ConnectionId, change.Group!), null);
+                Count(endpoint, key, GroupCountField(change.Group!), -1);
                 break;
         }
     }
 
+    /// <summary>
+    /// Waits for the subscriptions asked for so far (this connection's channels among them) and nothing else: presence
+    /// writes and heartbeats never hold a new connection back.
+    /// </summary>
     public async ValueTask WhenAppliedAsync(CancellationToken cancellationToken)
     {
         if (!IsConnected) return; // nothing to wait for: local delivery works, the rest catches up on reconnect
-        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Control(() =>
-        {
-            applied.TrySetResult();
-            return Task.CompletedTask;
-        });
+        var target = Interlocked.Read(ref _interestRequested);
+        if (Interlocked.Read(ref _interestApplied) >= target) return;
+        var deadline = _time.GetUtcNow() + _options.GroupChangeTimeout;
         try
         {
-            await applied.Task.WaitAsync(_options.GroupChangeTimeout, _time, cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                var signal = Volatile.Read(ref _interestAppliedSignal).Task;
+                if (Interlocked.Read(ref _interestApplied) >= target) return;
+                var left = deadline - _time.GetUtcNow();
+                if (left <= TimeSpan.Zero) throw new TimeoutException();
+                await signal.WaitAsync(left, _time, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (TimeoutException)
         {
@@ -153,13 +175,13 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         }
     }
 
+    /// <summary>Reads only the group's fields of each other node's presence (HSCAN with a pattern), not the whole of it.</summary>
     public async ValueTask<IReadOnlyList<WebSocketGroupMember>> GetRemoteGroupMembersAsync(string endpoint, string group, CancellationToken cancellationToken)
     {
         var members = new List<WebSocketGroupMember>();
-        foreach (var (field, value) in await RemotePresenceAsync(endpoint).ConfigureAwait(false))
+        foreach (var (field, value) in await RemotePresenceAsync(endpoint, "g\t*\t" + GlobEscape(group), cancellationToken).ConfigureAwait(false))
         {
             // g <tab> connection id <tab> group: a connection id never holds a tab, a group name may.
-            if (!field.StartsWith("g\t", StringComparison.Ordinal)) continue;
             var tab = field.IndexOf('\t', 2);
             if (tab < 0 || field.AsSpan(tab + 1).SequenceEqual(group) is false) continue;
             var (user, since) = ParsePresenceValue(value);
@@ -168,17 +190,25 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         return members;
     }
 
+    /// <summary>Reads only the connection fields of each other node's presence, not their groups.</summary>
     public async ValueTask<IReadOnlyList<WebSocketGroupMember>> GetRemoteConnectionsAsync(string endpoint, CancellationToken cancellationToken)
     {
         var connections = new List<WebSocketGroupMember>();
-        foreach (var (field, value) in await RemotePresenceAsync(endpoint).ConfigureAwait(false))
+        foreach (var (field, value) in await RemotePresenceAsync(endpoint, "c\t*", cancellationToken).ConfigureAwait(false))
         {
-            if (!field.StartsWith("c\t", StringComparison.Ordinal)) continue;
             var (user, since) = ParsePresenceValue(value);
             connections.Add(new WebSocketGroupMember(field[2..], user, since));
         }
         return connections;
     }
+
+    /// <summary>One field per node: each node keeps its own counts in its presence.</summary>
+    public ValueTask<int> CountRemoteConnectionsAsync(string endpoint, CancellationToken cancellationToken)
+        => RemoteCountAsync(endpoint, ConnectionsCountField, cancellationToken);
+
+    /// <inheritdoc cref="CountRemoteConnectionsAsync"/>
+    public ValueTask<int> CountRemoteGroupMembersAsync(string endpoint, string group, CancellationToken cancellationToken)
+        => RemoteCountAsync(endpoint, GroupCountField(group), cancellationToken);
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -207,7 +237,6 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stopping.Cancel();
         _outbox.Writer.TryComplete();
-        _control.Writer.TryComplete();
         if (_heartbeat is not null) await _heartbeat.DisposeAsync().ConfigureAwait(false);
         if (_loops is not null)
         {
@@ -300,7 +329,10 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         }
     }
 
-    // ---- interest and presence, in order on one loop --------------------------------------------------------
+    // ---- interest and presence: coalesced, batched, each on its own loop ---------------------------------------
+
+    private const int MaxAttempts = 5;
+    private const int PresenceBatch = 512;
 
     private void Interest(RedisChannel channel, int change)
     {
@@ -313,38 +345,207 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
             if (now <= 0) _interest.Remove(name);
             else _interest[name] = now;
             crossed = (count == 0) != (now <= 0);
+            if (crossed)
+            {
+                // Counted under the lock, so that a waiter that sees the count sees the channel marked too.
+                _interestDirty[name] = channel;
+                Interlocked.Increment(ref _interestRequested);
+            }
         }
-        if (crossed) Control(() => ApplyInterestAsync(channel, name));
+        if (crossed) _interestWakeup.Set();
     }
 
-    private async Task ApplyInterestAsync(RedisChannel channel, string name)
+    /// <summary>
+    /// Reconciles the channels whose interest crossed zero, all of a round at once (StackExchange.Redis pipelines them):
+    /// a burst of new connections costs a round trip, not one each. A channel that keeps failing is retried with a pause,
+    /// without holding the others back, and given up (logged) after <see cref="MaxAttempts"/> rounds until Redis
+    /// reconnects.
+    /// </summary>
+    private async Task InterestLoopAsync()
     {
-        bool wanted;
-        lock (_interest) wanted = _interest.ContainsKey(name);
-        var subscribed = _subscriptions.TryGetValue(name, out var queue);
-        if (wanted && !subscribed)
+        var attempts = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (true)
         {
-            var subscription = await _redis!.GetSubscriber().SubscribeAsync(channel).ConfigureAwait(false);
-            subscription.OnMessage(OnMessage);
-            _subscriptions[name] = subscription;
-        }
-        else if (!wanted && subscribed)
-        {
-            _subscriptions.Remove(name);
-            await queue!.UnsubscribeAsync().ConfigureAwait(false);
+            await _interestWakeup.WaitAsync(_stopping.Token).ConfigureAwait(false);
+            while (!_interestDirty.IsEmpty)
+            {
+                await WaitForConnectionAsync().ConfigureAwait(false);
+                var round = Interlocked.Read(ref _interestRequested);
+                var batch = new List<(string Name, RedisChannel Channel)>();
+                foreach (var name in _interestDirty.Keys)
+                {
+                    if (_interestDirty.TryRemove(name, out var channel)) batch.Add((name, channel));
+                }
+                var results = await Task.WhenAll(batch.Select(item => TryApplyInterestAsync(item.Channel, item.Name))).ConfigureAwait(false);
+                var failed = false;
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var name = batch[i].Name;
+                    if (results[i])
+                    {
+                        attempts.Remove(name);
+                        continue;
+                    }
+                    var tries = attempts[name] = attempts.GetValueOrDefault(name) + 1;
+                    if (tries >= MaxAttempts)
+                    {
+                        Log.InterestGivenUp(_logger, name, tries);
+                        attempts.Remove(name);
+                        _interestGivenUp[name] = batch[i].Channel;
+                        continue;
+                    }
+                    _interestDirty.TryAdd(name, batch[i].Channel);
+                    failed = true;
+                }
+                if (!failed) MarkInterestApplied(round);
+                else await Task.Delay(TimeSpan.FromMilliseconds(200), _time, _stopping.Token).ConfigureAwait(false);
+            }
         }
     }
 
-    private void SetPresence(RedisKey key, string field, string? value) => Control(async () =>
+    private void MarkInterestApplied(long round)
+    {
+        long seen;
+        while ((seen = Interlocked.Read(ref _interestApplied)) < round && Interlocked.CompareExchange(ref _interestApplied, round, seen) != seen)
+        {
+        }
+        Interlocked.Exchange(ref _interestAppliedSignal, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Subscribes or unsubscribes one channel to match the interest in it now; false if Redis failed.</summary>
+    private async Task<bool> TryApplyInterestAsync(RedisChannel channel, string name)
+    {
+        try
+        {
+            bool wanted;
+            lock (_interest) wanted = _interest.ContainsKey(name);
+            var subscribed = _subscriptions.TryGetValue(name, out var queue);
+            if (wanted && !subscribed)
+            {
+                var subscription = await _redis!.GetSubscriber().SubscribeAsync(channel).ConfigureAwait(false);
+                subscription.OnMessage(OnMessage);
+                _subscriptions[name] = subscription;
+            }
+            else if (!wanted && subscribed && _subscriptions.TryRemove(name, out _))
+            {
+                await queue!.UnsubscribeAsync().ConfigureAwait(false);
+            }
+            return true;
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            Log.ControlFailed(_logger, exception);
+            return false;
+        }
+    }
+
+    private void SetPresence(RedisKey key, string field, string? value)
+    {
+        _presencePending[(key.ToString(), field)] = value;
+        _presenceWakeup.Set();
+    }
+
+    /// <summary>This node's count of connections or of a group's members, written as a field of its presence hash.</summary>
+    private void Count(string endpoint, RedisKey key, string field, int change)
+    {
+        int now;
+        lock (_counts)
+        {
+            now = _counts.GetValueOrDefault((endpoint, field)) + change;
+            if (now <= 0) _counts.Remove((endpoint, field));
+            else _counts[(endpoint, field)] = now;
+        }
+        SetPresence(key, field, now <= 0 ? null : now.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Writes presence changes in pipelined batches, the latest value of each field only. A batch that fails goes back
+    /// (unless newer values replaced it) and is tried again once Redis answers; nothing waits for it.
+    /// </summary>
+    private async Task PresenceLoopAsync()
+    {
+        while (true)
+        {
+            await _presenceWakeup.WaitAsync(_stopping.Token).ConfigureAwait(false);
+            while (!_presencePending.IsEmpty)
+            {
+                await WaitForConnectionAsync().ConfigureAwait(false);
+                var batch = new List<KeyValuePair<(string Key, string Field), string?>>(PresenceBatch);
+                foreach (var entry in _presencePending)
+                {
+                    // Taken only if unchanged meanwhile: a newer value stays for the next batch, written after this one.
+                    if (_presencePending.TryRemove(entry)) batch.Add(entry);
+                    if (batch.Count == PresenceBatch) break;
+                }
+                try
+                {
+                    await WritePresenceAsync(batch).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (exception is RedisException or TimeoutException)
+                {
+                    Log.ControlFailed(_logger, exception);
+                    foreach (var entry in batch) _presencePending.TryAdd(entry.Key, entry.Value);
+                    await Task.Delay(TimeSpan.FromMilliseconds(200), _time, _stopping.Token).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task WritePresenceAsync(List<KeyValuePair<(string Key, string Field), string?>> batch)
+    {
+        // Never beside a rewrite: a change made after the rewrite's snapshot is written after it.
+        await _presenceGate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        try
+        {
+            await WritePresenceHoldingGateAsync(batch).ConfigureAwait(false);
+        }
+        finally
+        {
+            _presenceGate.Release();
+        }
+    }
+
+    private async Task WritePresenceHoldingGateAsync(List<KeyValuePair<(string Key, string Field), string?>> batch)
     {
         var database = _redis!.GetDatabase();
-        if (value is null) await database.HashDeleteAsync(key, field).ConfigureAwait(false);
-        else
+        var writes = new List<Task>();
+        foreach (var byKey in batch.GroupBy(static entry => entry.Key.Key))
         {
-            await database.HashSetAsync(key, field, value).ConfigureAwait(false);
-            await database.KeyExpireAsync(key, _options.NodeExpiry * 2).ConfigureAwait(false);
+            RedisKey key = byKey.Key;
+            var sets = byKey.Where(static e => e.Value is not null).Select(static e => new HashEntry(e.Key.Field, e.Value)).ToArray();
+            var deletes = byKey.Where(static e => e.Value is null).Select(static e => (RedisValue)e.Key.Field).ToArray();
+            if (sets.Length > 0)
+            {
+                writes.Add(database.HashSetAsync(key, sets));
+                writes.Add(database.KeyExpireAsync(key, _options.NodeExpiry * 2));
+            }
+            if (deletes.Length > 0) writes.Add(database.HashDeleteAsync(key, deletes));
         }
-    });
+        await Task.WhenAll(writes).ConfigureAwait(false);
+    }
+
+    /// <summary>The heartbeat, on its own: never queued behind presence or interest, never two at once.</summary>
+    private void Beat()
+    {
+        if (Interlocked.Exchange(ref _heartbeatRunning, 1) == 1) return;
+        _ = BeatAsync();
+
+        async Task BeatAsync()
+        {
+            try
+            {
+                if (IsConnected) await HeartbeatAsync().ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException or OperationCanceledException)
+            {
+                Log.ControlFailed(_logger, exception);
+            }
+            finally
+            {
+                Volatile.Write(ref _heartbeatRunning, 0);
+            }
+        }
+    }
 
     private async Task HeartbeatAsync()
     {
@@ -353,11 +554,24 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         var expires = (now + _options.NodeExpiry).ToUnixTimeMilliseconds();
         // Added rather than updated: Redis does not know this server (first beat, or it lost its data).
         if (await database.SortedSetAddAsync(NodesKey, NodeId, expires).ConfigureAwait(false)) await RewritePresenceAsync(database).ConfigureAwait(false);
-        foreach (var endpoint in _endpoints.Keys) await database.KeyExpireAsync(PresenceKey(endpoint, NodeId), _options.NodeExpiry * 2).ConfigureAwait(false);
+        await Task.WhenAll(_endpoints.Keys.Select(endpoint => database.KeyExpireAsync(PresenceKey(endpoint, NodeId), _options.NodeExpiry * 2))).ConfigureAwait(false);
         await database.SortedSetRemoveRangeByScoreAsync(NodesKey, double.NegativeInfinity, now.ToUnixTimeMilliseconds()).ConfigureAwait(false);
     }
 
     private async Task RewritePresenceAsync(IDatabase database)
+    {
+        await _presenceGate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        try
+        {
+            await RewritePresenceHoldingGateAsync(database).ConfigureAwait(false);
+        }
+        finally
+        {
+            _presenceGate.Release();
+        }
+    }
+
+    private async Task RewritePresenceHoldingGateAsync(IDatabase database)
     {
         var snapshot = _host!.Snapshot();
         foreach (var endpoint in snapshot.Select(static c => c.Endpoint).Distinct()) _endpoints.TryAdd(endpoint, true);
@@ -365,11 +579,20 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         {
             var key = PresenceKey(endpoint, NodeId);
             var entries = new List<HashEntry>();
+            var groupCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+            var connections = 0;
             foreach (var connection in snapshot.Where(c => c.Endpoint == endpoint))
             {
+                connections++;
                 entries.Add(new(ConnectionField(connection.ConnectionId), PresenceValue(connection.UserId, connection.Since)));
-                foreach (var (group, since) in connection.Groups) entries.Add(new(GroupField(connection.ConnectionId, group), PresenceValue(connection.UserId, since)));
+                foreach (var (group, since) in connection.Groups)
+                {
+                    entries.Add(new(GroupField(connection.ConnectionId, group), PresenceValue(connection.UserId, since)));
+                    groupCounts[group] = groupCounts.GetValueOrDefault(group) + 1;
+                }
             }
+            if (connections > 0) entries.Add(new(ConnectionsCountField, connections));
+            foreach (var (group, count) in groupCounts) entries.Add(new(GroupCountField(group), count));
             await database.KeyDeleteAsync(key).ConfigureAwait(false);
             if (entries.Count == 0) continue;
             await database.HashSetAsync(key, [.. entries]).ConfigureAwait(false);
@@ -378,36 +601,14 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         Log.PresenceRewritten(_logger, snapshot.Count);
     }
 
-    private void Control(Func<Task> operation) => _control.Writer.TryWrite(operation);
-
-    private async Task ControlLoopAsync()
+    /// <summary>An auto-reset signal for a loop with one waiter: a set while it works is not lost.</summary>
+    private sealed class Wakeup
     {
-        var reader = _control.Reader;
-        while (await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
-        {
-            while (reader.TryPeek(out var operation))
-            {
-                if (!IsConnected)
-                {
-                    await WaitForConnectionAsync().ConfigureAwait(false);
-                    continue;
-                }
-                try
-                {
-                    await operation().ConfigureAwait(false);
-                    reader.TryRead(out _);
-                }
-                catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException)
-                {
-                    await WaitForConnectionAsync().ConfigureAwait(false); // then the same operation again
-                }
-                catch (RedisException exception)
-                {
-                    Log.ControlFailed(_logger, exception);
-                    reader.TryRead(out _);
-                }
-            }
-        }
+        private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+        public void Set() => _signal.Writer.TryWrite(true);
+
+        public async Task WaitAsync(CancellationToken cancellationToken) => await _signal.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<HashSet<string>> LiveNodesAsync()
@@ -417,8 +618,11 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         return nodes.Select(static n => n.ToString()).ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>Every other live server's presence entries for the endpoint; none while Redis is away (only this server's are known then).</summary>
-    private async Task<List<(string Field, string Value)>> RemotePresenceAsync(string endpoint)
+    /// <summary>
+    /// The other live servers' presence fields for the endpoint that match <paramref name="pattern"/> (only those cross
+    /// the network); none while Redis is away (only this server's are known then).
+    /// </summary>
+    private async Task<List<(string Field, string Value)>> RemotePresenceAsync(string endpoint, string pattern, CancellationToken cancellationToken)
     {
         var entries = new List<(string, string)>();
         if (!IsConnected) return entries;
@@ -428,7 +632,10 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
             foreach (var node in await LiveNodesAsync().ConfigureAwait(false))
             {
                 if (node == NodeId) continue;
-                foreach (var entry in await database.HashGetAllAsync(PresenceKey(endpoint, node)).ConfigureAwait(false)) entries.Add((entry.Name.ToString(), entry.Value.ToString()));
+                await foreach (var entry in database.HashScanAsync(PresenceKey(endpoint, node), pattern, pageSize: 1000).WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    entries.Add((entry.Name.ToString(), entry.Value.ToString()));
+                }
             }
         }
         catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException)
@@ -436,6 +643,34 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
             Log.PresenceUnavailable(_logger, exception);
         }
         return entries;
+    }
+
+    private async ValueTask<int> RemoteCountAsync(string endpoint, string field, CancellationToken cancellationToken)
+    {
+        if (!IsConnected) return 0;
+        try
+        {
+            var database = _redis!.GetDatabase();
+            var nodes = (await LiveNodesAsync().ConfigureAwait(false)).Where(node => node != NodeId).ToList();
+            var counts = await Task.WhenAll(nodes.Select(node => database.HashGetAsync(PresenceKey(endpoint, node), field))).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return counts.Sum(static count => count.TryParse(out int value) ? value : 0);
+        }
+        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException)
+        {
+            Log.PresenceUnavailable(_logger, exception);
+            return 0;
+        }
+    }
+
+    private static string GlobEscape(string text)
+    {
+        var escaped = new System.Text.StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\') escaped.Append('\\');
+            escaped.Append(c);
+        }
+        return escaped.ToString();
     }
 
     // ---- the connection ------------------------------------------------------------------------------------
@@ -454,11 +689,17 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
             s_reconnects.Add(1);
             Log.ConnectionRestored(_logger, e.EndPoint?.ToString() ?? "?");
             // The server may have restarted empty: beat now, and rewrite presence if it forgot this server.
-            Control(HeartbeatAsync);
+            Beat();
+            foreach (var name in _interestGivenUp.Keys)
+            {
+                if (_interestGivenUp.TryRemove(name, out var channel)) _interestDirty.TryAdd(name, channel);
+            }
+            _interestWakeup.Set();
             Interlocked.Exchange(ref _connectedSignal, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         };
         _redis = redis;
         _nodeSubscription = await SubscribeWhenConnectedAsync(NodeChannel(NodeId)).ConfigureAwait(false);
+        Beat(); // the first beat makes this server known: until then it has no presence
         Interlocked.Exchange(ref _connectedSignal, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
@@ -504,10 +745,17 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
 
     private RedisChannel ChannelOf(string endpoint, BackplaneTarget target, string key) => Named(target switch
     {
-        BackplaneTarget.Group => $"{_options.ChannelPrefix}:{endpoint}:g:{key}",
-        BackplaneTarget.User => $"{_options.ChannelPrefix}:{endpoint}:u:{key}",
+        BackplaneTarget.Group => $"{_options.ChannelPrefix}:{endpoint}:g:{ChannelSafe(key)}",
+        BackplaneTarget.User => $"{_options.ChannelPrefix}:{endpoint}:u:{ChannelSafe(key)}",
         _ => $"{_options.ChannelPrefix}:{endpoint}:all",
     });
+
+    /// <summary>
+    /// A client-chosen name must not pick the Redis Cluster hash slot of its channel (a "{tag}" does that with sharded
+    /// pub/sub): braces are escaped, and so is the escape character, so that distinct names stay distinct.
+    /// </summary>
+    private static string ChannelSafe(string key)
+        => key.AsSpan().IndexOfAny('{', '}', '%') < 0 ? key : key.Replace("%", "%25", StringComparison.Ordinal).Replace("{", "%7B", StringComparison.Ordinal).Replace("}", "%7D", StringComparison.Ordinal);
 
     private RedisChannel NodeChannel(string node) => Named($"{_options.ChannelPrefix}:node:{node}");
 
@@ -520,6 +768,11 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
     }
 
     private static string ConnectionField(string connectionId) => "c\t" + connectionId;
+
+    // Counts start with '#': never a connection ("c") or membership ("g") field.
+    private const string ConnectionsCountField = "#c";
+
+    private static string GroupCountField(string group) => "#g\t" + group;
 
     private static string GroupField(string connectionId, string group) => "g\t" + connectionId + "\t" + group;
 
@@ -551,7 +804,7 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         [LoggerMessage(5, LogLevel.Warning, "Could not read other servers' presence from Redis; answering with this server's only.")]
         public static partial void PresenceUnavailable(ILogger logger, Exception exception);
 
-        [LoggerMessage(6, LogLevel.Warning, "A Redis command for interest or presence failed; it is skipped.")]
+        [LoggerMessage(6, LogLevel.Warning, "A Redis command for interest, presence or the heartbeat failed; it is tried again.")]
         public static partial void ControlFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(7, LogLevel.Warning, "Ignored a message on {Channel} that is not in the Endpoints format.")]
@@ -559,6 +812,9 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
 
         [LoggerMessage(9, LogLevel.Warning, "Subscribing to a new group or user on Redis took longer than {Seconds} s; going on without waiting.")]
         public static partial void SlowApply(ILogger logger, double seconds);
+
+        [LoggerMessage(10, LogLevel.Warning, "Gave up (un)subscribing Redis channel {Channel} after {Attempts} failed attempts; it is tried again when Redis reconnects. Messages to it from other servers are missed meanwhile.")]
+        public static partial void InterestGivenUp(ILogger logger, string channel, int attempts);
 
         [LoggerMessage(8, LogLevel.Warning, "Could not remove this server from presence on shutdown; it expires instead.")]
         public static partial void GoodbyeFailed(ILogger logger, Exception exception);

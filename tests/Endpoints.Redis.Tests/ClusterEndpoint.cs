@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Endpoints.Redis.Tests;
 
-/// <summary>Fan-out by command across the cluster: "group G text", "user U text", "all text", "to ID text", "join ID G", "leave ID G", "who G", "users", "count", "id".</summary>
+/// <summary>Fan-out by command across the cluster: "group G text", "user U text", "all text", "to ID text", "join ID G", "leave ID G", "who G", "members G", "users", "count", "id".</summary>
 [WebSocketEndpoint("/cluster")]
 public sealed class ClusterEndpoint(IWebSocketClients<ClusterEndpoint> clients)
 {
@@ -31,6 +31,7 @@ public sealed class ClusterEndpoint(IWebSocketClients<ClusterEndpoint> clients)
                 return;
             case "users": await connection.SendTextAsync("users " + string.Join(",", await clients.Presence.GetConnectedUsersAsync())); return;
             case "count": await connection.SendTextAsync("count " + await clients.Presence.CountConnectionsAsync()); return;
+            case "members": await connection.SendTextAsync("members " + await clients.Presence.CountGroupMembersAsync(parts[1])); return;
             case "id": await connection.SendTextAsync("id " + connection.Id); return;
             case "ok": await connection.SendTextAsync("ok"); return;
         }

@@ -16,9 +16,13 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
     private readonly TimeProvider _time;
     private readonly WebSocketEndpointMetrics _metrics;
 
-    public ConnectionRegistries(TimeProvider time, WebSocketEndpointMetrics metrics, IWebSocketBackplane? backplane = null, IHostApplicationLifetime? lifetime = null)
+    private readonly GroupLimits _limits;
+
+    public ConnectionRegistries(TimeProvider time, WebSocketEndpointMetrics metrics, IWebSocketBackplane? backplane = null, IHostApplicationLifetime? lifetime = null,
+        GroupLimits? limits = null)
     {
         _time = time;
+        _limits = limits ?? GroupLimits.Default;
         _metrics = metrics;
         Backplane = backplane;
         backplane?.Start(this);
@@ -41,7 +45,7 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
 
     public ConnectionRegistry For(Type endpoint, string name)
         => _byType.GetOrAdd(endpoint, static (_, state) => state.self._byName.GetOrAdd(state.name,
-            static (name, self) => new ConnectionRegistry(name, self._time, self._metrics, self.Backplane), state.self), (self: this, name));
+            static (name, self) => new ConnectionRegistry(name, self._time, self._metrics, self.Backplane, self._limits), state.self), (self: this, name));
 
     public WebSocketFanOutResult Deliver(BackplaneMessage message)
     {
@@ -53,8 +57,41 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
     }
 
     public bool ChangeGroup(string endpoint, string connectionId, string group, bool join)
-        => _byName.TryGetValue(endpoint, out var registry) && registry.Find(connectionId) is { } entry
-           && (join ? registry.Join(entry, group) : registry.Leave(entry, group));
+    {
+        if (!_byName.TryGetValue(endpoint, out var registry) || registry.Find(connectionId) is not { } entry) return false;
+        try
+        {
+            return join ? registry.Join(entry, group) : registry.Leave(entry, group);
+        }
+        catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
+        {
+            // Over a limit: the asking server hears "not changed", as for a connection it does not hold.
+            return false;
+        }
+    }
 
     public IReadOnlyList<BackplaneConnection> Snapshot() => _byName.Values.SelectMany(static registry => registry.Snapshot()).ToList();
+}
+
+/// <summary>The limits on groups a registry enforces (from <see cref="WebSocketEndpointOptions"/>).</summary>
+internal sealed record GroupLimits(int MaxGroupNameLength, int MaxGroupsPerConnection)
+{
+    public static readonly GroupLimits Default = From(null);
+
+    public static GroupLimits From(WebSocketEndpointOptions? options)
+    {
+        options ??= new WebSocketEndpointOptions();
+        return new GroupLimits(options.MaxGroupNameLength, options.MaxGroupsPerConnection);
+    }
+
+    /// <summary>Throws for a group name over the limit, before anything is changed or sent.</summary>
+    public string CheckName(string group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (group.Length > MaxGroupNameLength)
+        {
+            throw new ArgumentException($"The group name is {group.Length} characters long; at most {MaxGroupNameLength} are allowed (WebSocketEndpointOptions.MaxGroupNameLength).", nameof(group));
+        }
+        return group;
+    }
 }

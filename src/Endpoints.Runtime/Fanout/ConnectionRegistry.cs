@@ -8,12 +8,12 @@ namespace Endpoints.Runtime;
 /// the lock, so a fan-out never waits for a join, and a snapshot for the backplane never holds the lock for more than
 /// one connection. A connection that has ended is in no group, whatever raced with it.
 /// </summary>
-internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSocketEndpointMetrics metrics, IWebSocketBackplane? backplane)
+internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSocketEndpointMetrics metrics, IWebSocketBackplane? backplane, GroupLimits? limits = null)
 {
     private readonly KeyValuePair<string, object?> _endpointTag = new("endpoint", name);
     private readonly object _gate = new();
     private readonly ConcurrentDictionary<string, RegisteredConnection> _connections = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<RegisteredConnection, DateTimeOffset>> _groups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<RegisteredConnection, GroupMembership>> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RegisteredConnection[]> _users = new(StringComparer.Ordinal);
     private Action<WebSocketPresenceChange>[] _observers = [];
 
@@ -65,16 +65,24 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
 
     public RegisteredConnection? Find(string connectionId) => _connections.TryGetValue(connectionId, out var entry) ? entry : null;
 
+    /// <summary>The limits on group names and groups per connection.</summary>
+    public GroupLimits Limits { get; } = limits ?? GroupLimits.Default;
+
     public bool Join(RegisteredConnection entry, string group)
     {
-        ArgumentNullException.ThrowIfNull(group);
+        Limits.CheckName(group);
         lock (_gate)
         {
+            if (entry.Groups is { } joined && joined.Count >= Limits.MaxGroupsPerConnection && !joined.ContainsKey(group))
+            {
+                throw new InvalidOperationException(
+                    $"The connection is in {joined.Count} groups already, the most allowed (WebSocketEndpointOptions.MaxGroupsPerConnection); leave one first.");
+            }
             var since = time.GetUtcNow();
             if (entry.Ended || !(entry.Groups ??= new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal)).TryAdd(group, since)) return false;
             // Groups are created and removed only under the lock, so a join never lands in a group just removed.
-            if (!_groups.TryGetValue(group, out var members)) _groups[group] = members = new ConcurrentDictionary<RegisteredConnection, DateTimeOffset>();
-            members[entry] = since;
+            if (!_groups.TryGetValue(group, out var members)) _groups[group] = members = new ConcurrentDictionary<RegisteredConnection, GroupMembership>();
+            members[entry] = new GroupMembership(since, ++_joins);
         }
         Notify(WebSocketPresenceChangeKind.JoinedGroup, entry, group);
         return true;
@@ -93,10 +101,13 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     }
 
     /// <summary>The group's members and when they joined, read without the lock (a live view: it may change while read).</summary>
-    public IReadOnlyDictionary<RegisteredConnection, DateTimeOffset> MembersOf(string group)
+    public IReadOnlyDictionary<RegisteredConnection, GroupMembership> MembersOf(string group)
         => _groups.TryGetValue(group, out var members) ? members : s_noMembers;
 
-    private static readonly IReadOnlyDictionary<RegisteredConnection, DateTimeOffset> s_noMembers = new Dictionary<RegisteredConnection, DateTimeOffset>();
+    private static readonly IReadOnlyDictionary<RegisteredConnection, GroupMembership> s_noMembers = new Dictionary<RegisteredConnection, GroupMembership>();
+
+    // Numbers joins (under the lock), so that members list in the order they joined.
+    private long _joins;
 
     public RegisteredConnection[] ConnectionsOf(string userId)
     {
@@ -212,6 +223,9 @@ internal sealed class RegisteredConnection(IFanOutReceiver connection, string? u
 
     public bool Ended { get; set; }
 }
+
+/// <summary>When a connection joined a group, and the join's place in the order of joins.</summary>
+internal readonly record struct GroupMembership(DateTimeOffset Since, long Order);
 
 /// <summary>What a fan-out needs of a connection: its id and a send that never waits.</summary>
 internal interface IFanOutReceiver

@@ -19,16 +19,17 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
 
     public IWebSocketTarget<TEndpoint> AllExcept(params IReadOnlyCollection<string> connectionIds) => new Target<TEndpoint>(_registry, BackplaneTarget.All, "", connectionIds);
 
-    public IWebSocketTarget<TEndpoint> Group(string group) => new Target<TEndpoint>(_registry, BackplaneTarget.Group, Required(group), []);
+    public IWebSocketTarget<TEndpoint> Group(string group) => new Target<TEndpoint>(_registry, BackplaneTarget.Group, _registry.Limits.CheckName(group), []);
 
-    public IWebSocketTarget<TEndpoint> GroupExcept(string group, params IReadOnlyCollection<string> connectionIds) => new Target<TEndpoint>(_registry, BackplaneTarget.Group, Required(group), connectionIds);
+    public IWebSocketTarget<TEndpoint> GroupExcept(string group, params IReadOnlyCollection<string> connectionIds)
+        => new Target<TEndpoint>(_registry, BackplaneTarget.Group, _registry.Limits.CheckName(group), connectionIds);
 
     public IWebSocketTarget<TEndpoint> User(string userId) => new Target<TEndpoint>(_registry, BackplaneTarget.User, Required(userId), []);
 
     public IWebSocketTarget<TEndpoint> Connection(string connectionId) => new Target<TEndpoint>(_registry, BackplaneTarget.Connection, Required(connectionId), []);
 
     public ValueTask<bool> AddToGroupAsync(string connectionId, string group, CancellationToken cancellationToken = default)
-        => ChangeGroupAsync(Required(connectionId), Required(group), join: true, cancellationToken);
+        => ChangeGroupAsync(Required(connectionId), _registry.Limits.CheckName(group), join: true, cancellationToken);
 
     public ValueTask<bool> RemoveFromGroupAsync(string connectionId, string group, CancellationToken cancellationToken = default)
         => ChangeGroupAsync(Required(connectionId), Required(group), join: false, cancellationToken);
@@ -48,7 +49,8 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
 
     public async ValueTask<IReadOnlyList<WebSocketGroupMember>> GetGroupMembersAsync(string group, CancellationToken cancellationToken = default)
     {
-        var local = _registry.MembersOf(Required(group)).Select(static m => new WebSocketGroupMember(m.Key.Id, m.Key.UserId, m.Value));
+        var local = _registry.MembersOf(Required(group)).OrderBy(static m => m.Value.Order)
+            .Select(static m => new WebSocketGroupMember(m.Key.Id, m.Key.UserId, m.Value.Since));
         if (Backplane is not { } backplane) return local.ToArray();
         var remote = await backplane.GetRemoteGroupMembersAsync(_registry.Name, group, cancellationToken).ConfigureAwait(false);
         return local.Concat(remote).OrderBy(static m => m.Since).ToArray();
@@ -72,13 +74,14 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
     public async ValueTask<int> CountConnectionsAsync(CancellationToken cancellationToken = default)
     {
         if (Backplane is not { } backplane) return _registry.Count;
-        return _registry.Count + (await backplane.GetRemoteConnectionsAsync(_registry.Name, cancellationToken).ConfigureAwait(false)).Count;
+        return _registry.Count + await backplane.CountRemoteConnectionsAsync(_registry.Name, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<int> CountGroupMembersAsync(string group, CancellationToken cancellationToken = default)
     {
-        if (Backplane is null) return _registry.MembersOf(Required(group)).Count;
-        return (await GetGroupMembersAsync(group, cancellationToken).ConfigureAwait(false)).Count;
+        var local = _registry.MembersOf(Required(group)).Count;
+        if (Backplane is not { } backplane) return local;
+        return local + await backplane.CountRemoteGroupMembersAsync(_registry.Name, group, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reports this node's changes (other nodes' connections show in the queries, not here).</summary>
@@ -118,6 +121,11 @@ internal sealed class Target<TEndpoint>(ConnectionRegistry registry, BackplaneTa
         // Encoded once for every receiver: each frame writer copies these bytes, none encodes the string again. One
         // connection's frame writer encodes a string straight into its frame, so that one is left as it is.
         if (message.Text is { } text && kind != BackplaneTarget.Connection) message = WebSocketMessage.FromUtf8Text(Encoding.UTF8.GetBytes(text));
+        // Checked before anyone gets it: a key the backplane cannot carry must not be delivered here only.
+        if (registry.Backplane is not null && Encoding.UTF8.GetByteCount(key) > ushort.MaxValue)
+        {
+            throw new ArgumentException($"The {kind.ToString().ToLowerInvariant()} name is longer than the {ushort.MaxValue} UTF-8 bytes other servers can be sent.", nameof(key));
+        }
         var result = registry.Deliver(kind, key, except, message);
         // Other servers hear of it unless it was for one connection, and that connection is here.
         if (registry.Backplane is { } backplane && (kind != BackplaneTarget.Connection || result == default))

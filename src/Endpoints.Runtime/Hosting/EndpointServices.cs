@@ -67,7 +67,8 @@ internal sealed class EndpointServices(
             lifetime,
             time,
             // Without AddWebSocketEndpoints nothing can inject IWebSocketClients, so a private registry loses nothing.
-            services.GetService<ConnectionRegistries>() ?? new ConnectionRegistries(time, metrics, lifetime: lifetime),
+            services.GetService<ConnectionRegistries>()
+                ?? new ConnectionRegistries(time, metrics, lifetime: lifetime, limits: GroupLimits.From(services.GetService<IOptions<WebSocketEndpointOptions>>()?.Value)),
             services.GetService<IWebSocketUserIdProvider>() ?? DefaultUserIdProvider.Instance);
     }
 }

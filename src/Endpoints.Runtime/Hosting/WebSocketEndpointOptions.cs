@@ -83,6 +83,19 @@ public sealed class WebSocketEndpointOptions
     /// </summary>
     public OutboxFullPolicy OutboxFullPolicy { get; set; } = OutboxFullPolicy.Wait;
 
+    /// <summary>
+    /// The longest group name (in characters) a connection may join or a message may be sent to; a longer one throws
+    /// <see cref="ArgumentException"/>. Group names often come from clients, and each one a server holds costs memory (and,
+    /// with a backplane, a channel). Default 1,024.
+    /// </summary>
+    public int MaxGroupNameLength { get; set; } = 1024;
+
+    /// <summary>
+    /// How many groups one connection may be in at once; one more join throws <see cref="InvalidOperationException"/>.
+    /// Default 1,000.
+    /// </summary>
+    public int MaxGroupsPerConnection { get; set; } = 1000;
+
     internal IEnumerable<string> Validate()
     {
         if (MaxMessageSize <= 0) yield return $"{nameof(MaxMessageSize)} must be greater than zero (it is {MaxMessageSize}).";
@@ -93,6 +106,8 @@ public sealed class WebSocketEndpointOptions
         if (KeepAliveInterval < TimeSpan.Zero) yield return $"{nameof(KeepAliveInterval)} must not be negative (it is {KeepAliveInterval}).";
         if (KeepAliveTimeout <= TimeSpan.Zero && KeepAliveTimeout != Timeout.InfiniteTimeSpan) yield return $"{nameof(KeepAliveTimeout)} must be positive or Timeout.InfiniteTimeSpan (it is {KeepAliveTimeout}).";
         if (IdleTimeout <= TimeSpan.Zero && IdleTimeout != Timeout.InfiniteTimeSpan) yield return $"{nameof(IdleTimeout)} must be positive or Timeout.InfiniteTimeSpan (it is {IdleTimeout}).";
+        if (MaxGroupNameLength <= 0) yield return $"{nameof(MaxGroupNameLength)} must be greater than zero (it is {MaxGroupNameLength}).";
+        if (MaxGroupsPerConnection <= 0) yield return $"{nameof(MaxGroupsPerConnection)} must be greater than zero (it is {MaxGroupsPerConnection}).";
         if (MessageRateLimit is { } limit && (limit.MessagesPerSecond <= 0 || limit.Burst <= 0))
         {
             yield return $"{nameof(MessageRateLimit)} needs MessagesPerSecond and Burst greater than zero (they are {limit.MessagesPerSecond} and {limit.Burst}).";

@@ -26,7 +26,8 @@ public static class WebSocketEndpointServiceCollectionExtensions
         services.TryAddSingleton(provider => new WebSocketEndpointMetrics(provider.GetService<IMeterFactory>()));
         services.TryAddSingleton(provider => new ConnectionRegistries(
             provider.GetService<TimeProvider>() ?? TimeProvider.System, provider.GetRequiredService<WebSocketEndpointMetrics>(),
-            provider.GetService<IWebSocketBackplane>(), provider.GetService<IHostApplicationLifetime>()));
+            provider.GetService<IWebSocketBackplane>(), provider.GetService<IHostApplicationLifetime>(),
+            GroupLimits.From(provider.GetService<IOptions<WebSocketEndpointOptions>>()?.Value)));
         // Closed over each endpoint class when injected; endpoint classes are reference types, so Native AOT shares one instantiation.
         services.TryAddSingleton(typeof(IWebSocketClients<>), typeof(WebSocketClients<>));
         return new WebSocketEndpointsBuilder(services);

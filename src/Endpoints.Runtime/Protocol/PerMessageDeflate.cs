@@ -8,7 +8,7 @@ namespace Endpoints.Runtime;
 /// permessage-deflate (RFC 7692): what was agreed in the handshake. Only a 15-bit window is offered, which is all
 /// DeflateStream makes; a client that asks for a smaller server window gets no compression (declining is allowed).
 /// </summary>
-internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool ClientNoContextTakeover)
+internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool ClientNoContextTakeover, bool ServerMaxWindowBitsOffered = false)
 {
     public const string Name = "permessage-deflate";
 
@@ -21,7 +21,9 @@ internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool Clie
             if (!string.Equals(parts[0], Name, StringComparison.OrdinalIgnoreCase)) continue;
             if (TryAccept(parts.AsSpan(1)) is { } agreed)
             {
-                var response = Name + (agreed.ServerNoContextTakeover ? "; server_no_context_takeover" : "") + (agreed.ClientNoContextTakeover ? "; client_no_context_takeover" : "");
+                // A server_max_window_bits the client offered is accepted by answering it (RFC 7692 7.1.2.1).
+                var response = Name + (agreed.ServerNoContextTakeover ? "; server_no_context_takeover" : "") + (agreed.ClientNoContextTakeover ? "; client_no_context_takeover" : "")
+                    + (agreed.ServerMaxWindowBitsOffered ? "; server_max_window_bits=15" : "");
                 return (agreed, response);
             }
         }
@@ -31,7 +33,7 @@ internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool Clie
     private static PerMessageDeflate? TryAccept(ReadOnlySpan<string> parameters)
     {
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        bool serverNoTakeover = false, clientNoTakeover = false;
+        bool serverNoTakeover = false, clientNoTakeover = false, serverWindowBits = false;
         foreach (var parameter in parameters)
         {
             if (parameter.Length == 0) continue;
@@ -49,6 +51,7 @@ internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool Clie
                     break;
                 case "server_max_window_bits":
                     if (value != "15") return null; // a smaller window than DeflateStream's cannot be honoured
+                    serverWindowBits = true;
                     break;
                 case "client_max_window_bits":
                     // Any window the client uses up to 15 bits inflates with ours.
@@ -58,7 +61,7 @@ internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool Clie
                     return null;
             }
         }
-        return new PerMessageDeflate(serverNoTakeover, clientNoTakeover);
+        return new PerMessageDeflate(serverNoTakeover, clientNoTakeover, serverWindowBits);
     }
 }
 

@@ -42,6 +42,14 @@ public interface IWebSocketBackplane
 
     /// <summary>The other nodes' connections (with their user ids).</summary>
     ValueTask<IReadOnlyList<WebSocketGroupMember>> GetRemoteConnectionsAsync(string endpoint, CancellationToken cancellationToken);
+
+    /// <summary>How many connections the other nodes hold; a backplane that keeps counts answers without listing them.</summary>
+    async ValueTask<int> CountRemoteConnectionsAsync(string endpoint, CancellationToken cancellationToken)
+        => (await GetRemoteConnectionsAsync(endpoint, cancellationToken).ConfigureAwait(false)).Count;
+
+    /// <summary>How many members the group has on the other nodes; a backplane that keeps counts answers without listing them.</summary>
+    async ValueTask<int> CountRemoteGroupMembersAsync(string endpoint, string group, CancellationToken cancellationToken)
+        => (await GetRemoteGroupMembersAsync(endpoint, group, cancellationToken).ConfigureAwait(false)).Count;
 }
 
 /// <summary>What a backplane may ask of this node: deliver, change a group, and tell what is here (to rebuild presence).</summary>
