@@ -96,18 +96,12 @@ public static class WebSocketEndpointUpgrade
         if (subProtocol is not null) activity?.SetTag("websocket.subprotocol", subProtocol);
         var connection = new ServerWebSocketConnection(context, stream, subProtocol, deflate, endpoint);
         handler.Attach(connection);
-
-        endpoint.Metrics.OpenedConnections.Add(1, endpoint.Tag);
-        endpoint.Metrics.ActiveConnections.Add(1, endpoint.Tag);
-        // Registered before OnOpen (so it can join groups) and unregistered however the connection ends.
-        connection.Register(services.Registries.ConnectionIdPrefix, services.UserIds.GetUserId(context));
         var loop = new ReceiveLoop(connection, handler) { Activity = activity };
         // Host shutdown reaches the loop through the registry (one registration for all connections, not one each).
         connection.Loop = loop;
-        if (services.Lifetime?.ApplicationStopping.IsCancellationRequested == true) loop.OnHostStopping();
-        // With other servers: what they send to this connection's user reaches it from OnOpen on.
-        // The loop owns the connection from here to its end: however the wait ends, it unregisters, counts and releases it.
-        return loop.RunAsync(endpoint.Registry.Backplane?.WhenAppliedAsync(context.RequestAborted) ?? default);
+        // The loop owns the connection from here to its end: registration, the backplane's wait, metrics, OnOpen …
+        // OnClose and the release, in one try/finally.
+        return loop.RunAsync(services.Registries.ConnectionIdPrefix, services.UserIds.GetUserId(context), services.Lifetime);
     }
 
     /// <summary>What ends every connection: counted, traced, and the connection's objects released.</summary>

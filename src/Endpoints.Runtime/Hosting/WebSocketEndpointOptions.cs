@@ -64,8 +64,9 @@ public sealed class WebSocketEndpointOptions
     public TimeSpan KeepAliveTimeout { get; set; } = Timeout.InfiniteTimeSpan;
 
     /// <summary>
-    /// Closes a connection (1000, reason <c>TimedOut</c>) when no message has arrived for this long.
-    /// Pings and pongs do not count. Default: no limit.
+    /// Closes a connection (1000, reason <c>TimedOut</c>) when no message has arrived for this long. A message still
+    /// arriving counts while its data keeps coming (a slow streamed upload is not cut off; one that stalls is closed within
+    /// two timeouts); pings and pongs do not count. Default: no limit.
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = Timeout.InfiniteTimeSpan;
 

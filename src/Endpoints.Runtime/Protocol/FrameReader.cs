@@ -82,6 +82,11 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
 
     public string? FailureDescription { get; private set; }
 
+    /// <summary>Data payload bytes taken from the connection so far (control frames not counted): a message arriving slowly is still arriving.</summary>
+    public long DataBytesRead => Volatile.Read(ref _dataBytesRead);
+
+    private long _dataBytesRead;
+
     /// <summary>Whether a close frame came from the peer, valid or not: the peer will send nothing more.</summary>
     public bool PeerSentClose { get; private set; }
 
@@ -192,6 +197,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
                     _maskOffset = Masking.Apply(compressed.Span, _mask, _maskOffset);
                     _start += take;
                     _frameRemaining -= take;
+                    Volatile.Write(ref _dataBytesRead, _dataBytesRead + take);
                     inflater!.Feed(compressed);
                     continue;
                 }
@@ -250,6 +256,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
             }
             _maskOffset = Masking.Apply(destination.Span[..count], _mask, _maskOffset);
             _frameRemaining -= count;
+            Volatile.Write(ref _dataBytesRead, _dataBytesRead + count);
             var end = _frameRemaining == 0 && _frameFin;
             if (end) _inMessage = false;
             return new PayloadRead(count, end, ReadSignal.Data);

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 using System.Text;
 using Endpoints.Runtime.Generated;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Endpoints.Runtime;
@@ -24,11 +25,14 @@ internal sealed class ReceiveLoop
     private readonly MappedEndpoint _endpoint;
     private readonly MessageRateLimiter? _rateLimiter;
 
-    // The size of the last message assembled from pieces: the next one's buffer starts there, not small and growing.
+    // The size of the last message assembled from pieces: once the next one outgrows the first buffer, it grows straight
+    // to this size rather than doubling from small. Not rented up front: a client that starts a message and stalls holds
+    // only the first buffer, whatever came before.
     private int _sizeHint;
 
     // Restarted by every message; when it fires the connection has been idle too long.
     private ITimer? _idleTimer;
+    private long _dataBytesAtIdleCheck;
 
     // Host shutdown lets a running callback finish (bounded) before the close, instead of cutting it off.
     private volatile bool _stopping;
@@ -53,21 +57,27 @@ internal sealed class ReceiveLoop
     public Activity? Activity { get; init; }
 
     /// <summary>
-    /// Runs the connection to its end (then counts, traces and releases it) and says how it ended. <paramref name="ready"/>
-    /// is what must be done before OnOpen (the backplane taking the registration); a connection that ends while it waits
-    /// is released like any other.
+    /// Owns the connection's life: counts it, registers it (its id gets <paramref name="connectionIdPrefix"/>), waits for
+    /// the backplane to take the registration, runs OnOpen, the messages and OnClose, and whatever happens on the way
+    /// (an abort during the backplane's wait, a throwing OnOpen, a wedged send, host shutdown) unregisters, counts, traces
+    /// and releases it in one finally. Says how it ended.
     /// </summary>
-    public async Task<WebSocketCloseInfo> RunAsync(ValueTask ready = default)
+    public async Task<WebSocketCloseInfo> RunAsync(string connectionIdPrefix, string? userId, IHostApplicationLifetime? lifetime)
     {
         // One state machine for the whole connection: an idle connection holds nothing more while it waits.
         WebSocketCloseInfo? result = null;
+        _endpoint.Metrics.OpenedConnections.Add(1, _endpoint.Tag);
+        _endpoint.Metrics.ActiveConnections.Add(1, _endpoint.Tag);
         try
         {
+            // Registered before OnOpen (so it can join groups) and unregistered however the connection ends.
+            _connection.Register(connectionIdPrefix, userId);
+            if (lifetime?.ApplicationStopping.IsCancellationRequested == true) OnHostStopping();
+            // With other servers: what they send to this connection's user reaches it from OnOpen on.
+            var ready = _endpoint.Registry.Backplane?.WhenAppliedAsync(_connection.Aborted) ?? default;
             if (_endpoint.Options.IdleTimeout != Timeout.InfiniteTimeSpan)
             {
-                _idleTimer = _endpoint.Time.CreateTimer(
-                    static state => ((CloseHandshake)state!).TryRequest(WebSocketCloseStatus.NormalClosure, "Idle timeout", WebSocketCloseReason.TimedOut),
-                    _close, _endpoint.Options.IdleTimeout, Timeout.InfiniteTimeSpan);
+                _idleTimer = _endpoint.Time.CreateTimer(static state => ((ReceiveLoop)state!).OnIdleTimeout(), this, _endpoint.Options.IdleTimeout, Timeout.InfiniteTimeSpan);
             }
             var opened = false;
             Exception? notReady = null;
@@ -179,7 +189,11 @@ internal sealed class ReceiveLoop
         var signal = await _reader.NextMessageAsync().ConfigureAwait(false);
         if (signal == ReadSignal.Idle) return null;
         if (signal != ReadSignal.Data) return await InputEndedAsync(signal).ConfigureAwait(false);
-        _idleTimer?.Change(_endpoint.Options.IdleTimeout, Timeout.InfiniteTimeSpan);
+        if (_idleTimer is not null)
+        {
+            Volatile.Write(ref _dataBytesAtIdleCheck, _reader.DataBytesRead);
+            _idleTimer.Change(_endpoint.Options.IdleTimeout, Timeout.InfiniteTimeSpan);
+        }
 
         var text = _reader.MessageType == WebSocketMessageType.Text;
         if (_close.IsRequested)
@@ -218,7 +232,7 @@ internal sealed class ReceiveLoop
 
         // One byte more than the limit shows a message that is too big; in long, so a limit of int.MaxValue does not overflow.
         var capacity = (int)Math.Min((long)_endpoint.MaxMessageSize + 1, Array.MaxLength);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(capacity, Math.Max(_endpoint.ReceiveBufferSize, _sizeHint)));
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(capacity, _endpoint.ReceiveBufferSize));
         try
         {
             var utf8 = default(Utf8Validator);
@@ -226,7 +240,7 @@ internal sealed class ReceiveLoop
             while (true)
             {
                 if (count == capacity) return await TooBigAsync().ConfigureAwait(false);
-                if (count == buffer.Length) buffer = Grow(buffer, count, capacity);
+                if (count == buffer.Length) buffer = Grow(buffer, count, capacity, _sizeHint);
                 var read = await _reader.ReadPayloadAsync(buffer.AsMemory(count, Math.Min(buffer.Length, capacity) - count)).ConfigureAwait(false);
                 if (read.Signal != ReadSignal.Data) return await InputEndedAsync(read.Signal).ConfigureAwait(false);
                 // Checked as it arrives: a bad byte closes the connection at once, not when the message ends.
@@ -244,9 +258,9 @@ internal sealed class ReceiveLoop
         }
     }
 
-    private static byte[] Grow(byte[] buffer, int count, int capacity)
+    private static byte[] Grow(byte[] buffer, int count, int capacity, int sizeHint)
     {
-        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, capacity));
+        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((long)buffer.Length * 2, sizeHint), capacity));
         buffer.AsSpan(0, count).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(buffer);
         return larger;
@@ -374,6 +388,26 @@ internal sealed class ReceiveLoop
             default:
                 return _close.InputEnded(_reader.EndedBy, _connection.KeepAliveTimedOut);
         }
+    }
+
+    /// <summary>
+    /// No message has started for the idle timeout. A message still arriving (a slow streamed upload) is activity: the
+    /// timeout starts again as long as its data keeps coming.
+    /// </summary>
+    private void OnIdleTimeout()
+    {
+        var received = _reader.DataBytesRead;
+        if (received != Volatile.Read(ref _dataBytesAtIdleCheck))
+        {
+            Volatile.Write(ref _dataBytesAtIdleCheck, received);
+            if (_idleTimer is not null)
+        {
+            Volatile.Write(ref _dataBytesAtIdleCheck, _reader.DataBytesRead);
+            _idleTimer.Change(_endpoint.Options.IdleTimeout, Timeout.InfiniteTimeSpan);
+        }
+            return;
+        }
+        _close.TryRequest(WebSocketCloseStatus.NormalClosure, "Idle timeout", WebSocketCloseReason.TimedOut);
     }
 
     /// <summary>

@@ -66,6 +66,13 @@ public sealed class SendPathEndpoint(Probe probe)
                 // What code after the upgrade sees of the request, as with ASP.NET Core's own WebSocket middleware.
                 probe.Record(key, $"aborted {state.Context.RequestAborted.IsCancellationRequested}, websocket {state.Context.WebSockets.IsWebSocketRequest}");
                 return;
+            case "queue one":
+                probe.Record(key, "queued " + connection.TrySendText("queued"));
+                return;
+            case "keep":
+                // Code that keeps the connection past its end (a cache, a background job).
+                Kept[key] = connection;
+                return;
             case "fill":
                 // 16 MiB that the client does not read yet: this write holds the connection meanwhile.
                 _ = connection.SendBinaryAsync(new byte[16 * 1024 * 1024]).AsTask();
@@ -126,6 +133,9 @@ public sealed class SendPathEndpoint(Probe probe)
         }
         probe.Record(state.Key, "B seen");
     }
+
+    /// <summary>Connections kept by "keep", by key.</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, WebSocketConnection> Kept = new();
 
     public void OnClose(SendPathState state, WebSocketCloseInfo close) => probe.Record(state.Key, $"OnClose {close.Reason} {(int?)close.Status}");
 }
