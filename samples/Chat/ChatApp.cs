@@ -25,6 +25,10 @@ public static class ChatApp
         // levels, so no token reaches the console; the paths the chat serves are logged below, without the query.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
+        // DNS rebinding: the WebSocket same-origin check compares Origin with Host, and a hostile page can make its own
+        // host name resolve to this machine. Only these names may reach the app (set "AllowedHosts" to change them).
+        builder.Services.AddHostFiltering(options => options.AllowedHosts =
+            (builder.Configuration["AllowedHosts"] ?? "localhost;127.0.0.1;[::1]").Split(';', StringSplitOptions.RemoveEmptyEntries));
         var endpoints = builder.Services.AddWebSocketEndpoints(options => options.OutboxCapacity = 64);
         // Two Chat servers with the same Redis (and the same Chat:SigningKey) are one chat: rooms, /msg and /who span both.
         if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
@@ -43,6 +47,7 @@ public static class ChatApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseHostFiltering();
         var requests = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Chat.Requests");
         app.Use((context, next) =>
         {

@@ -13,10 +13,15 @@ public static class DashboardApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PriceBoard>();
         builder.Services.AddHostedService<PriceTicker>();
+        // DNS rebinding: the WebSocket same-origin check compares Origin with Host, and a hostile page can make its own
+        // host name resolve to this machine. Only these names may reach the app (set "AllowedHosts" to change them).
+        builder.Services.AddHostFiltering(options => options.AllowedHosts =
+            (builder.Configuration["AllowedHosts"] ?? "localhost;127.0.0.1;[::1]").Split(';', StringSplitOptions.RemoveEmptyEntries));
         builder.Services.AddWebSocketEndpoints();
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseHostFiltering();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapWebSocketEndpoints();

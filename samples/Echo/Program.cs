@@ -10,11 +10,17 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 // connection, with its URL (the project templates' appsettings.json turn them down the same way).
 builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
+// DNS rebinding: the WebSocket same-origin check compares Origin with Host, and a hostile page can make its own
+// host name resolve to this machine. Only these names may reach the app (set "AllowedHosts" to change them).
+builder.Services.AddHostFiltering(options => options.AllowedHosts =
+    (builder.Configuration["AllowedHosts"] ?? "localhost;127.0.0.1;[::1]").Split(';', StringSplitOptions.RemoveEmptyEntries));
+
 // --EnableCompression=true (or EnableCompression=true in the environment) offers permessage-deflate.
 var enableCompression = bool.TryParse(builder.Configuration["EnableCompression"], out var compress) && compress;
 builder.Services.AddWebSocketEndpoints(options => options.EnableCompression = enableCompression);
 
 var app = builder.Build();
+app.UseHostFiltering();
 app.MapWebSocketEndpoints();
 
 app.Lifetime.ApplicationStarted.Register(() =>

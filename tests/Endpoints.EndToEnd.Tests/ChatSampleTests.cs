@@ -122,6 +122,22 @@ public sealed class ChatAppTests
         Assert.DoesNotContain(lines, line => line.Message.Contains(parts[1], StringComparison.Ordinal) || line.Message.Contains("access_token", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("attacker.example", "400")]
+    [InlineData("localhost", "101")]
+    [InlineData("127.0.0.1", "101")]
+    public async Task OnlyTheAppsOwnHostNamesMayUpgradeSoDnsRebindingIsRefused(string host, string status)
+    {
+        // A rebinding page's Origin matches its Host, so the same-origin check alone lets it in; AllowedHosts does not.
+        await using var app = await StartAsync(new CapturingLoggerProvider());
+        var address = new Uri(app.Urls.First());
+        var token = await SignInAsync(address);
+        var (raw, response) = await RawWebSocketClient.HandshakeAsync(new Uri($"ws://{address.Authority}/chat/lobby?access_token={token}"),
+            $"Host: {host}:{address.Port}", $"Origin: http://{host}:{address.Port}");
+        await using var _ = raw;
+        Assert.StartsWith($"HTTP/1.1 {status}", response);
+    }
+
     private static async Task<WebApplication> StartAsync(CapturingLoggerProvider logs)
     {
         var app = ChatApp.Create(["--urls", "http://127.0.0.1:0"], builder => builder.Logging.AddProvider(logs));

@@ -62,7 +62,9 @@ public sealed class RawWebSocketClient : IAsyncDisposable
             all.RemoveAll(h => h.StartsWith(name, StringComparison.OrdinalIgnoreCase));
             all.Add(header);
         }
-        var request = $"GET {uri.PathAndQuery} {protocol}\r\nHost: {uri.Authority}\r\n" + string.Concat(all.Select(h => h + "\r\n")) + "\r\n";
+        // A test may send its own Host (DNS rebinding); otherwise the URI's.
+        if (!all.Any(h => h.StartsWith("Host:", StringComparison.OrdinalIgnoreCase))) all.Insert(0, "Host: " + uri.Authority);
+        var request = $"GET {uri.PathAndQuery} {protocol}\r\n" + string.Concat(all.Select(h => h + "\r\n")) + "\r\n";
         await client._stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         client.Response = await client.ReadHeadersAsync();
         return (client, client.Response);
