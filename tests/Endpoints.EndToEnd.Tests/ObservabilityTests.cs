@@ -57,6 +57,80 @@ public sealed class ObservabilityTests
     }
 
     [Fact]
+    public async Task EveryWayAConnectionEndsLeavesNoRegistryEntryGroupMembershipOrActiveConnection()
+    {
+        const string endpoint = "Endpoints.EndToEnd.Tests.TestEndpoints.SendPathEndpoint";
+        var active = 0L;
+        var opened = 0L;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == WebSocketEndpointMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (!ToDictionary(tags).TryGetValue("endpoint", out var name) || !Equals(name, endpoint)) return;
+            if (instrument.Name == "endpoints.websocket.connections.active") Interlocked.Add(ref active, value);
+            if (instrument.Name == "endpoints.websocket.connections.opened") Interlocked.Add(ref opened, value);
+        });
+        listener.Start();
+
+        var server = await TestServer.StartAsync();
+        var clients = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<IWebSocketClients<Endpoints.EndToEnd.Tests.TestEndpoints.SendPathEndpoint>>(server.Services);
+        RawWebSocketClient? open = null;
+        try
+        {
+            // OnOpen throws: 1011 before any message.
+            await using (var raw = await RawWebSocketClient.ConnectAsync(server.WebSocketUri("/sendpath/throws-on-open")))
+            {
+                Assert.Equal(1011, (int?)(await raw.ReadUntilCloseAsync()).Close?.CloseStatus);
+            }
+            // A streamed send gives up its turn, then the client closes.
+            await using (var raw = await JoinedAsync(server, "turn"))
+            {
+                await raw.SendTextAsync("stream-cancel");
+                await Probe.WaitUntilAsync(() => server.Probe.EventsOf("turn").Any(e => e.StartsWith("after", StringComparison.Ordinal)), "the streams");
+                await raw.SendCloseAsync(1000);
+                await raw.ReadUntilCloseAsync();
+            }
+            // The client resets the TCP connection.
+            var reset = await JoinedAsync(server, "reset");
+            reset.Reset();
+            await reset.DisposeAsync();
+            // A protocol error.
+            await using (var raw = await JoinedAsync(server, "bad"))
+            {
+                await raw.SendFrameAsync(RawWebSocketClient.Text, "x"u8.ToArray(), reservedBits: 0x20);
+                Assert.Equal(1002, (int?)(await raw.ReadUntilCloseAsync()).Close?.CloseStatus);
+            }
+            // Still open when the host stops.
+            open = await JoinedAsync(server, "open");
+
+            await Probe.WaitUntilAsync(async () => await clients.Presence.CountConnectionsAsync() == 1, "only the open connection to be left");
+            Assert.Single(await clients.Presence.GetGroupMembersAsync("room"));
+            Assert.Equal(1, Interlocked.Read(ref active));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            if (open is not null) await open.DisposeAsync();
+        }
+        Assert.Equal(5, Interlocked.Read(ref opened));
+        Assert.Equal(0, Interlocked.Read(ref active));
+        Assert.Equal(0, await clients.Presence.CountConnectionsAsync());
+        Assert.Empty(await clients.Presence.GetGroupMembersAsync("room"));
+
+        static async Task<RawWebSocketClient> JoinedAsync(TestServer server, string key)
+        {
+            var raw = await RawWebSocketClient.ConnectAsync(server.WebSocketUri("/sendpath/" + key));
+            await raw.SendTextAsync("join room");
+            await Probe.WaitUntilAsync(() => server.Probe.EventsOf(key).Contains("joined"), key + " to join");
+            return raw;
+        }
+    }
+
+    [Fact]
     public async Task EachConnectionIsASpanWithItsEndpointAndCloseReason()
     {
         var stopped = new ConcurrentQueue<Activity>();

@@ -14,7 +14,8 @@ public sealed record SendPathState(string Key, HttpContext Context);
 [WebSocketEndpoint("/sendpath/{key}")]
 public sealed class SendPathEndpoint(Probe probe)
 {
-    public SendPathState OnOpen(string key, HttpContext context) => new(key, context);
+    public SendPathState OnOpen(string key, HttpContext context)
+        => key == "throws-on-open" ? throw new InvalidOperationException("OnOpen fails") : new(key, context);
 
     public async ValueTask OnText(SendPathState state, WebSocketConnection connection, string text)
     {
@@ -68,6 +69,10 @@ public sealed class SendPathEndpoint(Probe probe)
                 return;
             case "queue one":
                 probe.Record(key, "queued " + connection.TrySendText("queued"));
+                return;
+            case "join room":
+                await connection.JoinGroupAsync("room");
+                probe.Record(key, "joined");
                 return;
             case "keep":
                 // Code that keeps the connection past its end (a cache, a background job).
