@@ -321,6 +321,9 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
         var fin = (b0 & 0x80) != 0;
         var compressed = (b0 & 0x40) != 0;
         var opcode = (byte)(b0 & 0x0F);
+        // A close frame, even one that breaks a rule (too long, fragmented, reserved bits): the peer has closed and sends
+        // nothing more, so a failure need not wait for another.
+        if (opcode == Frame.Close) PeerSentClose = true;
         long length = lengthCode switch
         {
             126 => BinaryPrimitives.ReadUInt16BigEndian(header[2..]),

@@ -104,7 +104,12 @@ public sealed class FrameReaderFailingStateTests
     [Fact]
     public void AnInvalidCloseFrameCountsAsThePeersClose()
     {
-        foreach (var close in new[] { ClientFrame.Close(1005), ClientFrame.Encode(Frame.Close, [0x03]), ClientFrame.Encode(Frame.Close, ClientFrame.ClosePayload(1000, [0xFF])) })
+        // A bad code, a one-byte payload, a reason that is not UTF-8, a 126-byte payload (Autobahn 7.3.6), a fragmented close.
+        foreach (var close in new[]
+                 {
+                     ClientFrame.Close(1005), ClientFrame.Encode(Frame.Close, [0x03]), ClientFrame.Encode(Frame.Close, ClientFrame.ClosePayload(1000, [0xFF])),
+                     ClientFrame.Encode(Frame.Close, ClientFrame.ClosePayload(1000, new byte[124])), ClientFrame.Encode(Frame.Close, ClientFrame.ClosePayload(1000), fin: false),
+                 })
         {
             var result = ReaderDriver.Run(ChunkedStream.SplitAt(close), DriveMode.Whole);
             Assert.Equal(ReadSignal.ProtocolError, result.Signal);
