@@ -88,8 +88,7 @@ static async Task RunEndpointsAsync(Stream stream, bool decodeText)
     using var connection = new ServerWebSocketConnection(context, stream, null, null, services.Endpoint(settings, handler.GetType()));
     handler.Start(context);
     handler.Attach(connection);
-    connection.Register(services.Registries.ConnectionIdPrefix, null);
-    await new ReceiveLoop(connection, handler).RunAsync();
+    await new ReceiveLoop(connection, handler).RunAsync(services.Registries.ConnectionIdPrefix, userId: null, lifetime: null);
 }
 
 /// <summary>

@@ -44,6 +44,7 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
     private readonly Wakeup _presenceWakeup = new();
     private readonly SemaphoreSlim _presenceGate = new(1, 1);
     private int _heartbeatRunning;
+    private bool _stopped;
     private readonly ConcurrentDictionary<string, bool> _endpoints = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private TaskCompletionSource _connectedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -83,7 +84,8 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
     public void Start(IWebSocketBackplaneHost host)
     {
         if (Interlocked.CompareExchange(ref _host, host, null) is not null) return;
-        _loops = Task.WhenAll(Task.Run(ConnectAsync), Task.Run(SendLoopAsync), Task.Run(InterestLoopAsync), Task.Run(PresenceLoopAsync));
+        _loops = Task.WhenAll(Task.Run(ConnectAsync), Task.Run(SendLoopAsync), Task.Run(() => KeepRunningAsync(InterestLoopAsync, "interest")),
+            Task.Run(() => KeepRunningAsync(PresenceLoopAsync, "presence")));
         _heartbeat = _time.CreateTimer(static state => ((RedisBackplane)state!).Beat(), this, _options.HeartbeatInterval, _options.HeartbeatInterval);
     }
 
@@ -215,6 +217,8 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
     /// <summary>Says goodbye: this server leaves presence at once instead of expiring.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Nothing written after the goodbye: no beat, no presence from connections still closing.
+        Volatile.Write(ref _stopped, true);
         if (_heartbeat is not null) await _heartbeat.DisposeAsync().ConfigureAwait(false);
         if (_redis is { IsConnected: true } redis)
         {
@@ -367,7 +371,9 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         while (true)
         {
             await _interestWakeup.WaitAsync(_stopping.Token).ConfigureAwait(false);
-            while (!_interestDirty.IsEmpty)
+            // Also while a round's count is behind: a channel marked between reading the count and taking the dirty ones
+            // went out in that round, and its waiters are released by the next (empty) round.
+            while (!_interestDirty.IsEmpty || Interlocked.Read(ref _interestApplied) < Interlocked.Read(ref _interestRequested))
             {
                 await WaitForConnectionAsync().ConfigureAwait(false);
                 var round = Interlocked.Read(ref _interestRequested);
@@ -426,9 +432,11 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
                 subscription.OnMessage(OnMessage);
                 _subscriptions[name] = subscription;
             }
-            else if (!wanted && subscribed && _subscriptions.TryRemove(name, out _))
+            else if (!wanted && subscribed)
             {
+                // Forgotten only once Redis has taken it: a failed unsubscribe is tried again, not taken as done.
                 await queue!.UnsubscribeAsync().ConfigureAwait(false);
+                _subscriptions.TryRemove(name, out _);
             }
             return true;
         }
@@ -448,14 +456,14 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
     /// <summary>This node's count of connections or of a group's members, written as a field of its presence hash.</summary>
     private void Count(string endpoint, RedisKey key, string field, int change)
     {
-        int now;
         lock (_counts)
         {
-            now = _counts.GetValueOrDefault((endpoint, field)) + change;
+            var now = _counts.GetValueOrDefault((endpoint, field)) + change;
             if (now <= 0) _counts.Remove((endpoint, field));
             else _counts[(endpoint, field)] = now;
+            // Under the lock: two changes at once must not leave the older count pending last.
+            SetPresence(key, field, now <= 0 ? null : now.ToString(CultureInfo.InvariantCulture));
         }
-        SetPresence(key, field, now <= 0 ? null : now.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>
@@ -469,6 +477,11 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
             await _presenceWakeup.WaitAsync(_stopping.Token).ConfigureAwait(false);
             while (!_presencePending.IsEmpty)
             {
+                if (Volatile.Read(ref _stopped))
+                {
+                    _presencePending.Clear();
+                    break;
+                }
                 await WaitForConnectionAsync().ConfigureAwait(false);
                 var batch = new List<KeyValuePair<(string Key, string Field), string?>>(PresenceBatch);
                 foreach (var entry in _presencePending)
@@ -525,8 +538,40 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
     }
 
     /// <summary>The heartbeat, on its own: never queued behind presence or interest, never two at once.</summary>
+    /// <summary>Runs a loop again after a failure it did not expect (logged), until the backplane stops.</summary>
+    private async Task KeepRunningAsync(Func<Task> loop, string name)
+    {
+        while (true)
+        {
+            try
+            {
+                await loop().ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                Log.LoopFailed(_logger, exception, name);
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, _stopping.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
     private void Beat()
     {
+        if (Volatile.Read(ref _stopped)) return;
+        // Channels given up on are tried again at each beat, whichever connection to Redis came back.
+        if (!_interestGivenUp.IsEmpty)
+        {
+            foreach (var name in _interestGivenUp.Keys)
+            {
+                if (_interestGivenUp.TryRemove(name, out var channel)) _interestDirty.TryAdd(name, channel);
+            }
+            _interestWakeup.Set();
+        }
         if (Interlocked.Exchange(ref _heartbeatRunning, 1) == 1) return;
         _ = BeatAsync();
 
@@ -690,11 +735,6 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
             Log.ConnectionRestored(_logger, e.EndPoint?.ToString() ?? "?");
             // The server may have restarted empty: beat now, and rewrite presence if it forgot this server.
             Beat();
-            foreach (var name in _interestGivenUp.Keys)
-            {
-                if (_interestGivenUp.TryRemove(name, out var channel)) _interestDirty.TryAdd(name, channel);
-            }
-            _interestWakeup.Set();
             Interlocked.Exchange(ref _connectedSignal, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         };
         _redis = redis;
@@ -813,8 +853,11 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         [LoggerMessage(9, LogLevel.Warning, "Subscribing to a new group or user on Redis took longer than {Seconds} s; going on without waiting.")]
         public static partial void SlowApply(ILogger logger, double seconds);
 
-        [LoggerMessage(10, LogLevel.Warning, "Gave up (un)subscribing Redis channel {Channel} after {Attempts} failed attempts; it is tried again when Redis reconnects. Messages to it from other servers are missed meanwhile.")]
+        [LoggerMessage(10, LogLevel.Warning, "Gave up (un)subscribing Redis channel {Channel} after {Attempts} failed attempts; it is tried again at the next heartbeat. Messages to it from other servers are missed meanwhile.")]
         public static partial void InterestGivenUp(ILogger logger, string channel, int attempts);
+
+        [LoggerMessage(11, LogLevel.Error, "The Redis backplane's {Loop} loop failed; it starts again.")]
+        public static partial void LoopFailed(ILogger logger, Exception exception, string loop);
 
         [LoggerMessage(8, LogLevel.Warning, "Could not remove this server from presence on shutdown; it expires instead.")]
         public static partial void GoodbyeFailed(ILogger logger, Exception exception);

@@ -43,6 +43,40 @@ public sealed class SendPathTests
     }
 
     [Fact]
+    public async Task APingDuringAStreamedSendIsAnsweredBetweenItsFragments()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var raw = await ConnectAsync(server.WebSocketUri("/sendpath/slow"));
+        await raw.SendTextAsync("slow-stream");
+        var first = await raw.ReadFrameAsync().WaitAsync(Wait);
+        Assert.Equal((Binary, false), (first!.Opcode, first.Fin));
+
+        await raw.SendFrameAsync(RawWebSocketClient.Ping, "during"u8.ToArray());
+        var frames = new List<RawFrame>();
+        while (frames.Count == 0 || !frames[^1].Fin || frames[^1].Opcode == Pong) frames.Add((await raw.ReadFrameAsync().WaitAsync(Wait))!);
+        var pong = frames.FindIndex(f => f.Opcode == Pong);
+        Assert.True(pong >= 0 && pong < frames.Count - 1, "the pong comes before the message's last fragment: " + string.Join(",", frames.Select(f => $"{f.Opcode}/{f.Fin}")));
+        Assert.Equal("during", frames[pong].Text);
+    }
+
+    [Fact]
+    public async Task AStreamedSendWhoseWriterNeverReturnsCannotKeepTheConnectionAfterTheClientCloses()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var raw = await ConnectAsync(server.WebSocketUri("/sendpath/hang"));
+        await raw.SendTextAsync("hang-stream");
+        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("hang").Contains("stream holding"), "the stream to hold the connection");
+
+        await raw.SendCloseAsync(1000);
+        // The close frame cannot go out while the message is unfinished; the close deadline (3 s) drops the connection,
+        // and that ends the writer, the connection and its registration.
+        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("hang").Any(e => e.StartsWith("OnClose", StringComparison.Ordinal)), "OnClose");
+        Assert.Contains("stream ended by the connection's end", server.Probe.EventsOf("hang"));
+        var clients = server.Services.GetRequiredService<IWebSocketClients<SendPathEndpoint>>();
+        await Probe.WaitUntilAsync(async () => await clients.Presence.CountConnectionsAsync() == 0, "the registry to forget the connection");
+    }
+
+    [Fact]
     public async Task AnAwaitedSendCancelledWhileQueuedIsNeverWrittenLaterFromReusedMemory()
     {
         await using var server = await TestServer.StartAsync();

@@ -22,6 +22,8 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     private int _queued;
     // A streamed send failed after its first fragment: only control frames may follow.
     private bool _messageLeftUnfinished;
+    // While a streamed send holds the connection: the control frames to write between its fragments.
+    private StreamControls? _streamControls;
 
     /// <summary>Completes when the pump has stopped: queued frames and the close frame written, or the socket failed.</summary>
     public Task Completion => Volatile.Read(ref _pump);
@@ -69,6 +71,9 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     {
         if (close.FrameSent) return false;
         var copy = payload.ToArray();
+        // A streamed send holds the connection: the frame goes between two of its fragments (RFC 6455 5.4 allows control
+        // frames there), not after the whole message, so pings are answered and keep-alive works during long streams.
+        if (Volatile.Read(ref _streamControls) is { } between && between.TryAdd(opcode, copy)) return true;
         if (Volatile.Read(ref _queued) == 0 && _lock.TryTake())
         {
             Observe(WriteControlHoldingLock(opcode, copy));
@@ -101,10 +106,14 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
                 throw;
             }
         }
-        var stream = new OutgoingMessageStream(writer, text);
+        var between = new StreamControls();
+        Volatile.Write(ref _streamControls, between);
+        var stream = new OutgoingMessageStream(writer, text, between, close);
+        // The writer also hears of the connection being dropped, so a writer that waits on something else ends then.
+        using var dropped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connection.Aborted);
         try
         {
-            await write(stream, cancellationToken).ConfigureAwait(false);
+            await write(stream, dropped.Token).ConfigureAwait(false);
             await stream.CompleteAsync().ConfigureAwait(false);
             Endpoint.Metrics.MessagesSent.Add(1, Endpoint.Tag);
             Endpoint.Metrics.BytesSent.Add(stream.BytesWritten, Endpoint.Tag);
@@ -121,9 +130,22 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
         }
         finally
         {
-            stream.Dispose();
-            if (turn is null) _lock.Release();
-            else turn.Finished.TrySetResult();
+            Volatile.Write(ref _streamControls, null);
+            try
+            {
+                // Control frames that came during the last fragment go out before the connection is given back.
+                await between.CloseAndWriteAsync(writer, close).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                SendFailed(exception);
+            }
+            finally
+            {
+                stream.Dispose();
+                if (turn is null) _lock.Release();
+                else turn.Finished.TrySetResult();
+            }
         }
     }
 
@@ -304,7 +326,9 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
         {
             var released = _lock.PumpWaits();
             if (_lock.TryTake()) return;
-            await released.WaitAsync().ConfigureAwait(false);
+            // A direct writer that never gives the lock back (a streamed send whose writer hangs) cannot hold the pump,
+            // and with it the close, past the connection being dropped.
+            await released.WaitAsync(connection.Aborted).ConfigureAwait(false);
         }
     }
 
@@ -397,7 +421,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
         }
         catch (Exception exception)
         {
-            frame.Written?.TrySetException(exception);
+            frame.Written?.TrySetException(exception is WebSocketException ? exception : NotOpen(exception));
             throw;
         }
         frame.Written?.TrySetResult();
@@ -450,4 +474,48 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
 
     private static WebSocketException NotOpen(Exception? inner = null)
         => new(WebSocketError.InvalidState, "The WebSocket connection is closing or closed; the message was not sent.", inner);
+}
+
+/// <summary>
+/// The control frames (pongs, keep-alive pings) that arrive while a streamed send holds the connection: its stream
+/// writes them between fragments. Once closed (the stream has ended) it takes no more, and senders go the usual way.
+/// </summary>
+internal sealed class StreamControls
+{
+    private const int Capacity = 16;
+    private List<(byte Opcode, byte[] Payload)>? _pending;
+    private bool _closed;
+
+    /// <summary>False when the stream has ended (send the usual way) or too many are waiting (dropped).</summary>
+    public bool TryAdd(byte opcode, byte[] payload)
+    {
+        lock (this)
+        {
+            if (_closed || _pending?.Count >= Capacity) return false;
+            (_pending ??= []).Add((opcode, payload));
+            return true;
+        }
+    }
+
+    /// <summary>Writes what is waiting; the caller holds the send lock.</summary>
+    public ValueTask WriteAsync(FrameWriter writer, CloseHandshake close) => WriteAsync(writer, close, closeAfter: false);
+
+    public ValueTask CloseAndWriteAsync(FrameWriter writer, CloseHandshake close) => WriteAsync(writer, close, closeAfter: true);
+
+    private async ValueTask WriteAsync(FrameWriter writer, CloseHandshake close, bool closeAfter)
+    {
+        List<(byte Opcode, byte[] Payload)>? pending;
+        lock (this)
+        {
+            _closed |= closeAfter;
+            pending = _pending;
+            _pending = null;
+        }
+        if (pending is null) return;
+        foreach (var (opcode, payload) in pending)
+        {
+            if (close.FrameSent) return;
+            await writer.WriteControlAsync(opcode, payload).ConfigureAwait(false);
+        }
+    }
 }

@@ -13,7 +13,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     private readonly KeyValuePair<string, object?> _endpointTag = new("endpoint", name);
     private readonly object _gate = new();
     private readonly ConcurrentDictionary<string, RegisteredConnection> _connections = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<RegisteredConnection, GroupMembership>> _groups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, GroupMembers> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RegisteredConnection[]> _users = new(StringComparer.Ordinal);
     private Action<WebSocketPresenceChange>[] _observers = [];
 
@@ -31,12 +31,14 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     public RegisteredConnection Add(IFanOutReceiver connection, string? userId)
     {
         var entry = new RegisteredConnection(connection, userId, time.GetUtcNow());
+        WebSocketPresenceChange? change;
         lock (_gate)
         {
             _connections[entry.Id] = entry;
             if (userId is not null) _users[userId] = _users.TryGetValue(userId, out var others) ? [.. others, entry] : [entry];
+            change = Record(WebSocketPresenceChangeKind.Connected, entry, null);
         }
-        Notify(WebSocketPresenceChangeKind.Connected, entry, null);
+        Report(change);
         return entry;
     }
 
@@ -44,6 +46,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     public void Remove(RegisteredConnection entry)
     {
         string[] left;
+        var changes = new List<WebSocketPresenceChange?>();
         lock (_gate)
         {
             if (entry.Ended) return;
@@ -58,9 +61,10 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
                 else _users[userId] = rest;
             }
             _connections.TryRemove(entry.Id, out _);
+            foreach (var group in left) changes.Add(Record(WebSocketPresenceChangeKind.LeftGroup, entry, group));
+            changes.Add(Record(WebSocketPresenceChangeKind.Disconnected, entry, null));
         }
-        foreach (var group in left) Notify(WebSocketPresenceChangeKind.LeftGroup, entry, group);
-        Notify(WebSocketPresenceChangeKind.Disconnected, entry, null);
+        foreach (var change in changes) Report(change);
     }
 
     public RegisteredConnection? Find(string connectionId) => _connections.TryGetValue(connectionId, out var entry) ? entry : null;
@@ -71,6 +75,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     public bool Join(RegisteredConnection entry, string group)
     {
         Limits.CheckName(group);
+        WebSocketPresenceChange? change;
         lock (_gate)
         {
             if (entry.Groups is { } joined && joined.Count >= Limits.MaxGroupsPerConnection && !joined.ContainsKey(group))
@@ -81,30 +86,39 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             var since = time.GetUtcNow();
             if (entry.Ended || !(entry.Groups ??= new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal)).TryAdd(group, since)) return false;
             // Groups are created and removed only under the lock, so a join never lands in a group just removed.
-            if (!_groups.TryGetValue(group, out var members)) _groups[group] = members = new ConcurrentDictionary<RegisteredConnection, GroupMembership>();
-            members[entry] = new GroupMembership(since, ++_joins);
+            if (!_groups.TryGetValue(group, out var members)) _groups[group] = members = new GroupMembers();
+            members.Add(entry, new GroupMembership(since, ++_joins));
+            change = Record(WebSocketPresenceChangeKind.JoinedGroup, entry, group);
         }
-        Notify(WebSocketPresenceChangeKind.JoinedGroup, entry, group);
+        Report(change);
         return true;
     }
 
     public bool Leave(RegisteredConnection entry, string group)
     {
         ArgumentNullException.ThrowIfNull(group);
+        WebSocketPresenceChange? change;
         lock (_gate)
         {
             if (entry.Groups?.Remove(group) != true) return false;
             RemoveMember(group, entry);
+            change = Record(WebSocketPresenceChangeKind.LeftGroup, entry, group);
         }
-        Notify(WebSocketPresenceChangeKind.LeftGroup, entry, group);
+        Report(change);
         return true;
     }
 
     /// <summary>The group's members and when they joined, read without the lock (a live view: it may change while read).</summary>
-    public IReadOnlyDictionary<RegisteredConnection, GroupMembership> MembersOf(string group)
-        => _groups.TryGetValue(group, out var members) ? members : s_noMembers;
+    /// <summary>The group's members, for a fan-out: an array shared by the sends until the group changes.</summary>
+    public RegisteredConnection[] MembersOf(string group)
+        => _groups.TryGetValue(group, out var members) ? members.View() : [];
 
-    private static readonly IReadOnlyDictionary<RegisteredConnection, GroupMembership> s_noMembers = new Dictionary<RegisteredConnection, GroupMembership>();
+    /// <summary>The group's members with when and in which order they joined, for presence queries.</summary>
+    public KeyValuePair<RegisteredConnection, GroupMembership>[] MembershipsOf(string group)
+        => _groups.TryGetValue(group, out var members) ? members.Memberships() : [];
+
+    /// <summary>How many members the group has.</summary>
+    public int CountMembers(string group) => _groups.TryGetValue(group, out var members) ? members.Count : 0;
 
     // Numbers joins (under the lock), so that members list in the order they joined.
     private long _joins;
@@ -141,7 +155,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
                 foreach (var entry in _connections.Values) Deliver(entry);
                 break;
             case BackplaneTarget.Group:
-                foreach (var member in MembersOf(key)) Deliver(member.Key);
+                foreach (var member in MembersOf(key)) Deliver(member);
                 break;
             case BackplaneTarget.User:
                 foreach (var entry in ConnectionsOf(key)) Deliver(entry);
@@ -165,8 +179,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     private void RemoveMember(string group, RegisteredConnection entry)
     {
         if (!_groups.TryGetValue(group, out var members)) return;
-        members.TryRemove(entry, out _);
-        if (members.IsEmpty) _groups.TryRemove(group, out _);
+        if (members.Remove(entry)) _groups.TryRemove(group, out _);
     }
 
     /// <summary>
@@ -189,13 +202,23 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         return snapshot;
     }
 
-    private void Notify(WebSocketPresenceChangeKind kind, RegisteredConnection entry, string? group)
+    /// <summary>
+    /// Called under the lock: the backplane hears the changes in the order they were made (a join and a leave that race
+    /// must not reach Redis the other way round). It only records them; nothing waits there.
+    /// </summary>
+    private WebSocketPresenceChange? Record(WebSocketPresenceChangeKind kind, RegisteredConnection entry, string? group)
     {
-        var observers = Volatile.Read(ref _observers);
-        if (observers.Length == 0 && Backplane is null) return;
+        if (Volatile.Read(ref _observers).Length == 0 && Backplane is null) return null;
         var change = new WebSocketPresenceChange(kind, entry.Id, entry.UserId, group, time.GetUtcNow());
         Backplane?.OnLocalChange(Name, change);
-        foreach (var observer in observers) observer(change);
+        return change;
+    }
+
+    /// <summary>Tells the app's observers, outside the lock (their code may take its time).</summary>
+    private void Report(WebSocketPresenceChange? change)
+    {
+        if (change is null) return;
+        foreach (var observer in Volatile.Read(ref _observers)) observer(change);
     }
 
     private sealed class Subscription(ConnectionRegistry registry, Action<WebSocketPresenceChange> observer) : IDisposable
@@ -222,6 +245,56 @@ internal sealed class RegisteredConnection(IFanOutReceiver connection, string? u
     public Dictionary<string, DateTimeOffset>? Groups { get; set; }
 
     public bool Ended { get; set; }
+}
+
+/// <summary>
+/// A group's members: a concurrent set (a join or leave is O(1)), and an array of them for fan-outs, rebuilt by the
+/// first reader after a change (O(members), without a lock) and shared by the reads until the next change. A send
+/// after a join returned always sees the new member: the change is counted before the join returns, and a view made
+/// at an older count is never used.
+/// </summary>
+internal sealed class GroupMembers
+{
+    private readonly ConcurrentDictionary<RegisteredConnection, GroupMembership> _set = new();
+    private int _version;
+    private MembersView? _view;
+
+    public void Add(RegisteredConnection entry, GroupMembership membership)
+    {
+        _set[entry] = membership;
+        Interlocked.Increment(ref _version);
+    }
+
+    /// <summary>Removes the member; true when the group is now empty.</summary>
+    public bool Remove(RegisteredConnection entry)
+    {
+        _set.TryRemove(entry, out _);
+        Interlocked.Increment(ref _version);
+        return _set.IsEmpty;
+    }
+
+    public int Count => _set.Count;
+
+    public RegisteredConnection[] View()
+    {
+        var version = Volatile.Read(ref _version);
+        if (Volatile.Read(ref _view) is { } view && view.Version == version) return view.Members;
+        var members = new RegisteredConnection[_set.Count];
+        var count = 0;
+        foreach (var (member, _) in _set)
+        {
+            // The set may grow while it is read: a member added meanwhile is in the next view.
+            if (count == members.Length) Array.Resize(ref members, members.Length * 2 + 1);
+            members[count++] = member;
+        }
+        if (count != members.Length) Array.Resize(ref members, count);
+        Volatile.Write(ref _view, new MembersView(version, members));
+        return members;
+    }
+
+    public KeyValuePair<RegisteredConnection, GroupMembership>[] Memberships() => [.. _set];
+
+    private sealed record MembersView(int Version, RegisteredConnection[] Members);
 }
 
 /// <summary>When a connection joined a group, and the join's place in the order of joins.</summary>

@@ -49,7 +49,7 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
 
     public async ValueTask<IReadOnlyList<WebSocketGroupMember>> GetGroupMembersAsync(string group, CancellationToken cancellationToken = default)
     {
-        var local = _registry.MembersOf(Required(group)).OrderBy(static m => m.Value.Order)
+        var local = _registry.MembershipsOf(Required(group)).OrderBy(static m => m.Value.Order)
             .Select(static m => new WebSocketGroupMember(m.Key.Id, m.Key.UserId, m.Value.Since));
         if (Backplane is not { } backplane) return local.ToArray();
         var remote = await backplane.GetRemoteGroupMembersAsync(_registry.Name, group, cancellationToken).ConfigureAwait(false);
@@ -79,7 +79,7 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
 
     public async ValueTask<int> CountGroupMembersAsync(string group, CancellationToken cancellationToken = default)
     {
-        var local = _registry.MembersOf(Required(group)).Count;
+        var local = _registry.CountMembers(Required(group));
         if (Backplane is not { } backplane) return local;
         return local + await backplane.CountRemoteGroupMembersAsync(_registry.Name, group, cancellationToken).ConfigureAwait(false);
     }

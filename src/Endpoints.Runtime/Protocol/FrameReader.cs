@@ -82,7 +82,10 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
 
     public string? FailureDescription { get; private set; }
 
-    /// <summary>Data payload bytes taken from the connection so far (control frames not counted): a message arriving slowly is still arriving.</summary>
+    /// <summary>
+    /// Data payload bytes read through <see cref="ReadPayloadAsync"/> so far (control frames and messages taken whole not
+    /// counted): a message arriving slowly is still arriving.
+    /// </summary>
     public long DataBytesRead => Volatile.Read(ref _dataBytesRead);
 
     private long _dataBytesRead;
@@ -263,9 +266,12 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
         }
     }
 
-    /// <summary>Reads and discards the rest of the current message (a consumer that stopped early).</summary>
+    /// <summary>
+    /// Reads and discards the rest of the current message (a consumer that stopped early). A compressed message is still
+    /// inflated (the next ones may refer back to it), so over <paramref name="limit"/> bytes it fails as too big (1009).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<PayloadRead> SkipMessageAsync(Memory<byte> scratch)
+    public async ValueTask<PayloadRead> SkipMessageAsync(Memory<byte> scratch, long limit = long.MaxValue)
     {
         long total = 0;
         while (true)
@@ -273,6 +279,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
             var read = await ReadPayloadAsync(scratch).ConfigureAwait(false);
             total += read.Count;
             if (read.Signal != ReadSignal.Data || read.EndOfMessage) return read with { Count = (int)Math.Min(total, int.MaxValue) };
+            if (total > limit) return new PayloadRead(0, false, Fail(WebSocketCloseStatus.MessageTooBig, "Message too big", badFrameRemaining: 0));
         }
     }
 
@@ -371,20 +378,21 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
             default:
                 return Fail(WebSocketCloseStatus.ProtocolError, "Unknown opcode", frameLength);
         }
-        if (!_messageCompressed && !_discarding)
-        {
-            // Refused on the header: nothing of a message that cannot be accepted is read or held.
-            _messageDeclared += length;
-            if (_messageDeclared > (MessageType == WebSocketMessageType.Text ? TextMessageLimit : BinaryMessageLimit))
-            {
-                return Fail(WebSocketCloseStatus.MessageTooBig, "Message too big", frameLength);
-            }
-        }
         _start += headerLength;
         _frameRemaining = length;
         _frameFin = fin;
         _mask = mask;
         _maskOffset = 0;
+        if (!_messageCompressed && !_discarding)
+        {
+            // Refused on the header: nothing of a message that cannot be accepted is read or held. The frame is taken as
+            // the current one, so that the close's drain skips the rest of the message as frames.
+            _messageDeclared += length;
+            if (_messageDeclared > (MessageType == WebSocketMessageType.Text ? TextMessageLimit : BinaryMessageLimit))
+            {
+                return Fail(WebSocketCloseStatus.MessageTooBig, "Message too big", badFrameRemaining: 0);
+            }
+        }
         return ReadSignal.Data;
     }
 

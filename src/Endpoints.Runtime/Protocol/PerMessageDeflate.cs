@@ -78,21 +78,34 @@ internal sealed class MessageInflater(bool noContextTakeover = false) : IDisposa
     private readonly FeedStream _feed = new();
     private DeflateStream? _deflate;
     private bool _streamEnded;
+    private bool _feedingTrailer;
+    // Bytes a message carried after its deflate stream ended: a stray byte is tolerated (the RFC's own example has one),
+    // an endless tail is not, or a message could go on forever without a byte counted against its limit.
+    private int _bytesAfterEnd;
+    private const int MaxBytesAfterEnd = 16;
 
     /// <summary>Whether everything fed has been taken in; only then may the fed memory change.</summary>
     public bool IsDrained => _feed.Remaining == 0;
 
     /// <summary>Gives the next compressed bytes; the memory must not change until <see cref="IsDrained"/>.</summary>
-    public void Feed(ReadOnlyMemory<byte> compressed) => _feed.Set(compressed);
+    public void Feed(ReadOnlyMemory<byte> compressed)
+    {
+        _feed.Set(compressed);
+        _feedingTrailer = false;
+    }
 
-    public void FeedEndOfMessage() => _feed.Set(s_trailer);
+    public void FeedEndOfMessage()
+    {
+        _feed.Set(s_trailer);
+        _feedingTrailer = true;
+    }
 
     /// <summary>Inflated bytes of what was fed so far; 0 when it needs more input. Throws <see cref="InvalidDataException"/> for data that is not deflate.</summary>
     public int Read(Span<byte> destination)
     {
         if (_streamEnded)
         {
-            _feed.Set(default);
+            IgnoreAfterEnd();
             return 0;
         }
         _deflate ??= new DeflateStream(_feed, CompressionMode.Decompress, leaveOpen: true);
@@ -103,9 +116,18 @@ internal sealed class MessageInflater(bool noContextTakeover = false) : IDisposa
             // message (the appended trailer at least) is ignored, as zlib leaves it unused; the next message starts a
             // new stream.
             _streamEnded = true;
-            _feed.Set(default);
+            IgnoreAfterEnd();
         }
         return produced;
+    }
+
+    private void IgnoreAfterEnd()
+    {
+        if (!_feedingTrailer && (_bytesAfterEnd += _feed.Remaining) > MaxBytesAfterEnd)
+        {
+            throw new InvalidDataException("Compressed data after the end of the deflate stream.");
+        }
+        _feed.Set(default);
     }
 
     /// <summary>The message has been inflated to its end: without context takeover, or after a final block, the next one starts afresh.</summary>
@@ -114,6 +136,7 @@ internal sealed class MessageInflater(bool noContextTakeover = false) : IDisposa
         _feed.Set(default);
         if (noContextTakeover || _streamEnded) DropStream();
         _streamEnded = false;
+        _bytesAfterEnd = 0;
     }
 
     public void Dispose() => DropStream();

@@ -351,7 +351,9 @@ internal sealed class ReceiveLoop
         var scratch = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            skipped = await _reader.SkipMessageAsync(scratch).ConfigureAwait(false);
+            // A dropped message is still bounded: a client kept at its rate limit cannot make the server inflate without end.
+            skipped = await _reader.SkipMessageAsync(scratch, _reader.MessageType == WebSocketMessageType.Text ? _reader.TextMessageLimit : _reader.BinaryMessageLimit)
+                .ConfigureAwait(false);
         }
         finally
         {
@@ -400,11 +402,7 @@ internal sealed class ReceiveLoop
         if (received != Volatile.Read(ref _dataBytesAtIdleCheck))
         {
             Volatile.Write(ref _dataBytesAtIdleCheck, received);
-            if (_idleTimer is not null)
-        {
-            Volatile.Write(ref _dataBytesAtIdleCheck, _reader.DataBytesRead);
-            _idleTimer.Change(_endpoint.Options.IdleTimeout, Timeout.InfiniteTimeSpan);
-        }
+            _idleTimer?.Change(_endpoint.Options.IdleTimeout, Timeout.InfiniteTimeSpan);
             return;
         }
         _close.TryRequest(WebSocketCloseStatus.NormalClosure, "Idle timeout", WebSocketCloseReason.TimedOut);

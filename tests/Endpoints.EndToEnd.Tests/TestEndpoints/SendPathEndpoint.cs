@@ -67,6 +67,39 @@ public sealed class SendPathEndpoint(Probe probe)
                 // What code after the upgrade sees of the request, as with ASP.NET Core's own WebSocket middleware.
                 probe.Record(key, $"aborted {state.Context.RequestAborted.IsCancellationRequested}, websocket {state.Context.WebSockets.IsWebSocketRequest}");
                 return;
+            case "slow-stream":
+                // Five fragments, a pause between them, sent in the background (the receive loop goes on reading): pings from
+                // the client are answered between the fragments.
+                _ = Task.Run(async () => await connection.SendBinaryStreamAsync(async (stream, ct) =>
+                {
+                    for (var i = 0; i < 5; i++)
+                    {
+                        await stream.WriteAsync(new byte[1000], ct);
+                        await stream.FlushAsync(ct);
+                        await Task.Delay(150, ct);
+                    }
+                }));
+                return;
+            case "hang-stream":
+                // A streamed send whose writer waits for something that never comes; only the connection's end stops it.
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await connection.SendBinaryStreamAsync(async (stream, ct) =>
+                        {
+                            await stream.WriteAsync(new byte[10], ct);
+                            await stream.FlushAsync(ct);
+                            probe.Record(key, "stream holding");
+                            await Task.Delay(Timeout.Infinite, ct);
+                        });
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        probe.Record(key, "stream ended by the connection's end");
+                    }
+                });
+                return;
             case "queue one":
                 probe.Record(key, "queued " + connection.TrySendText("queued"));
                 return;
