@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test in the solution (needs the .NET SDK; installs redis-server, chromium and chromium-driver from Debian
+# Runs every test in the solution (needs the .NET SDK; installs redis-server, chromium, chromium-driver and python3-websockets from Debian
 # when missing) and ends with "tests: N passed, N failed".
 # Extra arguments go to each `dotnet test`, e.g. ./test.sh --filter FullyQualifiedName~Snapshot
 set -uo pipefail
@@ -11,6 +11,8 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 { [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1; } || missing+=(chromium)
 { [ -x /usr/bin/chromedriver ] || command -v chromedriver >/dev/null 2>&1; } || missing+=(chromium-driver)
+# The compression interop test drives Debian's python-websockets client (it imports only under /usr/bin/python3).
+/usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || missing+=(python3-websockets)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"

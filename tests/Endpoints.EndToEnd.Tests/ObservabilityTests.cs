@@ -131,6 +131,41 @@ public sealed class ObservabilityTests
     }
 
     [Fact]
+    public async Task AMessageThatStartsAndStallsDoesNotHoldABufferSizedAfterTheLastMessage()
+    {
+        // Review S4: after one large message, a client that starts a small one and stalls used to make the server rent
+        // a buffer the size of the large one, and hold it for as long as it stalled.
+        await using var server = await TestServer.StartAsync(options: o => o.MaxMessageSize = 4 * 1024 * 1024);
+        await using var raw = await RawWebSocketClient.ConnectAsync(server.WebSocketUri("/echo"));
+        var large = new byte[2 * 1024 * 1024];
+        await raw.SendFrameAsync(RawWebSocketClient.Binary, large.AsMemory(0, 1024 * 1024), fin: false);
+        await raw.SendFrameAsync(RawWebSocketClient.Continuation, large.AsMemory(1024 * 1024), fin: true);
+        Assert.Equal(large.Length, (await raw.ReadFrameAsync())!.Payload.Length);
+
+        using var rentals = new LargeRentals();
+        await raw.SendFrameAsync(RawWebSocketClient.Binary, new byte[100], fin: false);
+        Assert.Empty(await raw.PingAsync()); // the pong comes after the server has started reading the message
+        Assert.Empty(rentals.Sizes);
+    }
+
+    /// <summary>Buffers of 1 MiB or more rented from the shared array pool while it listens.</summary>
+    private sealed class LargeRentals : System.Diagnostics.Tracing.EventListener
+    {
+        public ConcurrentQueue<int> Sizes { get; } = new();
+
+        protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+        {
+            if (source.Name == "System.Buffers.ArrayPoolEventSource") EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose);
+        }
+
+        protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+        {
+            // BufferRented: bufferId, bufferSize, poolId, bucketId.
+            if (e.EventName == "BufferRented" && e.Payload is [_, int size, ..] && size >= 1024 * 1024) Sizes?.Enqueue(size);
+        }
+    }
+
+    [Fact]
     public async Task EachConnectionIsASpanWithItsEndpointAndCloseReason()
     {
         var stopped = new ConcurrentQueue<Activity>();

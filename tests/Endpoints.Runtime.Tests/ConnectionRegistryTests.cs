@@ -125,7 +125,104 @@ public sealed class ConnectionRegistryTests
         Assert.True(first.Utf8Text.Span == second.Utf8Text.Span, "both receivers get the same encoded bytes");
     }
 
+    [Fact]
+    public async Task AGroupNameOverTheLimitIsRefusedBeforeAnythingChangesOrIsSent()
+    {
+        var registries = new ConnectionRegistries(_clock, WebSocketEndpointMetrics.Shared, limits: new GroupLimits(MaxGroupNameLength: 8, MaxGroupsPerConnection: 100));
+        var registry = registries.For(typeof(ConnectionRegistryTests), "limited");
+        var clients = new WebSocketClients<ConnectionRegistryTests>(registries);
+        var receiver = new FakeReceiver("c1", 10);
+        receiver.Entry = registry.Add(receiver, null);
+
+        Assert.True(registry.Join(receiver.Entry, "12345678"));
+        var join = Assert.Throws<ArgumentException>(() => registry.Join(receiver.Entry, "123456789"));
+        Assert.Contains("MaxGroupNameLength", join.Message);
+        Assert.Throws<ArgumentException>(() => clients.Group("123456789"));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await clients.AddToGroupAsync("c1", "123456789"));
+        Assert.Equal(["12345678"], receiver.Entry.Groups!.Keys);
+        // The backplane's answer for another server's connection over the limit: not changed, nothing thrown.
+        Assert.False(registries.ChangeGroup("limited", "c1", "123456789", join: true));
+    }
+
+    [Fact]
+    public void AJoinOverTheGroupsPerConnectionLimitIsRefusedWithAClearError()
+    {
+        var registries = new ConnectionRegistries(_clock, WebSocketEndpointMetrics.Shared, limits: new GroupLimits(MaxGroupNameLength: 100, MaxGroupsPerConnection: 3));
+        var registry = registries.For(typeof(ConnectionRegistryTests), "capped");
+        var receiver = new FakeReceiver("c1", 10);
+        receiver.Entry = registry.Add(receiver, null);
+        for (var i = 0; i < 3; i++) Assert.True(registry.Join(receiver.Entry, "g" + i));
+
+        Assert.False(registry.Join(receiver.Entry, "g0")); // already a member: not a new group
+        var error = Assert.Throws<InvalidOperationException>(() => registry.Join(receiver.Entry, "g3"));
+        Assert.Contains("MaxGroupsPerConnection", error.Message);
+        Assert.True(registry.Leave(receiver.Entry, "g1"));
+        Assert.True(registry.Join(receiver.Entry, "g3"));
+    }
+
+    [Fact]
+    public async Task AKeyTheBackplaneCannotCarryThrowsBeforeAnyLocalDelivery()
+    {
+        var backplane = new RecordingBackplane();
+        var registries = new ConnectionRegistries(_clock, WebSocketEndpointMetrics.Shared, backplane);
+        var registry = registries.For(typeof(ConnectionRegistryTests), "scaled");
+        var clients = new WebSocketClients<ConnectionRegistryTests>(registries);
+        var user = new string('u', 70_000);
+        var receiver = new FakeReceiver("c1", 10);
+        receiver.Entry = registry.Add(receiver, user);
+
+        await Assert.ThrowsAsync<ArgumentException>(async () => await clients.User(user).SendTextAsync("not for anyone"));
+        Assert.Empty(receiver.Texts);
+        Assert.Empty(backplane.Published);
+        Assert.Equal(new WebSocketFanOutResult(1, 0), await clients.Connection("c1").SendTextAsync("a key it can carry"));
+        Assert.Equal(["a key it can carry"], receiver.Texts);
+    }
+
+    [Fact]
+    public void AHundredThousandMembersJoinLeaveAndSnapshotCorrectly()
+    {
+        var receivers = Enumerable.Range(0, 100_000).Select(i => Connect("m" + i, null)).ToArray();
+        foreach (var receiver in receivers) _registry.Join(receiver.Entry, "big");
+        for (var i = 0; i < 100_000; i += 2) _registry.Join(receivers[i].Entry, "even");
+        for (var i = 0; i < 1000; i++) _registry.Remove(receivers[i].Entry);
+
+        Assert.Equal(99_000, _registry.CountMembers("big"));
+        Assert.Equal(49_500, _registry.CountMembers("even"));
+        Assert.Equal(99_000, _registry.MembersOf("big").Length);
+        var snapshot = _registry.Snapshot();
+        Assert.Equal(99_000, snapshot.Count);
+        Assert.Equal(99_000 + 49_500, snapshot.Sum(c => c.Groups.Count));
+        Assert.All(snapshot.Where(c => c.ConnectionId == "m1001"), c => Assert.Equal(["big"], c.Groups.Select(g => g.Group)));
+    }
+
     private static readonly DateTimeOffset Start = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A backplane that only records what it is asked to publish.</summary>
+    private sealed class RecordingBackplane : Endpoints.Scaleout.IWebSocketBackplane
+    {
+        public ConcurrentQueue<Endpoints.Scaleout.BackplaneMessage> Published { get; } = new();
+
+        public string NodeId => "node";
+
+        public void Start(Endpoints.Scaleout.IWebSocketBackplaneHost host)
+        {
+        }
+
+        public void Publish(Endpoints.Scaleout.BackplaneMessage message) => Published.Enqueue(message);
+
+        public void OnLocalChange(string endpoint, WebSocketPresenceChange change)
+        {
+        }
+
+        public ValueTask WhenAppliedAsync(CancellationToken cancellationToken) => default;
+
+        public ValueTask<bool> ChangeRemoteGroupAsync(string endpoint, string connectionId, string group, bool join, CancellationToken cancellationToken) => new(false);
+
+        public ValueTask<IReadOnlyList<WebSocketGroupMember>> GetRemoteGroupMembersAsync(string endpoint, string group, CancellationToken cancellationToken)
+            => new([]);
+
+        public ValueTask<IReadOnlyList<WebSocketGroupMember>> GetRemoteConnectionsAsync(string endpoint, CancellationToken cancellationToken) => new([]);
+    }
 
     private FakeReceiver Connect(string id, string? userId, int capacity = 100)
     {

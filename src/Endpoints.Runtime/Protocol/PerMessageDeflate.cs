@@ -8,7 +8,7 @@ namespace Endpoints.Runtime;
 /// permessage-deflate (RFC 7692): what was agreed in the handshake. Only a 15-bit window is offered, which is all
 /// DeflateStream makes; a client that asks for a smaller server window gets no compression (declining is allowed).
 /// </summary>
-internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool ClientNoContextTakeover, bool ServerMaxWindowBitsOffered = false)
+internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool ClientNoContextTakeover, bool ServerMaxWindowBitsOffered = false, int? ClientMaxWindowBits = null)
 {
     public const string Name = "permessage-deflate";
 
@@ -23,7 +23,10 @@ internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool Clie
             {
                 // A server_max_window_bits the client offered is accepted by answering it (RFC 7692 7.1.2.1).
                 var response = Name + (agreed.ServerNoContextTakeover ? "; server_no_context_takeover" : "") + (agreed.ClientNoContextTakeover ? "; client_no_context_takeover" : "")
-                    + (agreed.ServerMaxWindowBitsOffered ? "; server_max_window_bits=15" : "");
+                    + (agreed.ServerMaxWindowBitsOffered ? "; server_max_window_bits=15" : "")
+                    // A client that named its window keeps to it; answering the same value says so (ClientWebSocket
+                    // refuses an answer without it). Our inflater takes any window up to 15 bits.
+                    + (agreed.ClientMaxWindowBits is { } bits ? "; client_max_window_bits=" + bits.ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
                 return (agreed, response);
             }
         }
@@ -34,6 +37,7 @@ internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool Clie
     {
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         bool serverNoTakeover = false, clientNoTakeover = false, serverWindowBits = false;
+        int? clientWindowBits = null;
         foreach (var parameter in parameters)
         {
             if (parameter.Length == 0) continue;
@@ -56,12 +60,13 @@ internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool Clie
                 case "client_max_window_bits":
                     // Any window the client uses up to 15 bits inflates with ours.
                     if (value is not null && (!int.TryParse(value, out var bits) || bits is < 8 or > 15)) return null;
+                    if (value is not null) clientWindowBits = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
                     break;
                 default:
                     return null;
             }
         }
-        return new PerMessageDeflate(serverNoTakeover, clientNoTakeover, serverWindowBits);
+        return new PerMessageDeflate(serverNoTakeover, clientNoTakeover, serverWindowBits, clientWindowBits);
     }
 }
 

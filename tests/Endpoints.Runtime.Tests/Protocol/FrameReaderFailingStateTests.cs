@@ -176,6 +176,31 @@ public sealed class FrameReaderFailingStateTests
         }
     }
 
+    [Fact]
+    public void ACompressedMessageSkippedWhileFailingIsNotInflated()
+    {
+        // A bomb: 8 MiB of zeros deflate to a few KiB. Skipped after the connection failed, only its compressed bytes are
+        // read (review C8: the drain used to inflate it all).
+        var zeros = new byte[8 * 1024 * 1024];
+        var output = new MemoryStream();
+        using (var deflate = new System.IO.Compression.DeflateStream(output, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            deflate.Write(zeros);
+            deflate.Flush();
+        }
+        var bytes = output.ToArray();
+        var compressed = bytes[..bytes.AsSpan().LastIndexOf(new byte[] { 0x00, 0x00, 0xFF, 0xFF })]; // as a sender strips it
+        var input = ClientFrame.Concat(ClientFrame.Encode(Frame.Binary, compressed, rsv1: true), ClientFrame.Close(1000));
+        using var reader = new FrameReader(ChunkedStream.SplitAt(input), 0, new RecordingSink([]), new MessageInflater());
+        Assert.Equal(ReadSignal.Data, ReaderDriver.Sync(reader.NextMessageAsync()));
+
+        reader.StartDiscarding();
+        var skipped = ReaderDriver.Sync(reader.SkipMessageAsync(new byte[4096]));
+        Assert.True(skipped.EndOfMessage);
+        Assert.Equal(compressed.Length, skipped.Count);
+        Assert.Equal(ReadSignal.PeerClosed, ReaderDriver.Sync(reader.NextMessageAsync()));
+    }
+
     private static DriveResult RunWithLimits(byte[] input, long text, long binary)
     {
         var stream = ChunkedStream.SplitAt(input);

@@ -225,9 +225,10 @@ public sealed class PerMessageDeflateNegotiationTests
     [InlineData("permessage-deflate", "permessage-deflate", false, false)]
     [InlineData("PerMessage-Deflate", "permessage-deflate", false, false)]
     [InlineData("permessage-deflate; client_max_window_bits", "permessage-deflate", false, false)]
-    [InlineData("permessage-deflate; client_max_window_bits=10", "permessage-deflate", false, false)]
-    [InlineData("permessage-deflate; client_max_window_bits=\"8\"", "permessage-deflate", false, false)]
-    [InlineData("permessage-deflate;client_max_window_bits=15", "permessage-deflate", false, false)]
+    // A window the client names is answered with the same value: the client keeps to it (and ClientWebSocket requires it).
+    [InlineData("permessage-deflate; client_max_window_bits=10", "permessage-deflate; client_max_window_bits=10", false, false)]
+    [InlineData("permessage-deflate; client_max_window_bits=\"8\"", "permessage-deflate; client_max_window_bits=8", false, false)]
+    [InlineData("permessage-deflate;client_max_window_bits=15", "permessage-deflate; client_max_window_bits=15", false, false)]
     [InlineData("permessage-deflate; server_no_context_takeover", "permessage-deflate; server_no_context_takeover", true, false)]
     [InlineData("permessage-deflate; client_no_context_takeover", "permessage-deflate; client_no_context_takeover", false, true)]
     [InlineData("permessage-deflate; server_no_context_takeover; client_no_context_takeover; client_max_window_bits",
@@ -239,7 +240,7 @@ public sealed class PerMessageDeflateNegotiationTests
     public void AnOfferTheServerCanHonourIsAccepted(string header, string response, bool serverNoContextTakeover, bool clientNoContextTakeover)
     {
         var (agreed, answer) = PerMessageDeflate.Negotiate(header);
-        Assert.Equal(new PerMessageDeflate(serverNoContextTakeover, clientNoContextTakeover), agreed);
+        Assert.Equal((serverNoContextTakeover, clientNoContextTakeover), (agreed?.ServerNoContextTakeover, agreed?.ClientNoContextTakeover));
         Assert.Equal(response, answer);
     }
 

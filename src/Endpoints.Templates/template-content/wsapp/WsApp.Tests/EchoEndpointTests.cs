@@ -31,6 +31,21 @@ public sealed class EchoEndpointTests
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
     }
 
+    [Fact]
+    public async Task ARequestForAnotherHostNameIsRefused()
+    {
+        // AllowedHosts (localhost and the loopback addresses unless configured) stops DNS rebinding: a hostile page whose
+        // own name resolves to this machine would otherwise pass the WebSocket same-origin check.
+        await using var app = AppHost.Create(["--urls", "http://127.0.0.1:0"]);
+        await app.StartAsync();
+        var address = new Uri(app.Urls.First());
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{address.Authority}/echo");
+        request.Headers.Host = "attacker.example";
+        using var response = await http.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     private static async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveAsync(ClientWebSocket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[4096];
