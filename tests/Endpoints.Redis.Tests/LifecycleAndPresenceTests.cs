@@ -53,6 +53,27 @@ public sealed class LifecycleAndPresenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ANewConnectionOpensWhileRedisStillHoldsPresenceWritesBack()
+    {
+        // Review S2: presence writes, heartbeats and subscriptions were one serial queue, and every new connection
+        // waited for all of it before OnOpen. Now it waits for its subscriptions only.
+        await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);
+        using var warm = await a.ConnectAsync("warm", "room");
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true");
+        var presence = admin.GetDatabase();
+        RedisKey key = $"{_prefix}:Endpoints.Redis.Tests.ClusterEndpoint:n:a";
+        var warmId = (await warm.CommandAsync("id"))[3..];
+        await Client.WaitUntilAsync(() => presence.HashExistsAsync(key, "c\t" + warmId), "the first connection's presence");
+
+        // Writes wait in Redis (HSET, EXPIRE), subscriptions do not.
+        await admin.GetServers()[0].ExecuteAsync("CLIENT", "PAUSE", "5000", "WRITE");
+        using var zoe = await a.ConnectAsync("zoe", "lounge");
+        var zoeId = (await zoe.CommandAsync("id"))[3..];
+        Assert.False(await presence.HashExistsAsync(key, "c\t" + zoeId), "zoe's OnOpen ran while her presence write was still held back");
+        await Client.WaitUntilAsync(() => presence.HashExistsAsync(key, "c\t" + zoeId), "zoe's presence once writes go on");
+    }
+
+    [Fact]
     public async Task CountsAndGroupListsSpanTheServersAndAGroupNameIsMatchedLiterally()
     {
         await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);
