@@ -95,6 +95,36 @@ public sealed class LifecycleAndPresenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PresenceQueriesReadWhatTheyAnswerNotTheOtherServersWholePresence()
+    {
+        // Review S3: every count or list read every other server's whole presence hash (HGETALL).
+        await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);
+        await using var b = await Node.StartAsync(_redis, _prefix, "b", _clock);
+        using var ann = await a.ConnectAsync("ann", "room");
+        // One connection on b in 600 groups: 600 fields of b's presence that a count of "room" has nothing to do with.
+        using var ben = await b.ConnectAsync("ben", "room," + string.Join(",", Enumerable.Range(0, 600).Select(i => "g" + i)));
+        Assert.Equal("ok", await ben.CommandAsync("ok")); // answered after OnOpen, which joins the groups
+        await Client.WaitUntilAsync(async () => await ann.CommandAsync("members g599") == "members 1", "ben's memberships in presence");
+
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true");
+        var server = admin.GetServers()[0];
+        foreach (var query in new[] { "members room", "count", "who room" })
+        {
+            var before = await NetOutputAsync(server);
+            await ann.CommandAsync(query);
+            var sent = await NetOutputAsync(server) - before;
+            Assert.True(sent < 8 * 1024, $"'{query}': Redis sent {sent} bytes (b holds 600 memberships)");
+        }
+        Assert.Equal("who ann,ben", await ann.CommandAsync("who room"));
+
+        static async Task<long> NetOutputAsync(IServer server)
+        {
+            var stats = await server.InfoAsync("stats");
+            return long.Parse(stats.SelectMany(g => g).First(p => p.Key == "total_net_output_bytes").Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    [Fact]
     public async Task AGroupNameCannotPickItsChannelsHashSlot()
     {
         await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock, o => o.UseShardedPubSub = true);
