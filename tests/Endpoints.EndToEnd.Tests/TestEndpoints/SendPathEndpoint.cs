@@ -76,7 +76,7 @@ public sealed class SendPathEndpoint(Probe probe)
                     {
                         await stream.WriteAsync(new byte[1000], ct);
                         await stream.FlushAsync(ct);
-                        await Task.Delay(150, ct);
+                        await Task.Delay(300, ct);
                     }
                 }));
                 return;
