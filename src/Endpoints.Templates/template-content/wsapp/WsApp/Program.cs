@@ -1,3 +1,0 @@
-using WsApp;
-
-AppHost.Create(args).Run();
