@@ -45,7 +45,8 @@ public sealed class ChatEndpoint(IWebSocketClients<ChatEndpoint> clients, ILogge
             }
             var line = $"{member.Name} → {parts[0]}: {parts[1]}";
             var sent = await clients.User(parts[0]).SendTextAsync(line);
-            if (sent.Queued + sent.Dropped == 0)
+            // The result counts this server's connections only; on several servers, ask presence before saying "not here".
+            if (sent.Queued + sent.Dropped == 0 && (await clients.Presence.GetUserConnectionsAsync(parts[0])).Count == 0)
             {
                 member.Connection.TrySendText($"* {parts[0]} is not here");
                 return;

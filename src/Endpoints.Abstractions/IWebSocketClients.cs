@@ -68,7 +68,10 @@ public interface IWebSocketTarget<TEndpoint> : IWebSocketTarget where TEndpoint 
     ValueTask<WebSocketFanOutResult> SendAsync<TMessage>(TMessage message, CancellationToken cancellationToken = default);
 }
 
-/// <summary>What a fan-out did on this server.</summary>
+/// <summary>
+/// What a fan-out did on this server. With a backplane, the other servers' deliveries are neither waited for nor
+/// counted: zero here does not mean nobody got the message (ask <see cref="IWebSocketPresence"/> for that).
+/// </summary>
 /// <param name="Queued">Connections whose outbox took the message.</param>
 /// <param name="Dropped">Connections whose outbox was full or closing, so the message was not queued for them.</param>
 public readonly record struct WebSocketFanOutResult(int Queued, int Dropped);

@@ -49,6 +49,25 @@ public sealed class ChatScaleOutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APrivateMessageToSomeoneOnlyOnTheOtherServerArrivesAndIsNotCalledNotHere()
+    {
+        await using var one = await StartChatAsync("one");
+        await using var two = await StartChatAsync("two");
+        using var ann = await JoinAsync(one, "ann", "lobby");
+        await ann.ReceiveTextAsync();
+        await ann.ReceiveTextAsync();
+        using var ben = await JoinAsync(two, "ben", "lobby");
+        await ben.ReceiveTextAsync();
+        await ben.ReceiveTextAsync();
+        Assert.Equal("* ben joined", await ann.ReceiveTextAsync());
+
+        await ben.SendTextAsync("/msg ann only on one");
+        Assert.Equal("ben → ann: only on one", await ann.ReceiveTextAsync());
+        Assert.Equal("ben → ann: only on one", await ben.ReceiveTextAsync()); // ben's copy, not "* ann is not here"
+        Assert.Equal("* nobody is not here", await ben.CommandAsync("/msg nobody hello?"));
+    }
+
+    [Fact]
     public async Task KillingAServerProcessRemovesItsUsersFromWhoOnTheOther()
     {
         await using var one = await StartChatAsync("one");
