@@ -337,6 +337,8 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
 
     private const int MaxAttempts = 5;
     private const int PresenceBatch = 512;
+    // Between tries of what Redis failed, so a failing command does not spin.
+    private static readonly TimeSpan s_retryPause = TimeSpan.FromMilliseconds(200);
 
     private void Interest(RedisChannel channel, int change)
     {
@@ -362,8 +364,8 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
     /// <summary>
     /// Reconciles the channels whose interest crossed zero, all of a round at once (StackExchange.Redis pipelines them):
     /// a burst of new connections costs a round trip, not one each. A channel that keeps failing is retried with a pause,
-    /// without holding the others back, and given up (logged) after <see cref="MaxAttempts"/> rounds until Redis
-    /// reconnects.
+    /// without holding the others back, and given up (logged) after <see cref="MaxAttempts"/> rounds until the next
+    /// heartbeat.
     /// </summary>
     private async Task InterestLoopAsync()
     {
@@ -404,7 +406,7 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
                     failed = true;
                 }
                 if (!failed) MarkInterestApplied(round);
-                else await Task.Delay(TimeSpan.FromMilliseconds(200), _time, _stopping.Token).ConfigureAwait(false);
+                else await Task.Delay(s_retryPause, _time, _stopping.Token).ConfigureAwait(false);
             }
         }
     }
@@ -498,19 +500,22 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
                 {
                     Log.ControlFailed(_logger, exception);
                     foreach (var entry in batch) _presencePending.TryAdd(entry.Key, entry.Value);
-                    await Task.Delay(TimeSpan.FromMilliseconds(200), _time, _stopping.Token).ConfigureAwait(false);
+                    await Task.Delay(s_retryPause, _time, _stopping.Token).ConfigureAwait(false);
                 }
             }
         }
     }
 
-    private async Task WritePresenceAsync(List<KeyValuePair<(string Key, string Field), string?>> batch)
+    /// <summary>
+    /// Presence writes and the rewrite after Redis lost its data, one at a time: a change made after the rewrite's
+    /// snapshot is written after it.
+    /// </summary>
+    private async Task UnderPresenceGateAsync(Func<Task> write)
     {
-        // Never beside a rewrite: a change made after the rewrite's snapshot is written after it.
         await _presenceGate.WaitAsync(_stopping.Token).ConfigureAwait(false);
         try
         {
-            await WritePresenceHoldingGateAsync(batch).ConfigureAwait(false);
+            await write().ConfigureAwait(false);
         }
         finally
         {
@@ -518,7 +523,7 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         }
     }
 
-    private async Task WritePresenceHoldingGateAsync(List<KeyValuePair<(string Key, string Field), string?>> batch)
+    private Task WritePresenceAsync(List<KeyValuePair<(string Key, string Field), string?>> batch) => UnderPresenceGateAsync(async () =>
     {
         var database = _redis!.GetDatabase();
         var writes = new List<Task>();
@@ -535,9 +540,8 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
             if (deletes.Length > 0) writes.Add(database.HashDeleteAsync(key, deletes));
         }
         await Task.WhenAll(writes).ConfigureAwait(false);
-    }
+    });
 
-    /// <summary>The heartbeat, on its own: never queued behind presence or interest, never two at once.</summary>
     /// <summary>Runs a loop again after a failure it did not expect (logged), until the backplane stops.</summary>
     private async Task KeepRunningAsync(Func<Task> loop, string name)
     {
@@ -560,6 +564,7 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         }
     }
 
+    /// <summary>The heartbeat, on its own: never queued behind presence or interest, never two at once.</summary>
     private void Beat()
     {
         if (Volatile.Read(ref _stopped)) return;
@@ -603,20 +608,7 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
         await database.SortedSetRemoveRangeByScoreAsync(NodesKey, double.NegativeInfinity, now.ToUnixTimeMilliseconds()).ConfigureAwait(false);
     }
 
-    private async Task RewritePresenceAsync(IDatabase database)
-    {
-        await _presenceGate.WaitAsync(_stopping.Token).ConfigureAwait(false);
-        try
-        {
-            await RewritePresenceHoldingGateAsync(database).ConfigureAwait(false);
-        }
-        finally
-        {
-            _presenceGate.Release();
-        }
-    }
-
-    private async Task RewritePresenceHoldingGateAsync(IDatabase database)
+    private Task RewritePresenceAsync(IDatabase database) => UnderPresenceGateAsync(async () =>
     {
         var snapshot = _host!.Snapshot();
         foreach (var endpoint in snapshot.Select(static c => c.Endpoint).Distinct()) _endpoints.TryAdd(endpoint, true);
@@ -644,7 +636,7 @@ internal sealed partial class RedisBackplane : IWebSocketBackplane, IHostedServi
             await database.KeyExpireAsync(key, _options.NodeExpiry * 2).ConfigureAwait(false);
         }
         Log.PresenceRewritten(_logger, snapshot.Count);
-    }
+    });
 
     /// <summary>An auto-reset signal for a loop with one waiter: a set while it works is not lost.</summary>
     private sealed class Wakeup

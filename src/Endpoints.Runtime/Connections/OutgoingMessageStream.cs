@@ -7,7 +7,7 @@ namespace Endpoints.Runtime;
 /// a fragment when it is full (or on <see cref="FlushAsync(CancellationToken)"/>); <see cref="CompleteAsync"/> sends the
 /// last fragment. A small message is one frame.
 /// </summary>
-internal sealed class OutgoingMessageStream(FrameWriter writer, bool text, StreamControls? controls = null, CloseHandshake? close = null) : Stream
+internal sealed class OutgoingMessageStream(FrameWriter writer, bool text, StreamControls controls) : Stream
 {
     private const int ChunkSize = 16 * 1024;
     private byte[]? _chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
@@ -76,7 +76,7 @@ internal sealed class OutgoingMessageStream(FrameWriter writer, bool text, Strea
         try
         {
             // Pongs and pings that came meanwhile go between the fragments.
-            if (controls is not null && close is not null) await controls.WriteAsync(writer, close).ConfigureAwait(false);
+            await controls.WriteAsync().ConfigureAwait(false);
             await writer.WriteDataAsync(opcode, _chunk.AsMemory(0, _length), fin, _compressed).ConfigureAwait(false);
         }
         catch

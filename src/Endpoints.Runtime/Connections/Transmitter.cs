@@ -106,9 +106,9 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
                 throw;
             }
         }
-        var between = new StreamControls();
+        var between = new StreamControls(writer, close);
         Volatile.Write(ref _streamControls, between);
-        var stream = new OutgoingMessageStream(writer, text, between, close);
+        var stream = new OutgoingMessageStream(writer, text, between);
         // The writer also hears of the connection being dropped, so a writer that waits on something else ends then.
         using var dropped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connection.Aborted);
         try
@@ -134,7 +134,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
             try
             {
                 // Control frames that came during the last fragment go out before the connection is given back.
-                await between.CloseAndWriteAsync(writer, close).ConfigureAwait(false);
+                await between.WriteAsync(closeAfter: true).ConfigureAwait(false);
             }
             catch (Exception exception)
             {
@@ -480,7 +480,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
 /// The control frames (pongs, keep-alive pings) that arrive while a streamed send holds the connection: its stream
 /// writes them between fragments. Once closed (the stream has ended) it takes no more, and senders go the usual way.
 /// </summary>
-internal sealed class StreamControls
+internal sealed class StreamControls(FrameWriter writer, CloseHandshake close)
 {
     private const int Capacity = 16;
     private List<(byte Opcode, byte[] Payload)>? _pending;
@@ -497,12 +497,8 @@ internal sealed class StreamControls
         }
     }
 
-    /// <summary>Writes what is waiting; the caller holds the send lock.</summary>
-    public ValueTask WriteAsync(FrameWriter writer, CloseHandshake close) => WriteAsync(writer, close, closeAfter: false);
-
-    public ValueTask CloseAndWriteAsync(FrameWriter writer, CloseHandshake close) => WriteAsync(writer, close, closeAfter: true);
-
-    private async ValueTask WriteAsync(FrameWriter writer, CloseHandshake close, bool closeAfter)
+    /// <summary>Writes what is waiting; the caller holds the send lock. <paramref name="closeAfter"/>: the stream has ended, take no more.</summary>
+    public async ValueTask WriteAsync(bool closeAfter = false)
     {
         List<(byte Opcode, byte[] Payload)>? pending;
         lock (this)

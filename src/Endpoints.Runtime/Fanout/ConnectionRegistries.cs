@@ -76,7 +76,11 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
 /// <summary>The limits on groups a registry enforces (from <see cref="WebSocketEndpointOptions"/>).</summary>
 internal sealed record GroupLimits(int MaxGroupNameLength, int MaxGroupsPerConnection)
 {
-    public static readonly GroupLimits Default = From(null);
+    public static readonly GroupLimits Default = From(new WebSocketEndpointOptions());
+
+    /// <summary>From the app's options (the defaults when there are none).</summary>
+    public static GroupLimits From(IServiceProvider services)
+        => From(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<Microsoft.Extensions.Options.IOptions<WebSocketEndpointOptions>>(services)?.Value);
 
     public static GroupLimits From(WebSocketEndpointOptions? options)
     {

@@ -16,6 +16,8 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     private readonly ConcurrentDictionary<string, GroupMembers> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RegisteredConnection[]> _users = new(StringComparer.Ordinal);
     private Action<WebSocketPresenceChange>[] _observers = [];
+    // Numbers joins (under the lock), so that members list in the order they joined.
+    private long _joins;
 
     /// <summary>The endpoint's name: how other nodes address it.</summary>
     public string Name { get; } = name;
@@ -46,7 +48,8 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     public void Remove(RegisteredConnection entry)
     {
         string[] left;
-        var changes = new List<WebSocketPresenceChange?>();
+        // Only when someone listens: a disconnect allocates nothing more otherwise.
+        List<WebSocketPresenceChange>? changes = null;
         lock (_gate)
         {
             if (entry.Ended) return;
@@ -61,10 +64,16 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
                 else _users[userId] = rest;
             }
             _connections.TryRemove(entry.Id, out _);
-            foreach (var group in left) changes.Add(Record(WebSocketPresenceChangeKind.LeftGroup, entry, group));
-            changes.Add(Record(WebSocketPresenceChangeKind.Disconnected, entry, null));
+            foreach (var group in left)
+            {
+                if (Record(WebSocketPresenceChangeKind.LeftGroup, entry, group) is { } leftGroup) (changes ??= []).Add(leftGroup);
+            }
+            if (Record(WebSocketPresenceChangeKind.Disconnected, entry, null) is { } disconnected) (changes ??= []).Add(disconnected);
         }
-        foreach (var change in changes) Report(change);
+        if (changes is not null)
+        {
+            foreach (var change in changes) Report(change);
+        }
     }
 
     public RegisteredConnection? Find(string connectionId) => _connections.TryGetValue(connectionId, out var entry) ? entry : null;
@@ -108,7 +117,6 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         return true;
     }
 
-    /// <summary>The group's members and when they joined, read without the lock (a live view: it may change while read).</summary>
     /// <summary>The group's members, for a fan-out: an array shared by the sends until the group changes.</summary>
     public RegisteredConnection[] MembersOf(string group)
         => _groups.TryGetValue(group, out var members) ? members.View() : [];
@@ -119,9 +127,6 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
 
     /// <summary>How many members the group has.</summary>
     public int CountMembers(string group) => _groups.TryGetValue(group, out var members) ? members.Count : 0;
-
-    // Numbers joins (under the lock), so that members list in the order they joined.
-    private long _joins;
 
     public RegisteredConnection[] ConnectionsOf(string userId)
     {

@@ -68,7 +68,7 @@ internal sealed class EndpointServices(
             time,
             // Without AddWebSocketEndpoints nothing can inject IWebSocketClients, so a private registry loses nothing.
             services.GetService<ConnectionRegistries>()
-                ?? new ConnectionRegistries(time, metrics, lifetime: lifetime, limits: GroupLimits.From(services.GetService<IOptions<WebSocketEndpointOptions>>()?.Value)),
+                ?? new ConnectionRegistries(time, metrics, lifetime: lifetime, limits: GroupLimits.From(services)),
             services.GetService<IWebSocketUserIdProvider>() ?? DefaultUserIdProvider.Instance);
     }
 }

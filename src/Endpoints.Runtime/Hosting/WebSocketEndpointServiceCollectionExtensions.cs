@@ -27,7 +27,7 @@ public static class WebSocketEndpointServiceCollectionExtensions
         services.TryAddSingleton(provider => new ConnectionRegistries(
             provider.GetService<TimeProvider>() ?? TimeProvider.System, provider.GetRequiredService<WebSocketEndpointMetrics>(),
             provider.GetService<IWebSocketBackplane>(), provider.GetService<IHostApplicationLifetime>(),
-            GroupLimits.From(provider.GetService<IOptions<WebSocketEndpointOptions>>()?.Value)));
+            GroupLimits.From(provider)));
         // Closed over each endpoint class when injected; endpoint classes are reference types, so Native AOT shares one instantiation.
         services.TryAddSingleton(typeof(IWebSocketClients<>), typeof(WebSocketClients<>));
         return new WebSocketEndpointsBuilder(services);

@@ -102,6 +102,9 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
     /// <inheritdoc cref="TextMessageLimit"/>
     public long BinaryMessageLimit { get; set; } = long.MaxValue;
 
+    /// <summary>The limit of the current message's type.</summary>
+    public long CurrentMessageLimit => MessageType == WebSocketMessageType.Text ? TextMessageLimit : BinaryMessageLimit;
+
     /// <summary>
     /// From now on the connection is failing or closing (RFC 6455 7.1.7): frames are read only to find the peer's close
     /// frame. Pings and pongs are not answered or reported, and the rest of a compressed message is skipped without being
@@ -388,7 +391,7 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
             // Refused on the header: nothing of a message that cannot be accepted is read or held. The frame is taken as
             // the current one, so that the close's drain skips the rest of the message as frames.
             _messageDeclared += length;
-            if (_messageDeclared > (MessageType == WebSocketMessageType.Text ? TextMessageLimit : BinaryMessageLimit))
+            if (_messageDeclared > CurrentMessageLimit)
             {
                 return Fail(WebSocketCloseStatus.MessageTooBig, "Message too big", badFrameRemaining: 0);
             }
@@ -410,7 +413,6 @@ internal sealed class FrameReader(Stream stream, int bufferSize, IControlFrameSi
                 return ReadSignal.Data;
         }
         // A close frame was read whole: after a failure the input can go on being read as frames.
-        PeerSentClose = true;
         if (payload.Length == 1) return Fail(WebSocketCloseStatus.ProtocolError, "Close frame with a one-byte payload", badFrameRemaining: 0);
         if (payload.Length >= 2)
         {

@@ -59,8 +59,11 @@ internal sealed record PerMessageDeflate(bool ServerNoContextTakeover, bool Clie
                     break;
                 case "client_max_window_bits":
                     // Any window the client uses up to 15 bits inflates with ours.
-                    if (value is not null && (!int.TryParse(value, out var bits) || bits is < 8 or > 15)) return null;
-                    if (value is not null) clientWindowBits = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                    if (value is not null)
+                    {
+                        if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bits) || bits is < 8 or > 15) return null;
+                        clientWindowBits = bits;
+                    }
                     break;
                 default:
                     return null;

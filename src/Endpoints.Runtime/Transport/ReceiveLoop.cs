@@ -352,8 +352,7 @@ internal sealed class ReceiveLoop
         try
         {
             // A dropped message is still bounded: a client kept at its rate limit cannot make the server inflate without end.
-            skipped = await _reader.SkipMessageAsync(scratch, _reader.MessageType == WebSocketMessageType.Text ? _reader.TextMessageLimit : _reader.BinaryMessageLimit)
-                .ConfigureAwait(false);
+            skipped = await _reader.SkipMessageAsync(scratch, _reader.CurrentMessageLimit).ConfigureAwait(false);
         }
         finally
         {
