@@ -8,6 +8,11 @@ using Endpoints.Runtime.Generated;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
+using Endpoints.Runtime.Connections;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Fanout;
+using Endpoints.Runtime.Hosting;
+using Endpoints.Runtime.Transport;
 
 // Server-side allocations per message: an in-memory WebSocket pair, a client that sends and waits for each
 // echo, and on the server either Endpoints' session (receive → OnBinary/OnText → Send…Async) or the
@@ -85,7 +90,9 @@ static async Task RunEndpointsAsync(Stream stream, bool decodeText)
     var services = new EndpointServices(Options.Create(options), NullLogger.Instance, metrics, null, TimeProvider.System,
         new ConnectionRegistries(TimeProvider.System, metrics), DefaultUserIdProvider.Instance);
     var handler = new EchoHandler(decodeText);
-    using var connection = new ServerWebSocketConnection(context, stream, null, null, services.Endpoint(settings, handler.GetType()));
+    var endpoint = new MappedEndpoint(services, settings, settings.Name, settings.MaxMessageSize, settings.MaxStreamedMessageSize,
+        services.Registries.For(handler.GetType(), settings.Name));
+    using var connection = new ServerWebSocketConnection(context, stream, null, null, endpoint);
     handler.Start(context);
     handler.Attach(connection);
     await new ReceiveLoop(connection, handler).RunAsync(services.Registries.ConnectionIdPrefix, userId: null, lifetime: null);

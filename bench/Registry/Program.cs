@@ -4,6 +4,8 @@ using System.Text;
 using Benchmarks;
 using Endpoints;
 using Endpoints.Runtime;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Fanout;
 
 // The connection registry at scale (review finding C5): joins, a snapshot for the backplane, a disconnect and a
 // fan-out with 100,000 members in one group, and 100,000 groups of one member; plus how long a join waits while a

@@ -6,7 +6,6 @@ using System.Net.WebSockets;
 using System.Text;
 using Benchmarks;
 using Endpoints;
-using Endpoints.Runtime;
 using Soak;
 
 // Connection churn, each connection ending one of the ways a connection ends (review: C1, lifecycle): a normal close,
@@ -28,7 +27,7 @@ var active = 0L;
 using var listener = new MeterListener();
 listener.InstrumentPublished = (instrument, l) =>
 {
-    if (instrument.Meter.Name == WebSocketEndpointMetrics.MeterName && instrument.Name == "endpoints.websocket.connections.active") l.EnableMeasurementEvents(instrument);
+    if (instrument.Meter.Name == "Endpoints.WebSockets" && instrument.Name == "endpoints.websocket.connections.active") l.EnableMeasurementEvents(instrument);
 };
 listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref active, value));
 listener.Start();

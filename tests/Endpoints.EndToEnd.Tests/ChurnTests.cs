@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Endpoints.EndToEnd.Tests.Infrastructure;
-using Endpoints.Runtime;
 
 namespace Endpoints.EndToEnd.Tests;
 
@@ -22,7 +21,7 @@ public sealed class ChurnTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == WebSocketEndpointMetrics.MeterName && instrument.Name == "endpoints.websocket.connections.active") l.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == "Endpoints.WebSockets" && instrument.Name == "endpoints.websocket.connections.active") l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
         {

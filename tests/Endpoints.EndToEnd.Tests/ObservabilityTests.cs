@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Endpoints.EndToEnd.Tests.Infrastructure;
-using Endpoints.Runtime;
 
 namespace Endpoints.EndToEnd.Tests;
 
@@ -23,7 +22,7 @@ public sealed class ObservabilityTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == WebSocketEndpointMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == "Endpoints.WebSockets") l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
         listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
@@ -65,7 +64,7 @@ public sealed class ObservabilityTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == WebSocketEndpointMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == "Endpoints.WebSockets") l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
@@ -171,7 +170,7 @@ public sealed class ObservabilityTests
         var stopped = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == WebSocketEndpointMetrics.MeterName,
+            ShouldListenTo = source => source.Name == "Endpoints.WebSockets",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = stopped.Enqueue,
         };

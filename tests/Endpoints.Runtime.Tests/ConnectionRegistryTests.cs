@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Endpoints.Runtime;
 using Microsoft.Extensions.Time.Testing;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Fanout;
 
 namespace Endpoints.Runtime.Tests;
 

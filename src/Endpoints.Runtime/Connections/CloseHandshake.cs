@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Protocol;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Connections;
 
 /// <summary>
 /// The close handshake of one connection, in one place: its state (requested → frame written → peer's close
@@ -10,7 +12,7 @@ namespace Endpoints.Runtime;
 /// Whoever ends a connection comes here: the app (<c>CloseAsync</c>, completing the outbox), the receive loop (a
 /// bad message, the peer's close frame, the input ending), a policy (idle, rate, slow consumer) or host shutdown.
 /// </summary>
-internal sealed class CloseHandshake(ServerWebSocketConnection connection)
+internal sealed class CloseHandshake(ServerWebSocketConnection connection, Transmitter transmitter)
 {
     private CloseRequest? _request;
     private ITimer? _deadline;
@@ -19,9 +21,6 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection)
     private bool _frameDone;
     private bool _frameSent;
     private bool _ended;
-
-    /// <summary>Set once by the connection; the transmitter drains the outbox before the close frame.</summary>
-    public Transmitter Transmitter { get; set; } = null!;
 
     /// <summary>The close the server asked for first, if any; later requests do not replace it.</summary>
     public CloseRequest? Request => Volatile.Read(ref _request);
@@ -45,7 +44,7 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection)
             Volatile.Write(ref _deadline, connection.Endpoint.Time.CreateTimer(static state => ((ServerWebSocketConnection)state!).Abort(), connection,
                 connection.Endpoint.Options.CloseTimeout, Timeout.InfiniteTimeSpan));
         }
-        Transmitter.CompleteOutbox();
+        transmitter.CompleteOutbox();
         return true;
     }
 
@@ -114,7 +113,7 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection)
         {
             // The offending frame was the peer's close (a bad code, a 1-byte payload): both close frames are then
             // exchanged once ours is out, and the connection ends without waiting for more.
-            await Transmitter.Completion.ConfigureAwait(false);
+            await transmitter.Completion.ConfigureAwait(false);
             return Request!.ToCloseInfo();
         }
         try
@@ -129,7 +128,7 @@ internal sealed class CloseHandshake(ServerWebSocketConnection connection)
         {
             return Request!.ToCloseInfo();
         }
-        await Transmitter.Completion.ConfigureAwait(false);
+        await transmitter.Completion.ConfigureAwait(false);
         var scratch = ArrayPool<byte>.Shared.Rent(4096);
         try
         {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
+using Endpoints.Runtime.Protocol;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Connections;
 
 /// <summary>
 /// Keeps an idle connection alive and finds a dead peer, on the app's clock. Every interval: without a timeout, an

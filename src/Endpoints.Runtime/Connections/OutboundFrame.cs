@@ -1,4 +1,4 @@
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Connections;
 
 /// <summary>
 /// One entry of the outbox: a message (with, for an awaited send, what to complete once it is written), a control

@@ -1,6 +1,7 @@
 using System.Buffers;
+using Endpoints.Runtime.Protocol;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Connections;
 
 /// <summary>
 /// The write-only stream a streamed send writes one message into. Writes are gathered into a pooled chunk and go out as

@@ -1,4 +1,4 @@
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Connections;
 
 /// <summary>
 /// Who may write to the socket: one writer at a time. A sender that finds the socket free takes it and writes

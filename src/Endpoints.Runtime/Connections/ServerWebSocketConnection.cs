@@ -5,8 +5,12 @@ using System.Text.Unicode;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Fanout;
+using Endpoints.Runtime.Hosting;
+using Endpoints.Runtime.Protocol;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Connections;
 
 /// <summary>
 /// The public face of one connection: who it is, its <see cref="Closed"/> token, and the sends and closes user code
@@ -39,9 +43,8 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         SubProtocol = subProtocol;
         Deflate = deflate;
         if (deflate is not null) _deflater = new MessageDeflater(deflate.ServerNoContextTakeover);
-        CloseHandshake = new CloseHandshake(this);
-        Transmitter = new Transmitter(this, new FrameWriter(stream, _deflater), CloseHandshake);
-        CloseHandshake.Transmitter = Transmitter;
+        Transmitter = new Transmitter(this, new FrameWriter(stream, _deflater));
+        CloseHandshake = Transmitter.Close;
         if (endpoint.Options.KeepAliveInterval > TimeSpan.Zero) _keepAlive = new KeepAlive(this);
     }
 
@@ -70,12 +73,15 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     /// <summary>Its place in its endpoint's registry of live connections, from the upgrade until it ends.</summary>
     public RegisteredConnection? Registration { get; private set; }
 
-    /// <summary>Enters the endpoint's registry; <see cref="Unregister"/> must follow, however the connection ends.</summary>
-    public void Register(string connectionIdPrefix, string? userId)
+    /// <summary>
+    /// Enters the endpoint's registry; <see cref="Unregister"/> must follow, however the connection ends. What runs the
+    /// connection is told through <paramref name="hostStopping"/> when the host stops.
+    /// </summary>
+    public void Register(string connectionIdPrefix, string? userId, IHostStoppingListener hostStopping)
     {
         // Unique across the servers that share a backplane: the node id comes first.
         _id = connectionIdPrefix + _context.TraceIdentifier;
-        Registration = Endpoint.Registry.Add(this, userId);
+        Registration = Endpoint.Registry.Add(this, userId, hostStopping);
     }
 
     /// <summary>Leaves every group and the registry. Idempotent.</summary>
@@ -89,7 +95,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         ArgumentNullException.ThrowIfNull(group);
         if (Registration is not { } registration || !Endpoint.Registry.Join(registration, group)) return default;
         // With other servers: done when this one receives what they send to the group.
-        return Endpoint.Registry.Backplane?.WhenAppliedAsync(cancellationToken) ?? default;
+        return Endpoint.Registry.WhenBackplaneAppliedAsync(cancellationToken);
     }
 
     public override ValueTask LeaveGroupAsync(string group, CancellationToken cancellationToken = default)
@@ -101,17 +107,12 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
 
     bool IFanOutReceiver.TryEnqueue(WebSocketMessage message) => Transmitter.TryEnqueue(message);
 
-    /// <summary>The loop that runs this connection, told when the host stops.</summary>
-    public ReceiveLoop? Loop { get; set; }
-
-    void IFanOutReceiver.OnHostStopping() => Loop?.OnHostStopping();
-
     public override ValueTask SendAsync<TMessage>(TMessage message, CancellationToken cancellationToken = default)
         => Transmitter.SendAsync(Codec.Encode(message), cancellationToken);
 
     public override bool TrySend<TMessage>(TMessage message) => Transmitter.TryEnqueue(Codec.Encode(message));
 
-    private Generated.WebSocketMessageCodec Codec
+    private ITypedMessageEncoder Codec
         => Endpoint.Registry.Codec ?? throw new NotSupportedException("This connection's endpoint declares no typed messages (Sends on its [WebSocketEndpoint]).");
 
     public override ClaimsPrincipal User { get; }

@@ -2,20 +2,38 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Hosting;
+using Endpoints.Runtime.Protocol;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Connections;
 
 /// <summary>
 /// The send side of one connection: the bounded outbox, the pump that drains it, and the one decision every send
 /// goes through (<see cref="TryWriteNow"/>): write directly when nothing is queued and the socket is free, else queue.
 /// The outbox and its pump are created on first use, so a connection whose sends all go out directly has neither.
 /// </summary>
-internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWriter writer, CloseHandshake close)
+internal sealed class Transmitter
 {
+    private readonly ServerWebSocketConnection _connection;
+    private readonly FrameWriter _writer;
+    private readonly CloseHandshake _close;
+
+    /// <summary>The connection's send side, and its close handshake, which the transmitter finishes with the close frame.</summary>
+    public Transmitter(ServerWebSocketConnection connection, FrameWriter writer)
+    {
+        _connection = connection;
+        _writer = writer;
+        _close = new CloseHandshake(connection, this);
+    }
+
+    /// <summary>The connection's close handshake: the transmitter writes its frame after the queued messages.</summary>
+    public CloseHandshake Close => _close;
+
     // Not readonly: a struct whose state changes in place.
     private SendLock _lock;
 
-    private MappedEndpoint Endpoint => connection.Endpoint;
+    private MappedEndpoint Endpoint => _connection.Endpoint;
     private Channel<OutboundFrame>? _outbox;
     private Task _pump = Task.CompletedTask;
     // Frames in the outbox, kept apart because the channel's own count takes a lock.
@@ -28,7 +46,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     /// <summary>Completes when the pump has stopped: queued frames and the close frame written, or the socket failed.</summary>
     public Task Completion => Volatile.Read(ref _pump);
 
-    public FrameWriter Writer => writer;
+    public FrameWriter Writer => _writer;
 
     /// <summary>Sends and completes when the frame was written; throws if it could not be.</summary>
     public ValueTask SendAsync(WebSocketMessage message, CancellationToken cancellationToken)
@@ -58,7 +76,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
             return true;
         }
         if (TryQueue(OutboundFrame.ForMessage(message))) return true;
-        if (Endpoint.Options.OutboxFullPolicy == OutboxFullPolicy.Close && !close.IsRequested) CloseSlowConsumer();
+        if (Endpoint.Options.OutboxFullPolicy == OutboxFullPolicy.Close && !_close.IsRequested) CloseSlowConsumer();
         return false;
     }
 
@@ -69,7 +87,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     /// <returns>False when the frame was dropped.</returns>
     public bool TrySendControl(byte opcode, ReadOnlySpan<byte> payload)
     {
-        if (close.FrameSent) return false;
+        if (_close.FrameSent) return false;
         var copy = payload.ToArray();
         // A streamed send holds the connection: the frame goes between two of its fragments (RFC 6455 5.4 allows control
         // frames there), not after the whole message, so pings are answered and keep-alive works during long streams.
@@ -106,11 +124,11 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
                 throw;
             }
         }
-        var between = new StreamControls(writer, close);
+        var between = new StreamControls(_writer, _close);
         Volatile.Write(ref _streamControls, between);
-        var stream = new OutgoingMessageStream(writer, text, between);
+        var stream = new OutgoingMessageStream(_writer, text, between);
         // The writer also hears of the connection being dropped, so a writer that waits on something else ends then.
-        using var dropped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connection.Aborted);
+        using var dropped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _connection.Aborted);
         try
         {
             await write(stream, dropped.Token).ConfigureAwait(false);
@@ -123,9 +141,9 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
             // Part of the message is out and cannot be taken back: the connection ends with 1011. When a fragment is out,
             // no data frame may follow (RFC 6455 5.4: it would land inside the unfinished message): what is queued is
             // dropped, and the close frame, a control frame, may go next.
-            if (stream.Failed) Log.SendFailed(Endpoint.Logger, exception, connection.Id);
+            if (stream.Failed) Log.SendFailed(Endpoint.Logger, exception, _connection.Id);
             if (stream.Started) Volatile.Write(ref _messageLeftUnfinished, true);
-            close.TryRequest(WebSocketCloseStatus.InternalServerError, "Streamed message not completed", WebSocketCloseReason.Error);
+            _close.TryRequest(WebSocketCloseStatus.InternalServerError, "Streamed message not completed", WebSocketCloseReason.Error);
             throw;
         }
         finally
@@ -179,8 +197,8 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     /// </summary>
     private bool TryTakeLockToWrite()
     {
-        if (Volatile.Read(ref _queued) != 0 || close.IsRequested || !_lock.TryTake()) return false;
-        if (!close.IsRequested) return true;
+        if (Volatile.Read(ref _queued) != 0 || _close.IsRequested || !_lock.TryTake()) return false;
+        if (!_close.IsRequested) return true;
         _lock.Release();
         return false;
     }
@@ -209,11 +227,11 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     private async ValueTask QueueAsync(OutboundFrame frame, CancellationToken cancellationToken)
     {
         if (TryQueue(frame)) return;
-        if (close.IsRequested) throw NotOpen();
+        if (_close.IsRequested) throw NotOpen();
         if (Endpoint.Options.OutboxFullPolicy == OutboxFullPolicy.Close)
         {
             CloseSlowConsumer();
-            throw new WebSocketException(WebSocketError.InvalidState, "The client reads too slowly: its outbox is full, so the connection is being closed.");
+            throw new WebSocketException(WebSocketError.InvalidState, "The client reads too slowly: its outbox is full, so the _connection is being closed.");
         }
         // Counted before it is in the outbox (see TryQueue), given back if it never gets there.
         Interlocked.Increment(ref _queued);
@@ -248,7 +266,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     }
 
     private void CloseSlowConsumer()
-        => close.TryRequest(WebSocketCloseStatus.PolicyViolation, "Slow consumer", WebSocketCloseReason.PolicyViolation);
+        => _close.TryRequest(WebSocketCloseStatus.PolicyViolation, "Slow consumer", WebSocketCloseReason.PolicyViolation);
 
     /// <summary>The outbox, created with its pump on first use.</summary>
     private Channel<OutboundFrame> Outbox()
@@ -306,7 +324,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     {
         try
         {
-            if (!close.FrameSent) await writer.WriteControlAsync(opcode, payload).ConfigureAwait(false);
+            if (!_close.FrameSent) await _writer.WriteControlAsync(opcode, payload).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -328,7 +346,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
             if (_lock.TryTake()) return;
             // A direct writer that never gives the lock back (a streamed send whose writer hangs) cannot hold the pump,
             // and with it the close, past the connection being dropped.
-            await released.WaitAsync(connection.Aborted).ConfigureAwait(false);
+            await released.WaitAsync(_connection.Aborted).ConfigureAwait(false);
         }
     }
 
@@ -361,7 +379,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
             await TakeLockForPumpAsync().ConfigureAwait(false);
             try
             {
-                await close.WriteFrameAsync(writer).ConfigureAwait(false);
+                await _close.WriteFrameAsync(_writer).ConfigureAwait(false);
             }
             finally
             {
@@ -370,21 +388,21 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
         }
         catch (Exception exception)
         {
-            Log.SendFailed(Endpoint.Logger, exception, connection.Id);
+            Log.SendFailed(Endpoint.Logger, exception, _connection.Id);
             outbox.Writer.TryComplete();
-            connection.Abort();
+            _connection.Abort();
             while (reader.TryRead(out var frame))
             {
                 Interlocked.Decrement(ref _queued);
                 Endpoint.Metrics.OutboxDepth.Add(-1, Endpoint.Tag);
-                var failure = new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The connection failed before the message was sent.", exception);
+                var failure = new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The _connection failed before the message was sent.", exception);
                 frame.Written?.TrySetException(failure);
                 frame.Turn?.TrySetException(failure);
             }
         }
         finally
         {
-            close.FrameDone();
+            _close.FrameDone();
         }
     }
 
@@ -394,7 +412,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     {
         if (frame.Control != 0)
         {
-            if (!close.FrameSent) await writer.WriteControlAsync(frame.Control, frame.ControlPayload).ConfigureAwait(false);
+            if (!_close.FrameSent) await _writer.WriteControlAsync(frame.Control, frame.ControlPayload).ConfigureAwait(false);
             return;
         }
         if (Volatile.Read(ref _messageLeftUnfinished))
@@ -411,7 +429,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
             // A streamed send: the connection is its until it finishes; the pump keeps the lock for it meanwhile. A
             // dropped connection ends the wait too, so a writer that never returns cannot hold the pump.
             turn.TrySetResult();
-            await turn.Finished.Task.WaitAsync(connection.Aborted).ConfigureAwait(false);
+            await turn.Finished.Task.WaitAsync(_connection.Aborted).ConfigureAwait(false);
             return;
         }
         if (frame.Written is { } pending && !pending.TryStart()) return; // taken back by a cancelled sender: never read
@@ -430,15 +448,15 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
 
     private ValueTask Write(WebSocketMessage message)
     {
-        if (message.MessageType == WebSocketMessageType.Binary) return writer.WriteBinaryAsync(message.Binary);
-        return message.Text is { } text ? writer.WriteTextAsync(text) : writer.WriteUtf8TextAsync(message.Utf8Text);
+        if (message.MessageType == WebSocketMessageType.Binary) return _writer.WriteBinaryAsync(message.Binary);
+        return message.Text is { } text ? _writer.WriteTextAsync(text) : _writer.WriteUtf8TextAsync(message.Utf8Text);
     }
 
     /// <summary>A write failed: the connection cannot go on. Returns what the sender should see.</summary>
     private Exception SendFailed(Exception exception)
     {
-        Log.SendFailed(Endpoint.Logger, exception, connection.Id);
-        connection.Abort();
+        Log.SendFailed(Endpoint.Logger, exception, _connection.Id);
+        _connection.Abort();
         return exception is WebSocketException ? exception : NotOpen(exception);
     }
 
@@ -473,7 +491,7 @@ internal sealed class Transmitter(ServerWebSocketConnection connection, FrameWri
     }
 
     private static WebSocketException NotOpen(Exception? inner = null)
-        => new(WebSocketError.InvalidState, "The WebSocket connection is closing or closed; the message was not sent.", inner);
+        => new(WebSocketError.InvalidState, "The WebSocket _connection is closing or closed; the message was not sent.", inner);
 }
 
 /// <summary>

@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Diagnostics;
 
 internal static partial class Log
 {

@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Diagnostics;
 
 /// <summary>
 /// The library's meter, <c>Endpoints.WebSockets</c>. Every instrument carries the endpoint's name as
 /// <c>endpoint</c>; closes also carry the <c>reason</c>. Recording costs almost nothing while no one listens.
 /// </summary>
-public sealed class WebSocketEndpointMetrics : IDisposable
+internal sealed class WebSocketEndpointMetrics : IDisposable
 {
     /// <summary>The meter's (and the activity source's) name.</summary>
     public const string MeterName = "Endpoints.WebSockets";

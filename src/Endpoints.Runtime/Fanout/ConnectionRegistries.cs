@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using Endpoints.Scaleout;
 using Microsoft.Extensions.Hosting;
+using Endpoints.Runtime.Diagnostics;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Fanout;
 
 /// <summary>
 /// One <see cref="ConnectionRegistry"/> per endpoint class, shared by its connections and its
@@ -34,7 +35,7 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
     {
         foreach (var registry in _byName.Values)
         {
-            foreach (var entry in registry.All) entry.Connection.OnHostStopping();
+            foreach (var entry in registry.All) entry.HostStopping?.OnHostStopping();
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Endpoints.Scaleout;
-namespace Endpoints.Runtime;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Generated;
+namespace Endpoints.Runtime.Fanout;
 
 /// <summary>
 /// The live connections of one endpoint, its groups and its users. Membership changes take one lock for O(1) work
@@ -23,16 +25,23 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     public string Name { get; } = name;
 
     /// <summary>How the endpoint's typed messages are encoded; null when it has none.</summary>
-    public Generated.WebSocketMessageCodec? Codec { get; set; }
+    public ITypedMessageEncoder? Codec { get; set; }
 
     /// <summary>The servers this one shares its connections with, if any.</summary>
     public IWebSocketBackplane? Backplane { get; } = backplane;
 
     public int Count => _connections.Count;
 
-    public RegisteredConnection Add(IFanOutReceiver connection, string? userId)
+    /// <summary>
+    /// Completes when the other servers (if any) have taken this server's latest registrations and group changes, so that
+    /// what they send to them reaches this server.
+    /// </summary>
+    public ValueTask WhenBackplaneAppliedAsync(CancellationToken cancellationToken) => Backplane?.WhenAppliedAsync(cancellationToken) ?? default;
+
+    /// <summary>Registers a live connection; <paramref name="hostStopping"/> is told when the host stops.</summary>
+    public RegisteredConnection Add(IFanOutReceiver connection, string? userId, IHostStoppingListener? hostStopping = null)
     {
-        var entry = new RegisteredConnection(connection, userId, time.GetUtcNow());
+        var entry = new RegisteredConnection(connection, userId, time.GetUtcNow(), hostStopping);
         WebSocketPresenceChange? change;
         lock (_gate)
         {
@@ -236,9 +245,12 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
 }
 
 /// <summary>A connection as the registry knows it. <see cref="Groups"/> and <see cref="Ended"/> change only under the registry's lock.</summary>
-internal sealed class RegisteredConnection(IFanOutReceiver connection, string? userId, DateTimeOffset since)
+internal sealed class RegisteredConnection(IFanOutReceiver connection, string? userId, DateTimeOffset since, IHostStoppingListener? hostStopping = null)
 {
     public IFanOutReceiver Connection { get; } = connection;
+
+    /// <summary>What runs the connection, told when the host stops.</summary>
+    public IHostStoppingListener? HostStopping { get; } = hostStopping;
 
     public string Id { get; } = connection.Id;
 
@@ -312,7 +324,18 @@ internal interface IFanOutReceiver
 
     /// <summary>Queues without waiting; false when the outbox is full or closed (the connection's policy applies).</summary>
     bool TryEnqueue(WebSocketMessage message);
+}
 
+/// <summary>What runs a registered connection, told when the host stops.</summary>
+internal interface IHostStoppingListener
+{
     /// <summary>The host is stopping: let the running callback finish, then close with 1001.</summary>
     void OnHostStopping();
+}
+
+/// <summary>An endpoint's typed messages into frames (the generated codec is one).</summary>
+internal interface ITypedMessageEncoder
+{
+    /// <summary>Encodes or says which type the endpoint does not declare.</summary>
+    WebSocketMessage Encode<TMessage>(TMessage message);
 }

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Endpoints.Scaleout;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Fanout;
 
 /// <summary>
 /// The registry of one endpoint as user code sees it (<see cref="IWebSocketClients{TEndpoint}"/>): this node's

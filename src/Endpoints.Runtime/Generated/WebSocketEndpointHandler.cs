@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Text;
+using Endpoints.Runtime.Transport;
 using Microsoft.AspNetCore.Http;
+using Endpoints.Runtime.Connections;
 
 namespace Endpoints.Runtime.Generated;
 
@@ -10,7 +12,7 @@ namespace Endpoints.Runtime.Generated;
 /// <c>OnOpen</c> returned. One handler serves one connection.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public abstract class WebSocketEndpointHandler
+public abstract class WebSocketEndpointHandler : IEndpointCallbacks
 {
     private HttpContext? _context;
     private WebSocketConnection? _connection;
@@ -84,6 +86,20 @@ public abstract class WebSocketEndpointHandler
         if (Connection is ServerWebSocketConnection server) server.CloseHandshake.TryRequest(status, description, WebSocketCloseReason.ProtocolError);
         return default;
     }
+
+    ValueTask IEndpointCallbacks.OnOpenAsync() => OnOpenAsync();
+
+    ValueTask IEndpointCallbacks.OnTextAsync(ReadOnlyMemory<byte> utf8) => OnTextAsync(utf8);
+
+    ValueTask IEndpointCallbacks.OnBinaryAsync(ReadOnlyMemory<byte> data) => OnBinaryAsync(data);
+
+    ValueTask IEndpointCallbacks.OnTextStreamAsync(TextReader text) => OnTextStreamAsync(text);
+
+    ValueTask IEndpointCallbacks.OnBinaryStreamAsync(Stream data) => OnBinaryStreamAsync(data);
+
+    ValueTask IEndpointCallbacks.OnCloseAsync(WebSocketCloseInfo close) => OnCloseAsync(close);
+
+    ValueTask IEndpointCallbacks.OnErrorAsync(Exception error) => OnErrorAsync(error);
 
     /// <summary>The text of a received message, for an <c>OnText</c> that takes a string.</summary>
     protected static string DecodeText(ReadOnlyMemory<byte> utf8) => Encoding.UTF8.GetString(utf8.Span);

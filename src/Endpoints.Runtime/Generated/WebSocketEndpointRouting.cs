@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Endpoints.Runtime.Hosting;
+using Endpoints.Runtime.Protocol;
 
 namespace Endpoints.Runtime.Generated;
 

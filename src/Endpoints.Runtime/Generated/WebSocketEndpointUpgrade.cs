@@ -3,6 +3,11 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
+using Endpoints.Runtime.Connections;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Hosting;
+using Endpoints.Runtime.Protocol;
+using Endpoints.Runtime.Transport;
 
 namespace Endpoints.Runtime.Generated;
 
@@ -10,12 +15,6 @@ namespace Endpoints.Runtime.Generated;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class WebSocketEndpointUpgrade
 {
-    // Cached so that tagging a close allocates no string.
-    private static readonly string[] s_reasonTags = Enum.GetNames<WebSocketCloseReason>().Select(static name => name.ToLowerInvariant()).ToArray();
-
-    private static string ReasonTag(WebSocketCloseReason reason)
-        => (uint)reason < (uint)s_reasonTags.Length ? s_reasonTags[(int)reason] : reason.ToString();
-
     /// <summary>
     /// Checks the request's origin (403), handshake headers (400, 426) and subprotocol (400) and creates the endpoint
     /// instance (a failure there is a 500), all before the upgrade; then accepts the WebSocket and runs the connection until it ends. The endpoint's
@@ -80,6 +79,17 @@ public static class WebSocketEndpointUpgrade
             : AcceptThenRunAsync(accept, context, handler, settings, services, subProtocol, deflate);
     }
 
+    /// <summary>What the connections of the endpoint with these <paramref name="settings"/> share, made on its first connection.</summary>
+    private static MappedEndpoint EndpointOf(EndpointServices services, WebSocketEndpointSettings settings, Type handlerType)
+    {
+        if (services.Endpoint is { } endpoint && ReferenceEquals(endpoint.Source, settings)) return endpoint;
+        // A race makes two equal ones; either serves.
+        endpoint = new MappedEndpoint(services, settings, settings.Name, settings.MaxMessageSize, settings.MaxStreamedMessageSize,
+            services.Registries.For(settings.EndpointType ?? handlerType, settings.Name));
+        services.Endpoint = endpoint;
+        return endpoint;
+    }
+
     private static async Task AcceptThenRunAsync(Task<Stream> accept, HttpContext context, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings,
         EndpointServices services, string? subProtocol, PerMessageDeflate? deflate)
         => await RunAccepted(context, handler, settings, services, subProtocol, deflate, await accept.ConfigureAwait(false)).ConfigureAwait(false);
@@ -87,7 +97,7 @@ public static class WebSocketEndpointUpgrade
     private static Task RunAccepted(HttpContext context, WebSocketEndpointHandler handler, WebSocketEndpointSettings settings, EndpointServices services,
         string? subProtocol, PerMessageDeflate? deflate, Stream stream)
     {
-        var endpoint = services.Endpoint(settings, handler.GetType());
+        var endpoint = EndpointOf(services, settings, handler.GetType());
         // The name is only built when someone listens for spans.
         var source = WebSocketEndpointMetrics.ActivitySource;
         var activity = source.HasListeners() ? source.StartActivity("WebSocket " + endpoint.Name, ActivityKind.Server) : null;
@@ -97,31 +107,9 @@ public static class WebSocketEndpointUpgrade
         var connection = new ServerWebSocketConnection(context, stream, subProtocol, deflate, endpoint);
         handler.Attach(connection);
         var loop = new ReceiveLoop(connection, handler) { Activity = activity };
-        // Host shutdown reaches the loop through the registry (one registration for all connections, not one each).
-        connection.Loop = loop;
         // The loop owns the connection from here to its end: registration, the backplane's wait, metrics, OnOpen …
         // OnClose and the release, in one try/finally.
         return loop.RunAsync(services.Registries.ConnectionIdPrefix, services.UserIds.GetUserId(context), services.Lifetime);
-    }
-
-    /// <summary>What ends every connection: counted, traced, and the connection's objects released.</summary>
-    internal static void Ended(ServerWebSocketConnection connection, Activity? activity, WebSocketCloseInfo? close)
-    {
-        var metrics = connection.Endpoint.Metrics;
-        var endpointTag = connection.Endpoint.Tag;
-        metrics.ActiveConnections.Add(-1, endpointTag);
-        if (close is { } info)
-        {
-            metrics.ClosedConnections.Add(1, endpointTag, new KeyValuePair<string, object?>("reason", ReasonTag(info.Reason)));
-            if (activity is not null)
-            {
-                activity.SetTag("websocket.close.reason", ReasonTag(info.Reason));
-                if (info.Status is { } status) activity.SetTag("websocket.close.status", (int)status);
-                if (info.Reason is WebSocketCloseReason.Error or WebSocketCloseReason.ProtocolError) activity.SetStatus(ActivityStatusCode.Error);
-            }
-        }
-        activity?.Dispose();
-        connection.Dispose();
     }
 }
 

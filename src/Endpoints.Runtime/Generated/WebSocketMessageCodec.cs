@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Endpoints.Runtime.Fanout;
 
 namespace Endpoints.Runtime.Generated;
 
@@ -11,7 +12,7 @@ namespace Endpoints.Runtime.Generated;
 /// the user's <c>JsonSerializerContext</c> (no reflection). This is also the seam for other encodings: a codec for
 /// MessagePack or Protobuf would return binary messages from <see cref="TryEncode{TMessage}"/>.
 /// </summary>
-public abstract class WebSocketMessageCodec
+public abstract class WebSocketMessageCodec : ITypedMessageEncoder
 {
     /// <summary>Encodes <paramref name="message"/>; false when its type is not one the endpoint sends.</summary>
     public abstract bool TryEncode<TMessage>(TMessage message, out WebSocketMessage encoded);

@@ -1,11 +1,12 @@
-using Endpoints.Runtime.Generated;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Fanout;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Hosting;
 
 /// <summary>
 /// The app-wide services a connection needs, resolved once when the endpoint is mapped and carried as endpoint
@@ -44,15 +45,11 @@ internal sealed class EndpointServices(
     // One per mapped endpoint (these services are its metadata), made on its first connection.
     private MappedEndpoint? _endpoint;
 
-    /// <summary>What the connections of the endpoint with these <paramref name="settings"/> share.</summary>
-    public MappedEndpoint Endpoint(WebSocketEndpointSettings settings, Type handlerType)
+    /// <summary>What the connections of the endpoint these services belong to share, once its first connection made it.</summary>
+    public MappedEndpoint? Endpoint
     {
-        var endpoint = Volatile.Read(ref _endpoint);
-        if (endpoint is not null && ReferenceEquals(endpoint.Settings, settings)) return endpoint;
-        // A race makes two equal ones; either serves.
-        endpoint = new MappedEndpoint(this, settings, Registries.For(settings.EndpointType ?? handlerType, settings.Name));
-        Volatile.Write(ref _endpoint, endpoint);
-        return endpoint;
+        get => Volatile.Read(ref _endpoint);
+        set => Volatile.Write(ref _endpoint, value);
     }
 
     public static EndpointServices From(IServiceProvider services)

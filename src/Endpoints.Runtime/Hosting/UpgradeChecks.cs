@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
+using Endpoints.Runtime.Protocol;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Hosting;
 
 /// <summary>The checks a request passes before the upgrade: its origin and the subprotocol it asks for.</summary>
 internal static class UpgradeChecks

@@ -5,6 +5,8 @@ using Endpoints.Scaleout;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Fanout;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Protocol;
 
 /// <summary>RFC 6455 frame constants and the server's (unmasked) frame header.</summary>
 internal static class Frame

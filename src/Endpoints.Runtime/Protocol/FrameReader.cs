@@ -4,7 +4,7 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Protocol;
 
 /// <summary>What the reader found: data, or one of the ways a connection's input ends.</summary>
 internal enum ReadSignal

@@ -4,7 +4,7 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Protocol;
 
 /// <summary>
 /// Writes RFC 6455 frames to the connection's stream. Callers hold the connection's send lock: one frame at a time.

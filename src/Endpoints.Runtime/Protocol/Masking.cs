@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Protocol;
 
 /// <summary>RFC 6455 masking: every client payload byte is XORed with one of four mask bytes, in turn.</summary>
 internal static class Masking

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Compression;
 using Microsoft.Extensions.Primitives;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Protocol;
 
 /// <summary>
 /// permessage-deflate (RFC 7692): what was agreed in the handshake. Only a 15-bit window is offered, which is all

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Unicode;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Protocol;
 
 /// <summary>
 /// Validates a text message's UTF-8 as it arrives, chunk by chunk, carrying a code point split across chunks (or

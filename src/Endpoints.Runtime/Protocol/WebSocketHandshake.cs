@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Protocol;
 
 /// <summary>
 /// The opening handshake, RFC 6455 section 4 over HTTP/1.1 (an Upgrade, answered 101) and RFC 8441 over HTTP/2 (an

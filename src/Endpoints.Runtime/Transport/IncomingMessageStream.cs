@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
+using Endpoints.Runtime.Protocol;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Transport;
 
 /// <summary>Why a streamed message could not be read to its end.</summary>
 internal enum StreamFault

@@ -1,4 +1,4 @@
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Transport;
 
 /// <summary>
 /// A token bucket per connection, refilled from the app's clock when a message arrives: no timer per connection,

@@ -4,24 +4,30 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 using System.Text;
-using Endpoints.Runtime.Generated;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Endpoints.Runtime.Connections;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Fanout;
+using Endpoints.Runtime.Hosting;
+using Endpoints.Runtime.Protocol;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Transport;
 
 /// <summary>
 /// Runs one accepted connection: OnOpen, then every message in arrival order, one at a time, into the generated
 /// handler; then OnClose exactly once. Ends through the <see cref="CloseHandshake"/>, whatever the reason.
 /// </summary>
-internal sealed class ReceiveLoop
+internal sealed class ReceiveLoop : IHostStoppingListener
 {
     private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    // Cached so that tagging a close allocates no string.
+    private static readonly string[] s_reasonTags = Enum.GetNames<WebSocketCloseReason>().Select(static name => name.ToLowerInvariant()).ToArray();
 
     private readonly FrameReader _reader;
     private readonly ServerWebSocketConnection _connection;
     private readonly CloseHandshake _close;
-    private readonly WebSocketEndpointHandler _handler;
+    private readonly IEndpointCallbacks _handler;
     private readonly MappedEndpoint _endpoint;
     private readonly MessageRateLimiter? _rateLimiter;
 
@@ -39,7 +45,7 @@ internal sealed class ReceiveLoop
     private int _inCallback;
     private ITimer? _shutdownTimer;
 
-    public ReceiveLoop(ServerWebSocketConnection connection, WebSocketEndpointHandler handler)
+    public ReceiveLoop(ServerWebSocketConnection connection, IEndpointCallbacks handler)
     {
         _connection = connection;
         _close = connection.CloseHandshake;
@@ -71,10 +77,10 @@ internal sealed class ReceiveLoop
         try
         {
             // Registered before OnOpen (so it can join groups) and unregistered however the connection ends.
-            _connection.Register(connectionIdPrefix, userId);
+            _connection.Register(connectionIdPrefix, userId, this);
             if (lifetime?.ApplicationStopping.IsCancellationRequested == true) OnHostStopping();
             // With other servers: what they send to this connection's user reaches it from OnOpen on.
-            var ready = _endpoint.Registry.Backplane?.WhenAppliedAsync(_connection.Aborted) ?? default;
+            var ready = _endpoint.Registry.WhenBackplaneAppliedAsync(_connection.Aborted);
             if (_endpoint.Options.IdleTimeout != Timeout.InfiniteTimeSpan)
             {
                 _idleTimer = _endpoint.Time.CreateTimer(static state => ((ReceiveLoop)state!).OnIdleTimeout(), this, _endpoint.Options.IdleTimeout, Timeout.InfiniteTimeSpan);
@@ -174,9 +180,32 @@ internal sealed class ReceiveLoop
         }
         finally
         {
-            WebSocketEndpointUpgrade.Ended(_connection, Activity, result);
+            Ended(result);
         }
     }
+
+    /// <summary>What ends every connection: counted, traced, and the connection's objects released.</summary>
+    private void Ended(WebSocketCloseInfo? close)
+    {
+        var metrics = _endpoint.Metrics;
+        metrics.ActiveConnections.Add(-1, _endpoint.Tag);
+        var activity = Activity;
+        if (close is { } info)
+        {
+            metrics.ClosedConnections.Add(1, _endpoint.Tag, new KeyValuePair<string, object?>("reason", ReasonTag(info.Reason)));
+            if (activity is not null)
+            {
+                activity.SetTag("websocket.close.reason", ReasonTag(info.Reason));
+                if (info.Status is { } status) activity.SetTag("websocket.close.status", (int)status);
+                if (info.Reason is WebSocketCloseReason.Error or WebSocketCloseReason.ProtocolError) activity.SetStatus(ActivityStatusCode.Error);
+            }
+        }
+        activity?.Dispose();
+        _connection.Dispose();
+    }
+
+    private static string ReasonTag(WebSocketCloseReason reason)
+        => (uint)reason < (uint)s_reasonTags.Length ? s_reasonTags[(int)reason] : reason.ToString();
 
     /// <summary>
     /// Reads the next message and hands it to the endpoint; the close when the connection ends, else null (also when

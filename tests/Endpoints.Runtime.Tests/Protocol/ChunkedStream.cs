@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Protocol;
 
 namespace Endpoints.Runtime.Tests.Protocol;
 

@@ -1,4 +1,6 @@
 using System.Net.WebSockets;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Protocol;
 
 namespace Endpoints.Runtime.Tests.Protocol;
 

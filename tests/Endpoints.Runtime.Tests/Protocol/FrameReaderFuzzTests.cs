@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Xunit.Abstractions;
+using Endpoints.Runtime.Protocol;
 
 namespace Endpoints.Runtime.Tests.Protocol;
 

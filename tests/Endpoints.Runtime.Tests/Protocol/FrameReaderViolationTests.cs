@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
+using Endpoints.Runtime.Protocol;
 
 namespace Endpoints.Runtime.Tests.Protocol;
 

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using Microsoft.Extensions.Primitives;
+using Endpoints.Runtime.Protocol;
 
 namespace Endpoints.Runtime.Tests.Protocol;
 

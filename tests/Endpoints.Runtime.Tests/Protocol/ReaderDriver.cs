@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Unicode;
+using Endpoints.Runtime.Protocol;
 
 namespace Endpoints.Runtime.Tests.Protocol;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Endpoints.Runtime.Protocol;
 
 namespace Endpoints.Runtime.Tests.Protocol;
 

@@ -1,8 +1,7 @@
 using System.Text;
-using Endpoints.Runtime.Generated;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Endpoints.Runtime;
+namespace Endpoints.Runtime.Generated;
 
 /// <summary>
 /// The startup check: every service an endpoint cannot do without (its constructor's, its required members', its
