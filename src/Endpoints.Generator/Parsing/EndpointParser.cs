@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Endpoints.Generator.Common;
@@ -23,6 +24,9 @@ internal sealed class EndpointParser
 
     // Every OnMessage: unlike the other callbacks, one per message type.
     private readonly List<IMethodSymbol> _onMessages = new();
+
+    // Where the typed messages' types are named: beside the spec, for WS0050.
+    private readonly List<MessageTypeUse> _messageTypeUses = new();
 
     private readonly GeneratorAttributeSyntaxContext _context;
     private readonly CancellationToken _cancellationToken;
@@ -73,7 +77,8 @@ internal sealed class EndpointParser
         }
         methods.TryGetValue(CallbackKind.InvalidMessage, out var onInvalidMessage);
         methods.TryGetValue(CallbackKind.Text, out var onTextMethod);
-        var typed = TypedMessageParser.Parse(type, attribute, _onMessages, onInvalidMessage, onTextMethod, binder, stateType, _diagnostics, _cancellationToken);
+        var typed = TypedMessageParser.Parse(type, attribute, _onMessages, onInvalidMessage, onTextMethod, binder, stateType, _diagnostics, _messageTypeUses,
+            _cancellationToken);
         if (methods.TryGetValue(CallbackKind.Binary, out var onBinary)) BufferEscapeCheck.Run(onBinary, CallbackKind.Binary, _context.SemanticModel, _diagnostics, _cancellationToken);
         if (methods.TryGetValue(CallbackKind.Text, out var onText)) BufferEscapeCheck.Run(onText, CallbackKind.Text, _context.SemanticModel, _diagnostics, _cancellationToken);
 
@@ -116,7 +121,8 @@ internal sealed class EndpointParser
         CallbackSpec? Get(CallbackKind kind) => callbacks.TryGetValue(kind, out var callback) ? callback : null;
     }
 
-    private EndpointParseResult Result(EndpointSpec? spec, RouteInfo? route) => new(spec, _diagnostics.ToImmutableArray(), route);
+    private EndpointParseResult Result(EndpointSpec? spec, RouteInfo? route)
+        => new(spec, _diagnostics.ToImmutableArray(), route, spec?.Typed is null ? default : _messageTypeUses.ToImmutableArray());
 
     private void ReportNotAClass(ISymbol target)
     {

@@ -17,8 +17,10 @@ namespace Endpoints.Generator.Parsing;
 /// </summary>
 internal static class TypedMessageParser
 {
+    /// <param name="uses">Where each type is named, for WS0050: kept beside the spec, not in it.</param>
     public static TypedMessagesSpec? Parse(INamedTypeSymbol endpoint, AttributeData attribute, IReadOnlyList<IMethodSymbol> onMessages, IMethodSymbol? onInvalid,
-        IMethodSymbol? onText, CallbackBinder binder, ITypeSymbol? stateType, DiagnosticList diagnostics, CancellationToken cancellationToken)
+        IMethodSymbol? onText, CallbackBinder binder, ITypeSymbol? stateType, DiagnosticList diagnostics, List<MessageTypeUse> uses,
+        CancellationToken cancellationToken)
     {
         var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         INamedTypeSymbol? context = null;
@@ -62,7 +64,6 @@ internal static class TypedMessageParser
             diagnostics.Report(DiagnosticDescriptors.TextAndTypedMessages, SyntaxLocations.Name(onText), endpoint.Name);
         }
 
-        var uses = new List<MessageTypeUse>();
         var received = new List<ReceivedMessageSpec>();
         var seen = new Dictionary<string, IParameterSymbol>(StringComparer.Ordinal);
         var wireNames = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -127,7 +128,7 @@ internal static class TypedMessageParser
         }
         if (!valid) return null;
         return new TypedMessagesSpec(context is null ? null : Symbols.FullName(context), contextNamed, typeProperty,
-            received.ToEquatableArray(), sent.ToEquatableArray(), invalid, uses.ToEquatableArray());
+            received.ToEquatableArray(), sent.ToEquatableArray(), invalid);
     }
 
     /// <summary>
