@@ -23,7 +23,8 @@ internal static class JsonCoverage
 
     public static JsonContextSpec? ReadContext(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol is not INamedTypeSymbol type || !Symbols.DerivesFrom(type, KnownTypes.JsonSerializerContext)) return null;
+        if (context.TargetSymbol is not INamedTypeSymbol type
+            || !KnownTypeSymbols.DerivesFrom(type, KnownTypeSymbols.For(context.SemanticModel.Compilation).JsonSerializerContext)) return null;
         var covered = new List<string>();
         foreach (var attribute in context.Attributes)
         {
@@ -67,11 +68,11 @@ internal static class JsonCoverage
             string advice;
             if (chosen is null)
             {
-                advice = $"no JsonSerializerContext in this project declares it; add one: '[JsonSerializable(typeof({use.Display}))] internal partial class AppJsonContext : JsonSerializerContext;'";
+                advice = DiagnosticDescriptors.Advice.NoJsonContext(use.Display);
             }
             else
             {
-                advice = $"add [JsonSerializable(typeof({use.Display}))] to {chosen.Display}";
+                advice = DiagnosticDescriptors.Advice.AddToJsonContext(use.Display, chosen.Display);
                 properties = properties.Add(ContextProperty, chosen.MetadataName);
             }
             diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.MessageTypeNotSerializable, use.Location, properties, use.Display, advice));
