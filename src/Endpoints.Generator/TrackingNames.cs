@@ -13,5 +13,6 @@ internal static class TrackingNames
     public const string AnyEndpointClass = nameof(AnyEndpointClass);
     public const string JsonContexts = nameof(JsonContexts);
     public const string JsonCoverage = nameof(JsonCoverage);
+    public const string JsonCoverageDiagnostics = nameof(JsonCoverageDiagnostics);
     public const string SendSites = nameof(SendSites);
 }

@@ -60,13 +60,20 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
             .Select(static (parts, _) => JsonCoverage.Merge(parts))
             .WithTrackingName(TrackingNames.JsonContexts);
 
+        // The JSON check in two parts: the spec's (which reads no location, so an edit that only moves code leaves it
+        // cached) and WS0050's (which needs the places the types are named, kept beside the spec).
         var covered = parsed
             .Where(static result => result.Spec is not null)
             .Select(static (result, _) => result.Spec!)
             .Combine(jsonContexts)
             .Select(static (pair, _) => JsonCoverage.Resolve(pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.JsonCoverage);
-        context.RegisterSourceOutput(covered.Select(static (result, _) => result.Diagnostics), static (output, items) =>
+        var coverageDiagnostics = parsed
+            .Where(static result => result.Spec?.Typed is not null)
+            .Combine(jsonContexts)
+            .Select(static (pair, _) => JsonCoverage.Diagnose(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.JsonCoverageDiagnostics);
+        context.RegisterSourceOutput(coverageDiagnostics, static (output, items) =>
         {
             foreach (var diagnostic in items) output.ReportDiagnostic(diagnostic);
         });
@@ -79,8 +86,8 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(sendSites, static (output, diagnostic) => output.ReportDiagnostic(diagnostic!));
 
         var endpoints = covered
-            .Where(static result => result.Spec is not null)
-            .Select(static (result, _) => result.Spec!)
+            .Where(static spec => spec is not null)
+            .Select(static (spec, _) => spec!)
             .WithTrackingName(TrackingNames.ValidEndpoints);
 
         var module = context.CompilationProvider

@@ -1,4 +1,6 @@
 using Endpoints.Generator.Common;
+using Endpoints.Generator.Parsing;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
 namespace Endpoints.Generator.Tests;
@@ -47,30 +49,52 @@ public sealed class CSharpTextTests
     }
 }
 
-public sealed class SymbolsTests
+public sealed class KnownTypeSymbolsTests
 {
-    [Theory]
-    [InlineData("global::Endpoints.WebSocketConnection", true)]
-    [InlineData("global::Endpoints.WebSocketConnectionX", false)]
-    [InlineData("global::WebSocketConnection", false)]
-    [InlineData("global::Other.Endpoints.WebSocketConnection", false)]
-    [InlineData("global::System.Threading.CancellationToken", false)]
-    public void IsComparesNamespaceAndName(string fullName, bool expected)
+    [Fact]
+    public void ATypeOfTheSameNameInAnotherNamespaceIsNotTheKnownOne()
     {
         var compilation = Infrastructure.GeneratorHarness.CreateCompilation("namespace Other.Endpoints { public class WebSocketConnection { } }");
-        var type = compilation.GetTypeByMetadataName("Endpoints.WebSocketConnection")!;
-        Assert.Equal(expected, Endpoints.Generator.Parsing.Symbols.Is(type, fullName));
-        var other = compilation.GetTypeByMetadataName("Other.Endpoints.WebSocketConnection")!;
-        Assert.Equal(fullName == "global::Other.Endpoints.WebSocketConnection", Endpoints.Generator.Parsing.Symbols.Is(other, fullName));
+        var known = KnownTypeSymbols.For(compilation);
+        Assert.True(KnownTypeSymbols.Is(compilation.GetTypeByMetadataName("Endpoints.WebSocketConnection"), known.Connection));
+        Assert.False(KnownTypeSymbols.Is(compilation.GetTypeByMetadataName("Other.Endpoints.WebSocketConnection"), known.Connection));
+        Assert.False(KnownTypeSymbols.Is(compilation.GetTypeByMetadataName("Endpoints.WebSocketConnection"), known.CancellationToken));
     }
 
     [Fact]
-    public void IsHandlesNestedAndGenericTypesThroughTheirFullName()
+    public void GenericsAreComparedByTheirDefinitionAndTypeArguments()
     {
         var compilation = Infrastructure.GeneratorHarness.CreateCompilation("namespace N { public class Outer { public class Inner { } } }");
-        Assert.True(Endpoints.Generator.Parsing.Symbols.Is(compilation.GetTypeByMetadataName("N.Outer+Inner")!, "global::N.Outer.Inner"));
-        var memory = compilation.GetTypeByMetadataName("System.ReadOnlyMemory`1")!.Construct(compilation.GetSpecialType(Microsoft.CodeAnalysis.SpecialType.System_Byte));
-        Assert.True(Endpoints.Generator.Parsing.Symbols.Is(memory, "global::System.ReadOnlyMemory<byte>"));
-        Assert.False(Endpoints.Generator.Parsing.Symbols.Is(memory, "global::System.ReadOnlyMemory"));
+        var known = KnownTypeSymbols.For(compilation);
+        var memory = compilation.GetTypeByMetadataName("System.ReadOnlyMemory`1")!;
+        Assert.True(known.IsReadOnlyMemoryOfByte(memory.Construct(compilation.GetSpecialType(SpecialType.System_Byte))));
+        Assert.False(known.IsReadOnlyMemoryOfByte(memory.Construct(compilation.GetSpecialType(SpecialType.System_Char))));
+        Assert.False(known.IsReadOnlyMemoryOfByte(memory));
+        var taskOfInt = known.TaskOfT!.Construct(compilation.GetSpecialType(SpecialType.System_Int32));
+        Assert.True(KnownTypeSymbols.IsConstructedFrom(taskOfInt, known.TaskOfT));
+        Assert.False(KnownTypeSymbols.IsConstructedFrom(taskOfInt, known.ValueTaskOfT));
+        Assert.False(KnownTypeSymbols.Is(taskOfInt, known.Task));
+        Assert.True(KnownTypeSymbols.DerivesFrom(taskOfInt, known.Task));
+    }
+
+    [Fact]
+    public void NullabilityIsIgnoredAndAMissingTypeMatchesNothing()
+    {
+        var compilation = Infrastructure.GeneratorHarness.CreateCompilation("namespace N { public class C { } }");
+        var known = KnownTypeSymbols.For(compilation);
+        Assert.True(KnownTypeSymbols.Is(known.Connection!.WithNullableAnnotation(NullableAnnotation.Annotated), known.Connection));
+
+        var bare = CSharpCompilation.Create("Bare", [CSharpSyntaxTree.ParseText("namespace N { public class C { } }")]);
+        var none = KnownTypeSymbols.For(bare);
+        Assert.Null(none.Connection);
+        Assert.False(KnownTypeSymbols.Is(bare.GetTypeByMetadataName("N.C"), none.Connection));
+    }
+
+    [Fact]
+    public void OneObjectServesACompilation()
+    {
+        var compilation = Infrastructure.GeneratorHarness.CreateCompilation("namespace N { public class C { } }");
+        Assert.Same(KnownTypeSymbols.For(compilation), KnownTypeSymbols.For(compilation));
+        Assert.NotSame(KnownTypeSymbols.For(compilation), KnownTypeSymbols.For(compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("class D { }"))));
     }
 }

@@ -38,6 +38,68 @@ public sealed class IncrementalCachingTests
         }
         """;
 
+    // Typed messages with a JSON context and Sends (received, sent, a record struct, OnInvalidMessage), a route value
+    // and a service: each type's place (for WS0050) is what a spec must not carry.
+    private const string Game = """
+        using System.Text.Json.Serialization;
+        using System.Threading.Tasks;
+        using Endpoints;
+
+        namespace App;
+
+        public sealed record Move(int X, int Y);
+
+        [WebSocketMessage("chat")]
+        public sealed record ChatLine(string Text);
+
+        public sealed record Moved(string Player, int X, int Y);
+
+        public readonly record struct Said(string Player, string Text);
+
+        [JsonSerializable(typeof(Move))]
+        [JsonSerializable(typeof(ChatLine))]
+        [JsonSerializable(typeof(Moved))]
+        [JsonSerializable(typeof(Said))]
+        internal partial class GameJson : JsonSerializerContext;
+
+        [WebSocketEndpoint("/game/{table}", Sends = new[] { typeof(Moved), typeof(Said) })]
+        public sealed class GameEndpoint(IWebSocketClients<GameEndpoint> clients)
+        {
+            public string OnOpen(string table) => table;
+
+            public async Task OnMessage(string table, Move move) => await clients.Group(table).SendAsync(new Moved("someone", move.X, move.Y));
+
+            public ValueTask OnMessage(ChatLine line, WebSocketConnection connection) => connection.SendAsync(new Said("me", line.Text));
+
+            public void OnInvalidMessage(WebSocketInvalidMessage invalid, WebSocketConnection connection) => connection.TrySendText(invalid.Detail);
+        }
+        """;
+
+    // Streamed callbacks (Stream, TextReader), record-struct state from a typed route value, a query value, a record endpoint.
+    private const string Upload = """
+        using System.IO;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Endpoints;
+        using Microsoft.AspNetCore.Mvc;
+
+        namespace App;
+
+        public readonly record struct Slot(int Number, string? Tag);
+
+        [WebSocketEndpoint("/upload/{number:int}", MaxStreamedMessageSize = 1024L * 1024, SubProtocols = new[] { "upload.v1" })]
+        public sealed record UploadEndpoint
+        {
+            public ValueTask<Slot> OnOpen(int number, [FromQuery] string? tag) => new(new Slot(number, tag));
+
+            public async ValueTask OnBinary(Slot slot, Stream data, CancellationToken closed) => await data.CopyToAsync(Stream.Null, closed);
+
+            public async Task OnText(Slot slot, TextReader text) => await text.ReadToEndAsync();
+
+            public void OnClose(Slot slot, WebSocketCloseInfo close) { }
+        }
+        """;
+
     private const string Helper = """
         namespace App;
 
@@ -158,7 +220,75 @@ public sealed class IncrementalCachingTests
     [Fact]
     public void NoSymbolSyntaxLocationOrCompilationIsReachableFromASpec()
     {
-        foreach (var spec in ParseSpecs(Chat, Echo)) AssertOnlyPlainData(spec, new HashSet<object>(ReferenceEqualityComparer.Instance), "spec");
+        var library = GeneratorHarness.Run(Echo.Replace("namespace App;", "namespace Library;").Replace("\"/echo\"", "\"/library/echo\""), assemblyName: "Library");
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation([Chat, Echo, Game, Upload, Helper], extraReferences: [library.Output.ToMetadataReference()]));
+        run.AssertCompilesCleanly();
+        Assert.Equal(4, AssertNoSymbolReachable(run.Result));
+    }
+
+    public static TheoryData<string> ValidCorpusCases => new(CorpusCase.Names().Where(name => name.StartsWith("Valid_", StringComparison.Ordinal)));
+
+    /// <summary>Every valid shape of the corpus (typed messages, streams, records, state shapes, routes…) gives plain data.</summary>
+    [Theory]
+    [MemberData(nameof(ValidCorpusCases))]
+    public void NoSymbolSyntaxLocationOrCompilationIsReachableFromTheSpecsOfTheValidCorpus(string name)
+    {
+        var corpus = CorpusCase.Load(name);
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation([corpus.Source]));
+        Assert.Equal(corpus.Generates.Count, AssertNoSymbolReachable(run.Result));
+    }
+
+    [Fact]
+    public void AnEditInATypedMessageEndpointsFileChangesNoOutput()
+    {
+        var (driver, compilation) = FirstRun(Chat, Echo, Helper, Game, Upload);
+        var edited = Replace(compilation, "Source3.cs", Game
+            .Replace("public sealed record Move(", "// a move on the board\npublic sealed record Move(")
+            .Replace("move.X, move.Y", "move.X + 0, move.Y"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        // Every place in the file moved down a line; the spec does not hold any of them, so nothing that writes code runs again.
+        AssertAll(result, TrackingNames.JsonCoverage, IncrementalStepRunReason.Cached);
+        AssertAll(result, TrackingNames.ValidEndpoints, IncrementalStepRunReason.Cached);
+        AssertOutputs(result, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
+    }
+
+    [Fact]
+    public void AnEditInAStreamedEndpointsFileChangesNoOutput()
+    {
+        var (driver, compilation) = FirstRun(Chat, Echo, Helper, Game, Upload);
+        var edited = Replace(compilation, "Source4.cs", Upload.Replace("public readonly record struct Slot", "// a slot\npublic readonly record struct Slot"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        AssertAll(result, TrackingNames.JsonCoverage, IncrementalStepRunReason.Cached);
+        AssertAll(result, TrackingNames.ValidEndpoints, IncrementalStepRunReason.Cached);
+        AssertOutputs(result, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
+    }
+
+    /// <summary>
+    /// Walks what every step that carries specs holds (the spec of a parse result, the JSON check's result, the valid
+    /// endpoints, the module) and fails on a symbol, syntax, location or compilation; returns how many valid specs there were.
+    /// </summary>
+    private static int AssertNoSymbolReachable(GeneratorDriverRunResult run)
+    {
+        var result = GeneratorHarness.Ours(run);
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var step in new[] { TrackingNames.ParseEndpoints, TrackingNames.JsonCoverage, TrackingNames.JsonContexts, TrackingNames.ValidEndpoints,
+                     TrackingNames.EndpointsWithModule, TrackingNames.AllEndpoints, TrackingNames.Module })
+        {
+            foreach (var (value, _) in result.TrackedSteps[step].SelectMany(s => s.Outputs))
+            {
+                // A parse result carries real diagnostics and the route's place beside its spec, by design: only its spec is plain data.
+                var plain = value switch
+                {
+                    EndpointParseResult parsed => parsed.Spec,
+                    _ when value.GetType().GetProperty("Spec") is { } spec => spec.GetValue(value),
+                    _ => value,
+                };
+                AssertOnlyPlainData(plain, seen, step);
+            }
+        }
+        return result.TrackedSteps[TrackingNames.ValidEndpoints].SelectMany(s => s.Outputs).Count();
     }
 
     private static void AssertOnlyPlainData(object? value, HashSet<object> seen, string path)
@@ -167,6 +297,11 @@ public sealed class IncrementalCachingTests
         if (!value.GetType().IsValueType && !seen.Add(value)) return;
         Assert.False(value is ISymbol or SyntaxNode or SyntaxTree or Location or Compilation or SemanticModel,
             $"{path} holds a {value.GetType().Name}, which pins a compilation in memory and defeats caching.");
+        if (value is System.Runtime.CompilerServices.ITuple tuple)
+        {
+            for (var i = 0; i < tuple.Length; i++) AssertOnlyPlainData(tuple[i], seen, $"{path}.Item{i + 1}");
+            return;
+        }
         if (value is IEnumerable items)
         {
             var i = 0;

@@ -7,8 +7,10 @@ namespace Endpoints.Generator.Diagnostics;
 /// basics, 001x the class and its constructor, 002x the route and the attribute's settings, 003x callbacks and their
 /// messages, 004x use of received data. Each id has a page in docs/diagnostics. Severity: an error where the
 /// mistake would fail at run time or silently do nothing; a warning where it is likely, not certain, to be one.
+/// Every message's wording is here: the whole format beside its descriptor, and the texts that fill its slots in
+/// <see cref="Advice"/>; the parser chooses among them and composes none.
 /// </summary>
-internal static class DiagnosticDescriptors
+internal static partial class DiagnosticDescriptors
 {
     // Where the repository's docs are published; every help link is this plus "<id>.md".
     public const string HelpLinkBase = "https://github.com/endpoints-dotnet/endpoints/blob/main/docs/diagnostics/";

@@ -9,9 +9,11 @@ namespace Endpoints.Generator.Model;
 /// What parsing one endpoint class gives: a spec when it has no errors, its diagnostics (real <see cref="Diagnostic"/>s
 /// with their source locations, so <c>#pragma</c> and <c>.editorconfig</c> reach them), and its route (kept apart
 /// from the spec so that the cross-endpoint duplicate check does not touch the spec's caching). Only the spec
-/// reaches the emitter; the diagnostics go to an output of their own.
+/// reaches the emitter; the diagnostics go to an output of their own. Where the typed messages' types are named is
+/// kept here too (for WS0050, which needs the project's JSON contexts), so that the spec holds no location.
 /// </summary>
-internal sealed class EndpointParseResult(EndpointSpec? spec, ImmutableArray<Diagnostic> diagnostics, RouteInfo? route) : IEquatable<EndpointParseResult>
+internal sealed class EndpointParseResult(EndpointSpec? spec, ImmutableArray<Diagnostic> diagnostics, RouteInfo? route,
+    ImmutableArray<MessageTypeUse> messageTypeUses = default) : IEquatable<EndpointParseResult>
 {
     public static readonly EndpointParseResult Nothing = new(null, ImmutableArray<Diagnostic>.Empty, null);
 
@@ -21,8 +23,12 @@ internal sealed class EndpointParseResult(EndpointSpec? spec, ImmutableArray<Dia
 
     public RouteInfo? Route { get; } = route;
 
+    /// <summary>Where each typed message type is named, in the spec's order; empty without typed messages.</summary>
+    public ImmutableArray<MessageTypeUse> MessageTypeUses { get; } = messageTypeUses.IsDefault ? ImmutableArray<MessageTypeUse>.Empty : messageTypeUses;
+
     public bool Equals(EndpointParseResult? other)
-        => other is not null && Equals(Spec, other.Spec) && Equals(Route, other.Route) && Diagnostics.SequenceEqual(other.Diagnostics);
+        => other is not null && Equals(Spec, other.Spec) && Equals(Route, other.Route) && Diagnostics.SequenceEqual(other.Diagnostics)
+           && MessageTypeUses.SequenceEqual(other.MessageTypeUses);
 
     public override bool Equals(object? obj) => Equals(obj as EndpointParseResult);
 
@@ -32,3 +38,6 @@ internal sealed class EndpointParseResult(EndpointSpec? spec, ImmutableArray<Dia
 /// <summary>An endpoint's route for the duplicate check: the pattern as matched, and where it is written.</summary>
 /// <param name="MatchKey">The pattern with case and parameter names removed: two endpoints with one key collide.</param>
 internal sealed record RouteInfo(string EndpointName, string Pattern, string MatchKey, Location? Location);
+
+/// <summary>A place that names a message type (an OnMessage parameter or a typeof in Sends), where WS0050 is reported.</summary>
+internal sealed record MessageTypeUse(string TypeName, string Display, Location? Location);

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using Endpoints.Generator.Common;
 
 namespace Endpoints.Generator.Model;
@@ -51,24 +53,24 @@ internal sealed record EndpointSpec(
 /// <param name="Received">One per OnMessage, in declaration order.</param>
 /// <param name="Sent">The Sends types.</param>
 /// <param name="OnInvalidMessage">The OnInvalidMessage callback, if any.</param>
-/// <param name="Uses">Where each type is named, for WS0050.</param>
+/// <remarks>Where each type is named (for WS0050) is not here: it is kept beside the spec, in <see cref="EndpointParseResult.MessageTypeUses"/>.</remarks>
 internal sealed record TypedMessagesSpec(
     string? Context,
     bool ContextNamed,
     string TypeProperty,
     EquatableArray<ReceivedMessageSpec> Received,
     EquatableArray<MessageTypeSpec> Sent,
-    CallbackSpec? OnInvalidMessage,
-    EquatableArray<MessageTypeUse> Uses);
+    CallbackSpec? OnInvalidMessage)
+{
+    /// <summary>Every type the endpoint receives or sends, <c>global::</c>-qualified, each once.</summary>
+    public IEnumerable<string> TypeNames => Received.Select(static r => r.Type.TypeName).Concat(Sent.Select(static s => s.TypeName)).Distinct();
+}
 
 /// <summary>A message type and its name on the wire.</summary>
 internal sealed record MessageTypeSpec(string TypeName, string Identifier, string WireName);
 
 /// <summary>One OnMessage: its type and how to call it.</summary>
 internal sealed record ReceivedMessageSpec(MessageTypeSpec Type, CallbackSpec Callback);
-
-/// <summary>A place that names a message type (a parameter or a typeof in Sends), where WS0050 is reported.</summary>
-internal sealed record MessageTypeUse(string TypeName, string Display, Microsoft.CodeAnalysis.Location? Location);
 
 /// <summary>A JsonSerializerContext of the project and the types it covers (<c>global::</c>-qualified).</summary>
 internal sealed record JsonContextSpec(string TypeName, string MetadataName, string Display, EquatableArray<string> Covered);

@@ -38,8 +38,8 @@ internal sealed class AttributeSettings
                     if (size < 0)
                     {
                         diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, value?.GetLocation(),
-                            $"MaxMessageSize is {size.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
-                            "give the largest message in bytes (greater than 0), or leave it out to use WebSocketEndpointOptions.MaxMessageSize");
+                            DiagnosticDescriptors.Advice.Is("MaxMessageSize", size.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                            DiagnosticDescriptors.Advice.GiveMaxMessageSize);
                     }
                     settings.MaxMessageSize = Math.Max(0, size);
                     break;
@@ -47,8 +47,8 @@ internal sealed class AttributeSettings
                     if (streamed < 0)
                     {
                         diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, value?.GetLocation(),
-                            $"MaxStreamedMessageSize is {streamed.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
-                            "give the largest streamed message in bytes (greater than 0), or leave it out to use WebSocketEndpointOptions.MaxStreamedMessageSize");
+                            DiagnosticDescriptors.Advice.Is("MaxStreamedMessageSize", streamed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                            DiagnosticDescriptors.Advice.GiveMaxStreamedMessageSize);
                     }
                     settings.MaxStreamedMessageSize = Math.Max(0, streamed);
                     break;
@@ -75,18 +75,20 @@ internal sealed class AttributeSettings
             var location = Element(syntax, i)?.GetLocation() ?? syntax?.GetLocation();
             if (value.Length == 0)
             {
-                diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, location, "SubProtocols holds an empty name", "remove it, or name the subprotocol, e.g. \"chat.v1\"");
+                diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, location, DiagnosticDescriptors.Advice.EmptySubProtocol,
+                    DiagnosticDescriptors.Advice.NameTheSubProtocol);
             }
             else if (value.Any(c => !(char.IsLetterOrDigit(c) && c < 128) && TokenSymbols.IndexOf(c) < 0))
             {
                 var bad = value.First(c => !(char.IsLetterOrDigit(c) && c < 128) && TokenSymbols.IndexOf(c) < 0);
                 diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, location,
-                    $"the subprotocol {CSharpText.Literal(value)} contains {CSharpText.CharLiteral(bad)}, which a Sec-WebSocket-Protocol name cannot hold",
-                    "give each subprotocol as its own string, using letters, digits and !#$%&'*+-.^_`|~ only");
+                    DiagnosticDescriptors.Advice.NotASubProtocolCharacter(CSharpText.Literal(value), CSharpText.CharLiteral(bad)),
+                    DiagnosticDescriptors.Advice.SubProtocolCharacters);
             }
             else if (!seen.Add(value))
             {
-                diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, location, $"SubProtocols lists {CSharpText.Literal(value)} twice", "remove one");
+                diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, location,
+                    DiagnosticDescriptors.Advice.SubProtocolTwice(CSharpText.Literal(value)), DiagnosticDescriptors.Advice.RemoveOne);
             }
         }
         return values.Where(static v => !string.IsNullOrEmpty(v)).Select(static v => v!).ToEquatableArray();
@@ -100,9 +102,16 @@ internal sealed class AttributeSettings
             if (value == "*" || IsOrigin(value)) continue;
             var location = Element(syntax, i)?.GetLocation() ?? syntax?.GetLocation();
             var suggestion = SuggestOrigin(value);
-            var problem = $"{CSharpText.Literal(value)} in AllowedOrigins is not an origin (a scheme, a host and maybe a port, as a browser sends it)";
-            if (suggestion is null) diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, location, problem, "write it as \"https://host\" or \"http://host:port\", or \"*\" for any origin");
-            else diagnostics.ReportWithSuggestion(DiagnosticDescriptors.InvalidAttributeValue, location, suggestion, problem, $"write \"{suggestion}\"");
+            var problem = DiagnosticDescriptors.Advice.NotAnOrigin(CSharpText.Literal(value));
+            if (suggestion is null)
+            {
+                diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, location, problem, DiagnosticDescriptors.Advice.WriteAnOrigin);
+            }
+            else
+            {
+                diagnostics.ReportWithSuggestion(DiagnosticDescriptors.InvalidAttributeValue, location, suggestion, problem,
+                    DiagnosticDescriptors.Advice.Write(suggestion));
+            }
         }
         return values.Where(static v => v is not null).Select(static v => v!).ToEquatableArray();
     }

@@ -17,11 +17,12 @@ internal static class BufferEscapeCheck
     // Methods that keep their argument: collections and channels.
     private static readonly string[] s_storingMethods = { "Add", "AddFirst", "AddLast", "Insert", "Enqueue", "Push", "TryAdd", "AddOrUpdate", "TryWrite", "WriteAsync", "Post" };
 
-    public static void Run(IMethodSymbol method, CallbackKind kind, SemanticModel contextModel, DiagnosticList diagnostics, CancellationToken cancellationToken)
+    public static void Run(IMethodSymbol method, CallbackKind kind, SemanticModel contextModel, KnownTypeSymbols known, DiagnosticList diagnostics,
+        CancellationToken cancellationToken)
     {
         foreach (var parameter in method.Parameters)
         {
-            var message = Describe(parameter.Type, kind, method.Name);
+            var message = Describe(parameter.Type, kind, parameter.Name, method.Name, known);
             if (message is null) continue;
             foreach (var reference in method.DeclaringSyntaxReferences)
             {
@@ -33,47 +34,49 @@ internal static class BufferEscapeCheck
                 {
                     if (identifier.Identifier.ValueText != parameter.Name) continue;
                     if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, parameter)) continue;
-                    var escape = DescribeEscape(identifier, body, model, message.Value.IsBuffer, cancellationToken);
+                    var escape = DescribeEscape(identifier, body, model, message.Value.IsBuffer, parameter.Name, method.Name, known, cancellationToken);
                     if (escape is null) continue;
                     diagnostics.Report(DiagnosticDescriptors.BinaryBufferEscapes, identifier.GetLocation(), parameter.Name, escape.Value.What, message.Value.Problem,
-                        string.Format(System.Globalization.CultureInfo.InvariantCulture, escape.Value.Advice ?? message.Value.Advice, parameter.Name, method.Name));
+                        escape.Value.Advice ?? message.Value.Advice);
                 }
             }
         }
     }
 
     /// <summary>What a received message parameter is, for the message: its problem and the usual advice.</summary>
-    private static (bool IsBuffer, string Problem, string Advice)? Describe(ITypeSymbol type, CallbackKind kind, string callback)
+    private static (bool IsBuffer, string Problem, string Advice)? Describe(ITypeSymbol type, CallbackKind kind, string parameter, string callback,
+        KnownTypeSymbols known)
     {
-        if (kind == CallbackKind.Binary && Symbols.Is(type, KnownTypes.ReadOnlyMemoryOfByte))
+        if (kind == CallbackKind.Binary && known.IsReadOnlyMemoryOfByte(type))
         {
-            return (true, $"the buffer is reused once {callback} returns", "copy it with '{0}.ToArray()' to keep the data");
+            return (true, DiagnosticDescriptors.Advice.BufferReused(callback), DiagnosticDescriptors.Advice.CopyTheBytes(parameter));
         }
-        if (kind == CallbackKind.Text && Symbols.Is(type, KnownTypes.ReadOnlyMemoryOfByte))
+        if (kind == CallbackKind.Text && known.IsReadOnlyMemoryOfByte(type))
         {
-            return (true, $"the buffer is reused once {callback} returns", "take the text as a string, or copy the bytes with '{0}.ToArray()', to keep it");
+            return (true, DiagnosticDescriptors.Advice.BufferReused(callback), DiagnosticDescriptors.Advice.TakeTextOrCopyTheBytes(parameter));
         }
-        if (kind == CallbackKind.Binary && Symbols.Is(type, KnownTypes.Stream))
+        if (kind == CallbackKind.Binary && KnownTypeSymbols.Is(type, known.Stream))
         {
-            return (false, $"the stream ends once {callback} returns", "read it before {1} returns (await the reads), copying what you need to keep");
+            return (false, DiagnosticDescriptors.Advice.StreamEnds(callback), DiagnosticDescriptors.Advice.ReadBeforeReturning(callback));
         }
-        if (kind == CallbackKind.Text && Symbols.Is(type, KnownTypes.TextReader))
+        if (kind == CallbackKind.Text && KnownTypeSymbols.Is(type, known.TextReader))
         {
-            return (false, $"the reader ends once {callback} returns", "read it before {1} returns (await the reads), copying what you need to keep");
+            return (false, DiagnosticDescriptors.Advice.ReaderEnds(callback), DiagnosticDescriptors.Advice.ReadBeforeReturning(callback));
         }
         return null;
     }
 
-    private static (string What, string? Advice)? DescribeEscape(IdentifierNameSyntax identifier, SyntaxNode body, SemanticModel model, bool isBuffer, CancellationToken cancellationToken)
+    private static (string What, string? Advice)? DescribeEscape(IdentifierNameSyntax identifier, SyntaxNode body, SemanticModel model, bool isBuffer,
+        string parameter, string callback, KnownTypeSymbols known, CancellationToken cancellationToken)
     {
         for (var node = identifier.Parent; node is not null && node != body; node = node.Parent)
         {
-            if (node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax) return ("captured by a lambda or local function that may run later", null);
+            if (node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax) return (DiagnosticDescriptors.Advice.CapturedByALambda, null);
         }
         if (identifier.Parent is AssignmentExpressionSyntax assignment && assignment.Right == identifier)
         {
             var target = model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol;
-            if (target is IFieldSymbol or IPropertySymbol) return ($"stored in '{target.Name}'", null);
+            if (target is IFieldSymbol or IPropertySymbol) return (DiagnosticDescriptors.Advice.StoredIn(target.Name), null);
         }
         var invocation = identifier.Parent switch
         {
@@ -84,27 +87,24 @@ internal static class BufferEscapeCheck
         if (invocation is null) return null;
         if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol method) return null;
         var receiver = invocation.Expression is MemberAccessExpressionSyntax member ? member.Expression.ToString() : "";
-        var outbox = method.ContainingType is { Name: "ChannelWriter", TypeArguments.Length: 1 } writer && Symbols.Is(writer.TypeArguments[0], KnownTypes.Message);
+        var outbox = KnownTypeSymbols.IsConstructedFrom(method.ContainingType, known.ChannelWriterOfT)
+                     && KnownTypeSymbols.Is(method.ContainingType.TypeArguments[0], known.Message);
         if (isBuffer && (method.Name is "TrySendBinary" || (outbox && method.Name is "TryWrite" or "WriteAsync")) && IsArgument(identifier))
         {
-            return ($"queued by '{method.Name}' without waiting for the write",
-                "send it with 'await connection.SendBinaryAsync({0})', which completes once it is written, or queue a copy ('{0}.ToArray()')");
+            return (DiagnosticDescriptors.Advice.QueuedBy(method.Name), DiagnosticDescriptors.Advice.AwaitTheSend(parameter));
         }
         if (System.Array.IndexOf(s_storingMethods, method.Name) >= 0 && IsArgument(identifier))
         {
-            return ($"kept by '{(receiver.Length > 0 ? receiver + "." : "")}{method.Name}'", null);
+            return (DiagnosticDescriptors.Advice.KeptBy(receiver, method.Name), null);
         }
-        if (ReturnsTask(method) && !IsAwaited(invocation))
+        if (known.IsAwaitable(method.ReturnType) && !IsAwaited(invocation))
         {
-            return ($"used by '{method.Name}', which is not awaited", "await it, so that it ends before {1} returns");
+            return (DiagnosticDescriptors.Advice.NotAwaited(method.Name), DiagnosticDescriptors.Advice.AwaitIt(callback));
         }
         return null;
     }
 
     private static bool IsArgument(IdentifierNameSyntax identifier) => identifier.Parent is ArgumentSyntax;
-
-    private static bool ReturnsTask(IMethodSymbol method)
-        => method.ReturnType.Name is "Task" or "ValueTask" && method.ReturnType.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
 
     /// <summary>Awaited, or returned from the callback (which the runtime awaits), or passed on (its caller decides).</summary>
     private static bool IsAwaited(InvocationExpressionSyntax invocation)

@@ -16,11 +16,19 @@ namespace Endpoints.Generator.Parsing;
 /// passed in explicitly: <see cref="BindOpen"/> finds it in OnOpen's return type, and every later callback is
 /// bound against it. Route, query and header values taken by any callback are collected once for the endpoint.
 /// </summary>
-/// <param name="routeKnown">False when the pattern is not valid: a parameter that may be meant for a route value is then not reported (the pattern's error is the one to fix).</param>
-internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParameter> routeParameters, bool routeKnown, IMethodSymbol? onOpen, DiagnosticList diagnostics, CancellationToken cancellationToken)
+/// <param name="routeKnown">
+/// False when the pattern is not valid: a parameter that may be meant for a route value is then not reported (the
+/// pattern's error is the one to fix).
+/// </param>
+/// <param name="known">The compilation's known types, which parameters and return types are compared with.</param>
+internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParameter> routeParameters, bool routeKnown, IMethodSymbol? onOpen,
+    KnownTypeSymbols known, DiagnosticList diagnostics, CancellationToken cancellationToken)
 {
     // Names people give the message when a callback has several parameters of its type.
-    private static readonly string[] s_messageNames = { "text", "message", "msg", "payload", "data", "body", "bytes", "buffer", "close", "info", "error", "exception", "ex", "e" };
+    private static readonly string[] s_messageNames =
+    {
+        "text", "message", "msg", "payload", "data", "body", "bytes", "buffer", "close", "info", "error", "exception", "ex", "e",
+    };
 
     private readonly List<RequestValueSpec> _requestValues = new();
     private readonly HashSet<string> _routeNamesTaken = new(StringComparer.OrdinalIgnoreCase);
@@ -86,9 +94,10 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
     {
         var type = parameter.Type;
         if (RequestValueAttribute(parameter) is not null || HasFromServices(parameter)) return false;
-        if (Symbols.Is(type, KnownTypes.Connection) || Symbols.Is(type, KnownTypes.HttpContext) || Symbols.Is(type, KnownTypes.CancellationToken)
-            || Symbols.Is(type, KnownTypes.ClaimsPrincipal) || Symbols.Is(type, KnownTypes.InvalidMessage)) return false;
-        if (stateType is not null && SymbolEqualityComparer.Default.Equals(type.WithNullableAnnotation(NullableAnnotation.None), stateType.WithNullableAnnotation(NullableAnnotation.None))) return false;
+        if (KnownTypeSymbols.Is(type, known.Connection) || KnownTypeSymbols.Is(type, known.HttpContext) || KnownTypeSymbols.Is(type, known.CancellationToken)
+            || KnownTypeSymbols.Is(type, known.ClaimsPrincipal) || KnownTypeSymbols.Is(type, known.InvalidMessage)) return false;
+        // SymbolEqualityComparer.Default ignores nullable annotations.
+        if (stateType is not null && SymbolEqualityComparer.Default.Equals(type, stateType)) return false;
         return !routeParameters.Any(r => string.Equals(r.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
     }
 
@@ -99,7 +108,8 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         valid = true;
         if (!Symbols.IsAccessible(method))
         {
-            diagnostics.Report(DiagnosticDescriptors.CallbackNotAccessible, SyntaxLocations.Accessibility(method, cancellationToken), method.Name, Symbols.AccessibilityText(method));
+            diagnostics.Report(DiagnosticDescriptors.CallbackNotAccessible, SyntaxLocations.Accessibility(method, cancellationToken), method.Name,
+                Symbols.AccessibilityText(method));
             valid = false;
         }
         else if (method.IsGenericMethod)
@@ -115,7 +125,8 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         return true;
     }
 
-    private CallbackSpec? BindParameters(IMethodSymbol method, CallbackKind kind, CallbackReturn returns, ITypeSymbol? stateType, bool valid, IParameterSymbol? typedMessage = null)
+    private CallbackSpec? BindParameters(IMethodSymbol method, CallbackKind kind, CallbackReturn returns, ITypeSymbol? stateType, bool valid,
+        IParameterSymbol? typedMessage = null)
     {
         var expected = MessageKind.Of(kind);
         var message = expected is null ? null : ChooseMessageParameter(method, expected);
@@ -133,8 +144,8 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         else if (message is null && kind is CallbackKind.Text or CallbackKind.Binary)
         {
             // Only when every parameter is fine: a parameter of the wrong type was already reported as the message.
-            diagnostics.ReportWithSuggestion(DiagnosticDescriptors.MissingMessageParameter, SyntaxLocations.ParameterList(method, cancellationToken), expected!.Parameter,
-                method.Name, expected.Parameter);
+            diagnostics.ReportWithSuggestion(DiagnosticDescriptors.MissingMessageParameter, SyntaxLocations.ParameterList(method, cancellationToken),
+                expected!.Parameter, method.Name, expected.Parameter);
             valid = false;
         }
         return valid ? new CallbackSpec(method.Name, method.IsStatic, returns, arguments.ToEquatableArray()) : null;
@@ -144,10 +155,10 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
     /// The parameter that takes the message when several have its type: the one named like a message (text,
     /// message, data…), else the last. The others are reported as second messages.
     /// </summary>
-    private static IParameterSymbol? ChooseMessageParameter(IMethodSymbol method, MessageKind expected)
+    private IParameterSymbol? ChooseMessageParameter(IMethodSymbol method, MessageKind expected)
     {
         var candidates = method.Parameters
-            .Where(p => p.RefKind == RefKind.None && expected.Matches(p.Type, out _) && RequestValueAttribute(p) is null && !HasFromServices(p))
+            .Where(p => p.RefKind == RefKind.None && expected.Matches(p.Type, known, out _) && RequestValueAttribute(p) is null && !HasFromServices(p))
             .ToList();
         if (candidates.Count <= 1) return candidates.FirstOrDefault();
         foreach (var name in s_messageNames)
@@ -167,12 +178,13 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
             HasUnresolvedTypes = true;
             return null;
         }
-        if (Symbols.Is(returnType, KnownTypes.Task)) return CallbackReturn.Task;
-        if (Symbols.Is(returnType, KnownTypes.ValueTask)) return CallbackReturn.ValueTask;
+        if (KnownTypeSymbols.Is(returnType, known.Task)) return CallbackReturn.Task;
+        if (KnownTypeSymbols.Is(returnType, known.ValueTask)) return CallbackReturn.ValueTask;
         var advice = IsTaskOfT(returnType, out _)
-            ? $"{method.Name} may return void, Task or ValueTask, and the result would be ignored; return Task or ValueTask"
-            : $"{method.Name} may return void, Task or ValueTask; return void (or Task, ValueTask if it awaits)";
-        diagnostics.Report(DiagnosticDescriptors.UnsupportedReturnType, SyntaxLocations.ReturnType(method, cancellationToken), method.Name, Symbols.Display(returnType), advice);
+            ? DiagnosticDescriptors.Advice.ResultIgnored(method.Name)
+            : DiagnosticDescriptors.Advice.ReturnVoidOrTask(method.Name);
+        diagnostics.Report(DiagnosticDescriptors.UnsupportedReturnType, SyntaxLocations.ReturnType(method, cancellationToken), method.Name,
+            Symbols.Display(returnType), advice);
         return null;
     }
 
@@ -186,8 +198,8 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
             HasUnresolvedTypes = true;
             return null;
         }
-        if (Symbols.Is(returnType, KnownTypes.Task)) return CallbackReturn.Task;
-        if (Symbols.Is(returnType, KnownTypes.ValueTask)) return CallbackReturn.ValueTask;
+        if (KnownTypeSymbols.Is(returnType, known.Task)) return CallbackReturn.Task;
+        if (KnownTypeSymbols.Is(returnType, known.ValueTask)) return CallbackReturn.ValueTask;
         if (IsTaskOfT(returnType, out var isValueTask))
         {
             stateType = ((INamedTypeSymbol)returnType).TypeArguments[0];
@@ -196,24 +208,22 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         }
         if (returnType.IsRefLikeType || returnType.TypeKind == TypeKind.Pointer)
         {
-            diagnostics.Report(DiagnosticDescriptors.UnsupportedReturnType, SyntaxLocations.ReturnType(method, cancellationToken), method.Name, Symbols.Display(returnType),
-                "the state must be a type a field can hold; return a class or struct instead");
+            diagnostics.Report(DiagnosticDescriptors.UnsupportedReturnType, SyntaxLocations.ReturnType(method, cancellationToken), method.Name,
+                Symbols.Display(returnType), DiagnosticDescriptors.Advice.StateAField);
             return null;
         }
         stateType = returnType;
         return CallbackReturn.State;
     }
 
-    private static bool IsTaskOfT(ITypeSymbol type, out bool isValueTask)
+    private bool IsTaskOfT(ITypeSymbol type, out bool isValueTask)
     {
-        isValueTask = false;
-        if (type is not INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } generic) return false;
-        var definition = generic.ConstructedFrom.ToDisplayString();
-        isValueTask = definition == KnownTypes.ValueTaskOfT;
-        return definition is KnownTypes.TaskOfT or KnownTypes.ValueTaskOfT;
+        isValueTask = KnownTypeSymbols.IsConstructedFrom(type, known.ValueTaskOfT);
+        return isValueTask || KnownTypeSymbols.IsConstructedFrom(type, known.TaskOfT);
     }
 
-    private ArgumentSpec? BindParameter(IParameterSymbol parameter, IMethodSymbol method, CallbackKind kind, ITypeSymbol? stateType, MessageKind? expected, IParameterSymbol? message)
+    private ArgumentSpec? BindParameter(IParameterSymbol parameter, IMethodSymbol method, CallbackKind kind, ITypeSymbol? stateType, MessageKind? expected,
+        IParameterSymbol? message)
     {
         var type = parameter.Type;
         if (type.TypeKind == TypeKind.Error)
@@ -229,7 +239,8 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
                 RefKind.Out => ("out", SyntaxKind.OutKeyword),
                 _ => ("in", SyntaxKind.InKeyword),
             };
-            diagnostics.Report(DiagnosticDescriptors.ByRefParameter, SyntaxLocations.Modifier(parameter, keyword, cancellationToken), parameter.Name, method.Name, modifier);
+            diagnostics.Report(DiagnosticDescriptors.ByRefParameter, SyntaxLocations.Modifier(parameter, keyword, cancellationToken),
+                parameter.Name, method.Name, modifier);
             return null;
         }
 
@@ -241,13 +252,13 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
             return new ArgumentSpec(ArgumentSource.Service, ServiceTypeName(type));
         }
 
-        if (Symbols.Is(type, KnownTypes.Connection)) return new ArgumentSpec(ArgumentSource.Connection, "");
-        if (Symbols.Is(type, KnownTypes.HttpContext)) return new ArgumentSpec(ArgumentSource.HttpContext, "");
-        if (Symbols.Is(type, KnownTypes.CancellationToken)) return new ArgumentSpec(ArgumentSource.CancellationToken, "");
-        if (Symbols.Is(type, KnownTypes.ClaimsPrincipal)) return new ArgumentSpec(ArgumentSource.User, "");
-        if (kind == CallbackKind.InvalidMessage && Symbols.Is(type, KnownTypes.InvalidMessage)) return new ArgumentSpec(ArgumentSource.InvalidMessage, "");
+        if (KnownTypeSymbols.Is(type, known.Connection)) return new ArgumentSpec(ArgumentSource.Connection, "");
+        if (KnownTypeSymbols.Is(type, known.HttpContext)) return new ArgumentSpec(ArgumentSource.HttpContext, "");
+        if (KnownTypeSymbols.Is(type, known.CancellationToken)) return new ArgumentSpec(ArgumentSource.CancellationToken, "");
+        if (KnownTypeSymbols.Is(type, known.ClaimsPrincipal)) return new ArgumentSpec(ArgumentSource.User, "");
+        if (kind == CallbackKind.InvalidMessage && KnownTypeSymbols.Is(type, known.InvalidMessage)) return new ArgumentSpec(ArgumentSource.InvalidMessage, "");
 
-        if (message is not null && SymbolEqualityComparer.Default.Equals(parameter, message) && expected!.Matches(type, out var messageSource))
+        if (message is not null && SymbolEqualityComparer.Default.Equals(parameter, message) && expected!.Matches(type, known, out var messageSource))
         {
             return new ArgumentSpec(messageSource, "");
         }
@@ -258,25 +269,33 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
             return BindRequestValue(parameter, method, RequestValueSource.Route, route.Name, route);
         }
         // Anything else in a later callback is the connection's state, which must be what OnOpen returns.
-        if (kind != CallbackKind.Open && stateType is not null && SymbolEqualityComparer.Default.Equals(type, stateType)) return BindState(parameter, method, stateType);
-        if (expected is not null && message is not null && expected.Matches(type, out _))
+        if (kind != CallbackKind.Open && stateType is not null && SymbolEqualityComparer.Default.Equals(type, stateType))
+        {
+            return BindState(parameter, method, stateType);
+        }
+        if (expected is not null && message is not null && expected.Matches(type, known, out _))
         {
             diagnostics.Report(DiagnosticDescriptors.SecondMessageParameter, SyntaxLocations.Parameter(parameter, cancellationToken),
-                parameter.Name, method.Name, expected.Display, expected.Noun, message.Name, SecondMessageAdvice(parameter, kind));
+                parameter.Name, method.Name, expected.Display, expected.Noun, message.Name,
+                kind is CallbackKind.Text or CallbackKind.Binary
+                    ? DiagnosticDescriptors.Advice.RemoveOrBindFromRequest(parameter.Name)
+                    : DiagnosticDescriptors.Advice.Remove(parameter.Name));
             return null;
         }
         if (expected is not null && message is null && LooksLikeMessage(type, kind))
         {
             diagnostics.ReportWithSuggestion(DiagnosticDescriptors.WrongMessageType, SyntaxLocations.ParameterType(parameter, cancellationToken),
-                expected.SuggestFullNameFor(type), parameter.Name, method.Name, Symbols.Display(type), expected.What, expected.Accepted, expected.SuggestFor(type), WrongTypeHint(parameter, kind));
+                expected.SuggestFullNameFor(type, known), parameter.Name, method.Name, Symbols.Display(type), expected.What, expected.Accepted,
+                expected.SuggestFor(type, known), WrongTypeHint(parameter, kind));
             return null;
         }
         if (kind != CallbackKind.Open && LooksLikeState(type))
         {
             if (stateType is null)
             {
-                diagnostics.Report(DiagnosticDescriptors.StateWithoutState, SyntaxLocations.Parameter(parameter, cancellationToken), parameter.Name, method.Name, Symbols.Display(type),
-                    onOpen is null ? "there is no OnOpen" : "OnOpen returns nothing");
+                diagnostics.Report(DiagnosticDescriptors.StateWithoutState, SyntaxLocations.Parameter(parameter, cancellationToken), parameter.Name,
+                    method.Name, Symbols.Display(type),
+                    onOpen is null ? DiagnosticDescriptors.Advice.NoOnOpen : DiagnosticDescriptors.Advice.OnOpenReturnsNothing);
                 return null;
             }
             diagnostics.ReportRelated(DiagnosticDescriptors.StateTypeMismatch, SyntaxLocations.ParameterType(parameter, cancellationToken),
@@ -290,10 +309,11 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         return null;
     }
 
-    private static bool IsRouteValueType(ITypeSymbol type)
+    private bool IsRouteValueType(ITypeSymbol type)
     {
         var underlying = Symbols.IsNullableValueType(type, out var inner) ? inner! : type;
-        return underlying.SpecialType != SpecialType.None || underlying.TypeKind == TypeKind.Enum || HasTryParse(underlying, true) || HasTryParse(underlying, false);
+        return underlying.SpecialType != SpecialType.None || underlying.TypeKind == TypeKind.Enum
+               || HasTryParse(underlying, withFormatProvider: true) || HasTryParse(underlying, withFormatProvider: false);
     }
 
     /// <summary>The state, checked for nullability: state that may be null handed to a parameter that may not is a warning.</summary>
@@ -322,9 +342,11 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
     {
         if (state is IArrayTypeSymbol stateArray && parameter is IArrayTypeSymbol parameterArray)
         {
-            return Agrees(stateArray.ElementType, parameterArray.ElementType) && NestedNullabilityMatches(stateArray.ElementType, parameterArray.ElementType);
+            return Agrees(stateArray.ElementType, parameterArray.ElementType)
+                   && NestedNullabilityMatches(stateArray.ElementType, parameterArray.ElementType);
         }
-        if (state is not INamedTypeSymbol { IsGenericType: true } stateNamed || parameter is not INamedTypeSymbol { IsGenericType: true } parameterNamed) return true;
+        if (state is not INamedTypeSymbol { IsGenericType: true } stateNamed
+            || parameter is not INamedTypeSymbol { IsGenericType: true } parameterNamed) return true;
         for (var i = 0; i < stateNamed.TypeArguments.Length && i < parameterNamed.TypeArguments.Length; i++)
         {
             var a = stateNamed.TypeArguments[i];
@@ -334,65 +356,57 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         return true;
 
         static bool Agrees(ITypeSymbol a, ITypeSymbol b)
-            => a.IsValueType || a.NullableAnnotation == NullableAnnotation.None || b.NullableAnnotation == NullableAnnotation.None || a.NullableAnnotation == b.NullableAnnotation;
+            => a.IsValueType || a.NullableAnnotation == NullableAnnotation.None || b.NullableAnnotation == NullableAnnotation.None
+               || a.NullableAnnotation == b.NullableAnnotation;
     }
 
     /// <summary>A type of the app's own (a class, record or struct declared in source): what state usually is.</summary>
-    private static bool LooksLikeState(ITypeSymbol type)
+    private bool LooksLikeState(ITypeSymbol type)
         => type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named
            && named.Locations.Any(static location => location.IsInSource)
-           && !Symbols.DerivesFrom(named, KnownTypes.Exception);
+           && !KnownTypeSymbols.DerivesFrom(named, known.Exception);
 
     /// <summary>What to do with a parameter nothing binds, said for what its type most likely is.</summary>
     private string CannotBindAdvice(IParameterSymbol parameter, CallbackKind kind, ITypeSymbol? stateType)
     {
         var type = parameter.Type;
-        var display = Symbols.Display(type);
-        if (Symbols.Is(type, KnownTypes.WebSocket)) return "the raw WebSocket is not handed out; take WebSocketConnection to send, close or read the connection";
-        if (Symbols.Is(type, KnownTypes.Exception) || Symbols.DerivesFrom(type, KnownTypes.Exception))
+        if (KnownTypeSymbols.Is(type, known.WebSocket)) return DiagnosticDescriptors.Advice.RawWebSocket;
+        if (KnownTypeSymbols.IsOrDerivesFrom(type, known.Exception))
         {
             return kind == CallbackKind.Close
-                ? "OnClose receives no exception; take WebSocketCloseInfo, whose Reason says why the connection ended, and OnError(Exception) for the exception"
-                : $"only OnError receives an exception; remove it from {CallbackNames.Of(kind)} and add 'public void OnError(Exception error)'";
+                ? DiagnosticDescriptors.Advice.ExceptionInOnClose
+                : DiagnosticDescriptors.Advice.ExceptionOutsideOnError(CallbackNames.Of(kind));
         }
-        if (Symbols.Is(type, KnownTypes.CloseInfo)) return $"only OnClose receives WebSocketCloseInfo; remove it from {CallbackNames.Of(kind)}";
-        if (IsRouteValueType(type))
-        {
-            return $"no route value of \"{pattern}\" is named '{parameter.Name}'; add '{{{parameter.Name}}}' to the route pattern, or mark it [FromQuery] or [FromHeader]";
-        }
-        var state = stateType is null ? "" : $" and it is not the state ('{Symbols.Display(stateType)}')";
-        return $"'{display}' is not a value of the connection{state}; if it is a service, mark the parameter [FromServices] or take it in the constructor";
+        if (KnownTypeSymbols.Is(type, known.CloseInfo)) return DiagnosticDescriptors.Advice.CloseInfoOutsideOnClose(CallbackNames.Of(kind));
+        if (IsRouteValueType(type)) return DiagnosticDescriptors.Advice.AddRouteValue(pattern, parameter.Name);
+        return DiagnosticDescriptors.Advice.NotAConnectionValue(Symbols.Display(type), stateType is null ? null : Symbols.Display(stateType));
     }
 
-    private static string SecondMessageAdvice(IParameterSymbol parameter, CallbackKind kind) => kind switch
-    {
-        CallbackKind.Text or CallbackKind.Binary => $"remove '{parameter.Name}' (who sent the message is this connection: keep what you need in the state OnOpen returns), or mark it [FromQuery] or [FromHeader] to bind a value of the request",
-        _ => $"remove '{parameter.Name}'",
-    };
-
-    private static string WrongTypeHint(IParameterSymbol parameter, CallbackKind kind)
-        => kind == CallbackKind.Error && Symbols.DerivesFrom(parameter.Type, KnownTypes.Exception)
-            ? $" (and test '{parameter.Name} is {Symbols.Display(parameter.Type)}' inside)"
+    private string WrongTypeHint(IParameterSymbol parameter, CallbackKind kind)
+        => kind == CallbackKind.Error && KnownTypeSymbols.DerivesFrom(parameter.Type, known.Exception)
+            ? DiagnosticDescriptors.Advice.TestTheException(parameter.Name, Symbols.Display(parameter.Type))
             : "";
 
     /// <summary>Types people reach for when they mean the message, but that the callback does not receive it as.</summary>
-    private static bool LooksLikeMessage(ITypeSymbol type, CallbackKind kind)
+    private bool LooksLikeMessage(ITypeSymbol type, CallbackKind kind) => kind switch
     {
-        var name = Symbols.FullName(type, keepNullable: false);
-        return kind switch
-        {
-            CallbackKind.Text => name is "global::System.ReadOnlySpan<char>" or "global::System.ReadOnlyMemory<char>" or "char[]" or KnownTypes.Stream
-                || MessageKind.IsBytes(type) || Symbols.DerivesFrom(type, KnownTypes.Stream) || Symbols.DerivesFrom(type, KnownTypes.TextReader),
-            CallbackKind.Binary => name is "byte[]" or "global::System.ReadOnlySpan<byte>" or "global::System.Memory<byte>" or "global::System.ArraySegment<byte>"
-                or "string" or KnownTypes.TextReader
-                || Symbols.DerivesFrom(type, KnownTypes.Stream) || Symbols.DerivesFrom(type, KnownTypes.TextReader),
-            CallbackKind.Close => name is "global::System.Net.WebSockets.WebSocketCloseStatus" or "global::System.Net.WebSockets.WebSocketCloseStatus?",
-            CallbackKind.Error => Symbols.DerivesFrom(type, KnownTypes.Exception),
-            _ => false,
-        };
-    }
+        CallbackKind.Text => IsChars(type) || MessageKind.IsBytes(type, known)
+            || KnownTypeSymbols.IsOrDerivesFrom(type, known.Stream) || KnownTypeSymbols.DerivesFrom(type, known.TextReader),
+        CallbackKind.Binary => MessageKind.IsBytes(type, known) || type.SpecialType == SpecialType.System_String
+            || KnownTypeSymbols.DerivesFrom(type, known.Stream) || KnownTypeSymbols.IsOrDerivesFrom(type, known.TextReader),
+        CallbackKind.Close => KnownTypeSymbols.Is(Symbols.IsNullableValueType(type, out var inner) ? inner : type, known.WebSocketCloseStatus),
+        CallbackKind.Error => KnownTypeSymbols.DerivesFrom(type, known.Exception),
+        _ => false,
+    };
 
-    private ArgumentSpec? BindRequestValue(IParameterSymbol parameter, IMethodSymbol method, RequestValueSource source, string key, RouteParameter? route = null)
+    // ReadOnlySpan<char>, ReadOnlyMemory<char> or char[]: text, but not as a string.
+    private bool IsChars(ITypeSymbol type)
+        => type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Char }
+           || KnownTypeSymbols.IsConstructedFrom(type, known.ReadOnlySpanOfT, SpecialType.System_Char)
+           || KnownTypeSymbols.IsConstructedFrom(type, known.ReadOnlyMemoryOfT, SpecialType.System_Char);
+
+    private ArgumentSpec? BindRequestValue(IParameterSymbol parameter, IMethodSymbol method, RequestValueSource source, string key,
+        RouteParameter? route = null)
     {
         var type = parameter.Type;
         var optional = type.NullableAnnotation == NullableAnnotation.Annotated || Symbols.IsNullableValueType(type, out _);
@@ -404,8 +418,8 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         else if (HasTryParse(parsedType, withFormatProvider: false)) parse = ValueParse.TryParse;
         else
         {
-            diagnostics.Report(DiagnosticDescriptors.ParameterCannotBeBound, SyntaxLocations.ParameterType(parameter, cancellationToken), parameter.Name, method.Name,
-                $"it takes the {RequestValueText.Describe(source)} '{key}', but '{Symbols.Display(type)}' has no static TryParse method; take it as string or as a type with a static TryParse(string, out T)");
+            diagnostics.Report(DiagnosticDescriptors.ParameterCannotBeBound, SyntaxLocations.ParameterType(parameter, cancellationToken), parameter.Name,
+                method.Name, DiagnosticDescriptors.Advice.NoTryParse(RequestValueText.Describe(source), key, Symbols.Display(type)));
             return null;
         }
         if (route is { IsOptional: true } && !optional)
@@ -418,16 +432,20 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         var typeName = Symbols.FullName(type);
         foreach (var existing in _requestValues)
         {
-            if (existing.Source == source && existing.Key == key && existing.TypeName == typeName) return new ArgumentSpec(ArgumentSource.RequestValue, existing.VariableName);
+            if (existing.Source == source && existing.Key == key && existing.TypeName == typeName)
+            {
+                return new ArgumentSpec(ArgumentSource.RequestValue, existing.VariableName);
+            }
         }
         var variable = source.ToString().ToLowerInvariant() + "_" + CSharpText.Identifier(key);
-        var sameName = _requestValues.Count(existing => existing.VariableName == variable || existing.VariableName.StartsWith(variable + "_", StringComparison.Ordinal));
+        var sameName = _requestValues.Count(existing => existing.VariableName == variable
+                                                        || existing.VariableName.StartsWith(variable + "_", StringComparison.Ordinal));
         if (sameName > 0) variable += "_" + (sameName + 1).ToString(CultureInfo.InvariantCulture);
         _requestValues.Add(new RequestValueSpec(source, key, variable, typeName, Symbols.FullName(parsedType), parse, optional));
         return new ArgumentSpec(ArgumentSource.RequestValue, variable);
     }
 
-    private static bool HasTryParse(ITypeSymbol type, bool withFormatProvider)
+    private bool HasTryParse(ITypeSymbol type, bool withFormatProvider)
     {
         foreach (var member in type.GetMembers("TryParse"))
         {
@@ -437,7 +455,7 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
             var expected = withFormatProvider ? 3 : 2;
             if (parameters.Length != expected) continue;
             if (parameters[0].Type.SpecialType != SpecialType.System_String) continue;
-            if (withFormatProvider && !Symbols.Is(parameters[1].Type, KnownTypes.FormatProvider)) continue;
+            if (withFormatProvider && !KnownTypeSymbols.Is(parameters[1].Type, known.FormatProvider)) continue;
             var result = parameters[expected - 1];
             if (result.RefKind == RefKind.Out && SymbolEqualityComparer.Default.Equals(result.Type, type)) return true;
         }
@@ -445,14 +463,14 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
     }
 
     /// <summary>[FromQuery] or [FromHeader] on the parameter, with the key it names (the parameter's name by default).</summary>
-    private static (RequestValueSource Source, string Key)? RequestValueAttribute(IParameterSymbol parameter)
+    private (RequestValueSource Source, string Key)? RequestValueAttribute(IParameterSymbol parameter)
     {
         foreach (var attribute in parameter.GetAttributes())
         {
             if (attribute.AttributeClass is not { } attributeClass) continue;
             RequestValueSource? source = null;
-            if (Symbols.Implements(attributeClass, KnownTypes.FromQueryMetadata)) source = RequestValueSource.Query;
-            else if (Symbols.Implements(attributeClass, KnownTypes.FromHeaderMetadata)) source = RequestValueSource.Header;
+            if (KnownTypeSymbols.Implements(attributeClass, known.FromQueryMetadata)) source = RequestValueSource.Query;
+            else if (KnownTypeSymbols.Implements(attributeClass, known.FromHeaderMetadata)) source = RequestValueSource.Header;
             if (source is null) continue;
             var key = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Name").Value.Value as string;
             return (source.Value, string.IsNullOrEmpty(key) ? parameter.Name : key!);
@@ -460,12 +478,16 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         return null;
     }
 
-    public static bool HasFromServices(IParameterSymbol parameter)
+    private bool HasFromServices(IParameterSymbol parameter)
     {
         foreach (var attribute in parameter.GetAttributes())
         {
             if (attribute.AttributeClass is not { } attributeClass) continue;
-            if (attributeClass.Name == KnownTypes.FromServicesAttributeName || Symbols.Implements(attributeClass, KnownTypes.FromServiceMetadata)) return true;
+            // By name too: MVC's [FromServices] before IFromServiceMetadata existed, and look-alikes of other frameworks.
+            if (attributeClass.Name == KnownTypes.FromServicesAttributeName || KnownTypeSymbols.Implements(attributeClass, known.FromServiceMetadata))
+            {
+                return true;
+            }
         }
         return false;
     }
@@ -478,18 +500,26 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
 /// What a callback receives as its message (or close information, or exception), and how to talk about it. A message
 /// may also be taken as a stream (<c>Stream</c>, <c>TextReader</c>) to read it while it arrives.
 /// </summary>
-internal sealed class MessageKind(string fullName, string display, string noun, string parameter, ArgumentSource source,
-    string? streamFullName = null, string? streamDisplay = null, ArgumentSource streamSource = default, bool asUtf8 = false)
+/// <param name="isMessage">Whether a type is the message's usual type.</param>
+/// <param name="fullName">That type as the code fix writes it.</param>
+/// <param name="isStream">Whether a type is the streamed form, if there is one.</param>
+internal sealed class MessageKind(Func<KnownTypeSymbols, ITypeSymbol, bool> isMessage, string fullName, string display, string noun, string parameter,
+    ArgumentSource source, Func<KnownTypeSymbols, ITypeSymbol, bool>? isStream = null, string? streamFullName = null, string? streamDisplay = null,
+    ArgumentSource streamSource = default, bool asUtf8 = false)
 {
-    // Text may also be taken as its UTF-8 bytes, undecoded (to relay it without a string).
-    private static readonly MessageKind s_text = new(KnownTypes.String, "string", "message", "string text", ArgumentSource.TextMessage,
-        KnownTypes.TextReader, "TextReader", ArgumentSource.TextStream, asUtf8: true);
-    private static readonly MessageKind s_binary = new(KnownTypes.ReadOnlyMemoryOfByte, "ReadOnlyMemory<byte>", "message", "ReadOnlyMemory<byte> data", ArgumentSource.BinaryMessage,
-        KnownTypes.Stream, "Stream", ArgumentSource.BinaryStream);
-    private static readonly MessageKind s_close = new(KnownTypes.CloseInfo, "WebSocketCloseInfo", "close information", "WebSocketCloseInfo close", ArgumentSource.CloseInfo);
-    private static readonly MessageKind s_error = new(KnownTypes.Exception, "Exception", "exception", "Exception error", ArgumentSource.Exception);
+    private const string ReadOnlyMemoryOfByte = "global::System.ReadOnlyMemory<byte>";
 
-    public string FullName { get; } = fullName;
+    // Text may also be taken as its UTF-8 bytes, undecoded (to relay it without a string).
+    private static readonly MessageKind s_text = new(static (_, t) => t.SpecialType == SpecialType.System_String, "string", "string", "message", "string text",
+        ArgumentSource.TextMessage, static (k, t) => KnownTypeSymbols.Is(t, k.TextReader), "global::System.IO.TextReader", "TextReader",
+        ArgumentSource.TextStream, asUtf8: true);
+    private static readonly MessageKind s_binary = new(static (k, t) => k.IsReadOnlyMemoryOfByte(t), ReadOnlyMemoryOfByte, "ReadOnlyMemory<byte>", "message",
+        "ReadOnlyMemory<byte> data", ArgumentSource.BinaryMessage, static (k, t) => KnownTypeSymbols.Is(t, k.Stream), "global::System.IO.Stream", "Stream",
+        ArgumentSource.BinaryStream);
+    private static readonly MessageKind s_close = new(static (k, t) => KnownTypeSymbols.Is(t, k.CloseInfo), "global::Endpoints.WebSocketCloseInfo",
+        "WebSocketCloseInfo", "close information", "WebSocketCloseInfo close", ArgumentSource.CloseInfo);
+    private static readonly MessageKind s_error = new(static (k, t) => KnownTypeSymbols.Is(t, k.Exception), "global::System.Exception", "Exception",
+        "exception", "Exception error", ArgumentSource.Exception);
 
     /// <summary>The type as the user writes it.</summary>
     public string Display { get; } = display;
@@ -498,9 +528,7 @@ internal sealed class MessageKind(string fullName, string display, string noun, 
     public string? StreamDisplay { get; } = streamDisplay;
 
     /// <summary>The types it may be taken as, in words ("string, or TextReader to read it while it arrives").</summary>
-    public string Accepted => StreamDisplay is null ? Display
-        : asUtf8 ? $"{Display} (or ReadOnlyMemory<byte>, its UTF-8 bytes; or {StreamDisplay}, to read it while it arrives)"
-        : $"{Display} (or {StreamDisplay}, to read it while it arrives)";
+    public string Accepted => DiagnosticDescriptors.Advice.AcceptedMessageTypes(Display, StreamDisplay, asUtf8);
 
     /// <summary>What it is, in words ("message").</summary>
     public string Noun { get; } = noun;
@@ -512,19 +540,19 @@ internal sealed class MessageKind(string fullName, string display, string noun, 
     public string Parameter { get; } = parameter;
 
     /// <summary>Whether a parameter of <paramref name="type"/> takes it, and as what.</summary>
-    public bool Matches(ITypeSymbol type, out ArgumentSource bound)
+    public bool Matches(ITypeSymbol type, KnownTypeSymbols known, out ArgumentSource bound)
     {
-        if (Symbols.Is(type, FullName))
+        if (isMessage(known, type))
         {
             bound = source;
             return true;
         }
-        if (streamFullName is not null && Symbols.Is(type, streamFullName))
+        if (isStream is not null && isStream(known, type))
         {
             bound = streamSource;
             return true;
         }
-        if (asUtf8 && Symbols.Is(type, KnownTypes.ReadOnlyMemoryOfByte))
+        if (asUtf8 && known.IsReadOnlyMemoryOfByte(type))
         {
             bound = ArgumentSource.TextUtf8;
             return true;
@@ -537,21 +565,25 @@ internal sealed class MessageKind(string fullName, string display, string noun, 
     /// The type to change a wrong parameter to: the streamed form for a stream or reader of any kind, the UTF-8 form for
     /// other bytes, else the usual one.
     /// </summary>
-    public string SuggestFor(ITypeSymbol wrong)
-        => StreamDisplay is not null && IsStreamLike(wrong) ? StreamDisplay : asUtf8 && IsBytes(wrong) ? "ReadOnlyMemory<byte>" : Display;
+    public string SuggestFor(ITypeSymbol wrong, KnownTypeSymbols known)
+        => StreamDisplay is not null && IsStreamLike(wrong, known) ? StreamDisplay : asUtf8 && IsBytes(wrong, known) ? "ReadOnlyMemory<byte>" : Display;
 
     /// <summary>The same, <c>global::</c>-qualified, for the code fix.</summary>
-    public string SuggestFullNameFor(ITypeSymbol wrong)
-        => streamFullName is not null && IsStreamLike(wrong) ? streamFullName : asUtf8 && IsBytes(wrong) ? KnownTypes.ReadOnlyMemoryOfByte : FullName;
+    public string SuggestFullNameFor(ITypeSymbol wrong, KnownTypeSymbols known)
+        => streamFullName is not null && IsStreamLike(wrong, known) ? streamFullName : asUtf8 && IsBytes(wrong, known) ? ReadOnlyMemoryOfByte : fullName;
 
-    /// <summary>Bytes other than the <c>ReadOnlyMemory&lt;byte&gt;</c> a message comes in.</summary>
-    public static bool IsBytes(ITypeSymbol type)
-        => Symbols.FullName(type, keepNullable: false) is "byte[]" or "global::System.ReadOnlySpan<byte>" or "global::System.Memory<byte>"
-            or "global::System.ArraySegment<byte>";
+    /// <summary>
+    /// Bytes other than the <c>ReadOnlyMemory&lt;byte&gt;</c> a message comes in: <c>byte[]</c>,
+    /// <c>ReadOnlySpan&lt;byte&gt;</c>, <c>Memory&lt;byte&gt;</c>, <c>ArraySegment&lt;byte&gt;</c>.
+    /// </summary>
+    public static bool IsBytes(ITypeSymbol type, KnownTypeSymbols known)
+        => type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte }
+           || KnownTypeSymbols.IsConstructedFrom(type, known.ReadOnlySpanOfT, SpecialType.System_Byte)
+           || KnownTypeSymbols.IsConstructedFrom(type, known.MemoryOfT, SpecialType.System_Byte)
+           || KnownTypeSymbols.IsConstructedFrom(type, known.ArraySegmentOfT, SpecialType.System_Byte);
 
-    private static bool IsStreamLike(ITypeSymbol type)
-        => Symbols.Is(type, KnownTypes.Stream) || Symbols.DerivesFrom(type, KnownTypes.Stream)
-           || Symbols.Is(type, KnownTypes.TextReader) || Symbols.DerivesFrom(type, KnownTypes.TextReader);
+    private static bool IsStreamLike(ITypeSymbol type, KnownTypeSymbols known)
+        => KnownTypeSymbols.IsOrDerivesFrom(type, known.Stream) || KnownTypeSymbols.IsOrDerivesFrom(type, known.TextReader);
 
     public static MessageKind? Of(CallbackKind kind) => kind switch
     {

@@ -14,7 +14,8 @@ namespace Endpoints.Generator.Parsing;
 /// parameters and the class's <c>required</c> members. Values of one connection (the connection, the user, a route
 /// value) are not services; they belong in OnOpen.
 /// </summary>
-internal sealed class ConstructorParser(INamedTypeSymbol type, IReadOnlyList<RouteParameter> routeParameters, DiagnosticList diagnostics, CancellationToken cancellationToken)
+internal sealed class ConstructorParser(INamedTypeSymbol type, IReadOnlyList<RouteParameter> routeParameters, KnownTypeSymbols known,
+    DiagnosticList diagnostics, CancellationToken cancellationToken)
 {
     public bool HasUnresolvedTypes { get; private set; }
 
@@ -115,7 +116,7 @@ internal sealed class ConstructorParser(INamedTypeSymbol type, IReadOnlyList<Rou
         var route = routeParameters.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
         if (connectionValue is null && route is not null && IsValueType(memberType))
         {
-            connectionValue = $"the route value '{route.Name}'";
+            connectionValue = DiagnosticDescriptors.Advice.TheRouteValue(route.Name);
             RouteValuesReported.Add(route.Name);
         }
         if (connectionValue is not null)
@@ -132,14 +133,14 @@ internal sealed class ConstructorParser(INamedTypeSymbol type, IReadOnlyList<Rou
     }
 
     /// <summary>What a per-connection type is, in words; null for anything else.</summary>
-    private static string? ConnectionValue(ITypeSymbol memberType)
+    private string? ConnectionValue(ITypeSymbol memberType)
     {
-        if (Symbols.Is(memberType, KnownTypes.Connection)) return "the connection";
-        if (Symbols.Is(memberType, KnownTypes.HttpContext)) return "the upgrade request's HttpContext";
-        if (Symbols.Is(memberType, KnownTypes.ClaimsPrincipal)) return "the connection's user";
-        if (Symbols.Is(memberType, KnownTypes.CancellationToken)) return "the connection's lifetime token";
-        if (Symbols.Is(memberType, KnownTypes.CloseInfo)) return "how a connection closed";
-        if (Symbols.Is(memberType, KnownTypes.WebSocket)) return "the socket of one connection";
+        if (KnownTypeSymbols.Is(memberType, known.Connection)) return DiagnosticDescriptors.Advice.TheConnection;
+        if (KnownTypeSymbols.Is(memberType, known.HttpContext)) return DiagnosticDescriptors.Advice.TheHttpContext;
+        if (KnownTypeSymbols.Is(memberType, known.ClaimsPrincipal)) return DiagnosticDescriptors.Advice.TheUser;
+        if (KnownTypeSymbols.Is(memberType, known.CancellationToken)) return DiagnosticDescriptors.Advice.TheLifetimeToken;
+        if (KnownTypeSymbols.Is(memberType, known.CloseInfo)) return DiagnosticDescriptors.Advice.HowItClosed;
+        if (KnownTypeSymbols.Is(memberType, known.WebSocket)) return DiagnosticDescriptors.Advice.TheSocket;
         return null;
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Endpoints.Generator.Common;
@@ -23,6 +24,9 @@ internal sealed class EndpointParser
 
     // Every OnMessage: unlike the other callbacks, one per message type.
     private readonly List<IMethodSymbol> _onMessages = new();
+
+    // Where the typed messages' types are named: beside the spec, for WS0050.
+    private readonly List<MessageTypeUse> _messageTypeUses = new();
 
     private readonly GeneratorAttributeSyntaxContext _context;
     private readonly CancellationToken _cancellationToken;
@@ -54,7 +58,8 @@ internal sealed class EndpointParser
         var settings = AttributeSettings.Read(attribute, _diagnostics, _cancellationToken);
 
         if (!CheckClass(type)) return Result(null, routeInfo);
-        var constructors = new ConstructorParser(type, route.Parameters, _diagnostics, _cancellationToken);
+        var known = KnownTypeSymbols.For(_context.SemanticModel.Compilation);
+        var constructors = new ConstructorParser(type, route.Parameters, known, _diagnostics, _cancellationToken);
         var constructorServices = constructors.ParseConstructor(out var constructor);
         var requiredMembers = constructors.ParseRequiredMembers(constructor);
 
@@ -63,7 +68,7 @@ internal sealed class EndpointParser
         _cancellationToken.ThrowIfCancellationRequested();
 
         methods.TryGetValue(CallbackKind.Open, out var open);
-        var binder = new CallbackBinder(pattern, route.Parameters, route.Error is null, open, _diagnostics, _cancellationToken);
+        var binder = new CallbackBinder(pattern, route.Parameters, route.Error is null, open, known, _diagnostics, _cancellationToken);
         ITypeSymbol? stateType = null;
         var callbacks = new Dictionary<CallbackKind, CallbackSpec?>();
         if (open is not null) callbacks[CallbackKind.Open] = binder.BindOpen(open, out stateType);
@@ -73,9 +78,16 @@ internal sealed class EndpointParser
         }
         methods.TryGetValue(CallbackKind.InvalidMessage, out var onInvalidMessage);
         methods.TryGetValue(CallbackKind.Text, out var onTextMethod);
-        var typed = TypedMessageParser.Parse(type, attribute, _onMessages, onInvalidMessage, onTextMethod, binder, stateType, _diagnostics, _cancellationToken);
-        if (methods.TryGetValue(CallbackKind.Binary, out var onBinary)) BufferEscapeCheck.Run(onBinary, CallbackKind.Binary, _context.SemanticModel, _diagnostics, _cancellationToken);
-        if (methods.TryGetValue(CallbackKind.Text, out var onText)) BufferEscapeCheck.Run(onText, CallbackKind.Text, _context.SemanticModel, _diagnostics, _cancellationToken);
+        var typed = TypedMessageParser.Parse(type, attribute, _onMessages, onInvalidMessage, onTextMethod, binder, stateType, known, _diagnostics,
+            _messageTypeUses, _cancellationToken);
+        if (methods.TryGetValue(CallbackKind.Binary, out var onBinary))
+        {
+            BufferEscapeCheck.Run(onBinary, CallbackKind.Binary, _context.SemanticModel, known, _diagnostics, _cancellationToken);
+        }
+        if (methods.TryGetValue(CallbackKind.Text, out var onText))
+        {
+            BufferEscapeCheck.Run(onText, CallbackKind.Text, _context.SemanticModel, known, _diagnostics, _cancellationToken);
+        }
 
         if (route.Error is null && methods.Count > 0)
         {
@@ -116,17 +128,18 @@ internal sealed class EndpointParser
         CallbackSpec? Get(CallbackKind kind) => callbacks.TryGetValue(kind, out var callback) ? callback : null;
     }
 
-    private EndpointParseResult Result(EndpointSpec? spec, RouteInfo? route) => new(spec, _diagnostics.ToImmutableArray(), route);
+    private EndpointParseResult Result(EndpointSpec? spec, RouteInfo? route)
+        => new(spec, _diagnostics.ToImmutableArray(), route, spec?.Typed is null ? default : _messageTypeUses.ToImmutableArray());
 
     private void ReportNotAClass(ISymbol target)
     {
         var (what, advice) = target switch
         {
-            IMethodSymbol => ("a method", "put it on the class, and name the method OnOpen, OnText, OnBinary, OnMessage, OnClose or OnError"),
-            INamedTypeSymbol { TypeKind: TypeKind.Interface } => ("an interface, which cannot be created", "put it on a class that implements the interface"),
-            INamedTypeSymbol { IsRecord: true } => ("a record struct", "declare it as a 'record' (a record class) instead"),
-            INamedTypeSymbol { TypeKind: TypeKind.Struct } => ("a struct", "declare it as a 'class' instead"),
-            _ => ("not a class", "put it on a class"),
+            IMethodSymbol => (DiagnosticDescriptors.Advice.AMethod, DiagnosticDescriptors.Advice.PutOnTheClass),
+            INamedTypeSymbol { TypeKind: TypeKind.Interface } => (DiagnosticDescriptors.Advice.AnInterface, DiagnosticDescriptors.Advice.PutOnAnImplementation),
+            INamedTypeSymbol { IsRecord: true } => (DiagnosticDescriptors.Advice.ARecordStruct, DiagnosticDescriptors.Advice.DeclareARecord),
+            INamedTypeSymbol { TypeKind: TypeKind.Struct } => (DiagnosticDescriptors.Advice.AStruct, DiagnosticDescriptors.Advice.DeclareAClass),
+            _ => (DiagnosticDescriptors.Advice.NotAClass, DiagnosticDescriptors.Advice.PutOnAClass),
         };
         _diagnostics.Report(DiagnosticDescriptors.NotAClass, SyntaxLocations.Declaration(target, _cancellationToken), target.Name, what, advice);
     }
@@ -144,12 +157,13 @@ internal sealed class EndpointParser
         {
             // A whole URL: its path is the pattern. Checked before the leading '/' so that the advice is the path.
             _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.PatternWithoutLeadingSlash, location, path,
-                pattern, "is a URL, but a route pattern is only its path", path);
+                pattern, DiagnosticDescriptors.Advice.IsAUrl, path);
             return RoutePattern.Parse(path);
         }
         if (!pattern.StartsWith("/", StringComparison.Ordinal) && !pattern.StartsWith("~/", StringComparison.Ordinal))
         {
-            _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.PatternWithoutLeadingSlash, location, "/" + pattern, pattern, "does not start with '/'", "/" + pattern);
+            _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.PatternWithoutLeadingSlash, location, "/" + pattern, pattern,
+                DiagnosticDescriptors.Advice.NoLeadingSlash, "/" + pattern);
             return RoutePattern.Parse("/" + pattern);
         }
         var parsed = RoutePattern.Parse(pattern);
@@ -216,26 +230,26 @@ internal sealed class EndpointParser
         }
         else if (type.TypeParameters.Length > 0)
         {
-            _diagnostics.Report(DiagnosticDescriptors.ClassIsGeneric, SyntaxLocations.TypeParameters(type, _cancellationToken), name, "is generic",
-                "remove its type parameters, or derive a non-generic class from it and put [WebSocketEndpoint] there");
+            _diagnostics.Report(DiagnosticDescriptors.ClassIsGeneric, SyntaxLocations.TypeParameters(type, _cancellationToken), name,
+                DiagnosticDescriptors.Advice.IsGeneric, DiagnosticDescriptors.Advice.RemoveTypeParameters);
         }
         else if (Symbols.IsGeneric(type))
         {
             var outer = type.ContainingType!;
             while (outer.TypeParameters.Length == 0 && outer.ContainingType is not null) outer = outer.ContainingType;
-            _diagnostics.Report(DiagnosticDescriptors.ClassIsGeneric, SyntaxLocations.Name(type), name, $"is nested in the generic type '{Symbols.Display(outer)}'",
-                $"move it out of '{outer.Name}'");
+            _diagnostics.Report(DiagnosticDescriptors.ClassIsGeneric, SyntaxLocations.Name(type), name,
+                DiagnosticDescriptors.Advice.NestedInGeneric(Symbols.Display(outer)), DiagnosticDescriptors.Advice.MoveOutOf(outer.Name));
         }
         else if (type.IsFileLocal)
         {
-            _diagnostics.Report(DiagnosticDescriptors.ClassNotAccessible, SyntaxLocations.Modifier(type, SyntaxKind.FileKeyword, _cancellationToken), name, "file-local",
-                "remove 'file' (make it internal or public)");
+            _diagnostics.Report(DiagnosticDescriptors.ClassNotAccessible, SyntaxLocations.Modifier(type, SyntaxKind.FileKeyword, _cancellationToken), name,
+                DiagnosticDescriptors.Advice.FileLocal, DiagnosticDescriptors.Advice.RemoveFile);
         }
         else if (Symbols.InaccessibleContainer(type) is { } hidden)
         {
             var own = SymbolEqualityComparer.Default.Equals(hidden, type);
-            var what = own ? Symbols.AccessibilityText(hidden) : $"nested in {Symbols.AccessibilityText(hidden)} '{hidden.Name}'";
-            var advice = own ? "make it internal or public" : $"make '{hidden.Name}' internal or public";
+            var what = own ? Symbols.AccessibilityText(hidden) : DiagnosticDescriptors.Advice.NestedIn(Symbols.AccessibilityText(hidden), hidden.Name);
+            var advice = own ? DiagnosticDescriptors.Advice.MakeItVisible : DiagnosticDescriptors.Advice.MakeContainerVisible(hidden.Name);
             _diagnostics.Report(DiagnosticDescriptors.ClassNotAccessible, SyntaxLocations.Accessibility(hidden, _cancellationToken), name, what, advice);
         }
         else return true;
@@ -294,7 +308,7 @@ internal sealed class EndpointParser
             if (callbacks.Count == 0 && !reportedNoCallbacks)
             {
                 _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.NoCallbacks, SyntaxLocations.Name(method), suggestion,
-                    type.Name, $"'{method.Name}' is not a callback name: rename it to '{suggestion}'");
+                    type.Name, DiagnosticDescriptors.Advice.RenameToCallback(method.Name, suggestion));
                 reportedNoCallbacks = true;
                 continue;
             }
@@ -302,7 +316,7 @@ internal sealed class EndpointParser
         }
         if (callbacks.Count == 0 && !reportedNoCallbacks)
         {
-            _diagnostics.Report(DiagnosticDescriptors.NoCallbacks, SyntaxLocations.Name(type), type.Name, "add at least one, e.g. 'public void OnText(string text)'");
+            _diagnostics.Report(DiagnosticDescriptors.NoCallbacks, SyntaxLocations.Name(type), type.Name, DiagnosticDescriptors.Advice.AddACallback);
         }
     }
 }

@@ -23,7 +23,8 @@ internal static class JsonCoverage
 
     public static JsonContextSpec? ReadContext(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol is not INamedTypeSymbol type || !Symbols.DerivesFrom(type, KnownTypes.JsonSerializerContext)) return null;
+        if (context.TargetSymbol is not INamedTypeSymbol type
+            || !KnownTypeSymbols.DerivesFrom(type, KnownTypeSymbols.For(context.SemanticModel.Compilation).JsonSerializerContext)) return null;
         var covered = new List<string>();
         foreach (var attribute in context.Attributes)
         {
@@ -40,25 +41,26 @@ internal static class JsonCoverage
             .OrderBy(static c => c.TypeName, StringComparer.Ordinal)
             .ToEquatableArray();
 
-    /// <summary>The endpoint with its context chosen, or null with WS0050 for each type no context covers.</summary>
-    public static CoverageResult Resolve(EndpointSpec spec, EquatableArray<JsonContextSpec> contexts)
+    /// <summary>
+    /// The endpoint with its context chosen, or null when a type no context covers (<see cref="Diagnose"/> reports it).
+    /// Reads the spec only, so that an edit which moves the types' places leaves it cached.
+    /// </summary>
+    public static EndpointSpec? Resolve(EndpointSpec spec, EquatableArray<JsonContextSpec> contexts)
     {
-        if (spec.Typed is not { } typed) return new CoverageResult(spec, ImmutableArray<Diagnostic>.Empty);
-        var types = typed.Uses.Select(static u => u.TypeName).ToList();
-        JsonContextSpec? chosen;
-        if (typed.ContextNamed)
-        {
-            chosen = contexts.FirstOrDefault(c => c.TypeName == typed.Context);
-            // A context of a referenced assembly cannot be read here: it is trusted, and a gap fails at startup.
-            if (chosen is null) return new CoverageResult(spec, ImmutableArray<Diagnostic>.Empty);
-        }
-        else
-        {
-            chosen = contexts.OrderByDescending(c => types.Count(c.Covered.Contains)).ThenBy(static c => c.TypeName, StringComparer.Ordinal).FirstOrDefault();
-        }
+        if (spec.Typed is not { } typed) return spec;
+        var types = typed.TypeNames.ToList();
+        if (!Choose(typed, types, contexts, out var chosen)) return spec;
+        if (chosen is null || !types.All(chosen.Covered.Contains)) return null;
+        return spec with { Typed = typed with { Context = chosen.TypeName } };
+    }
 
+    /// <summary>WS0050 for each type of a valid endpoint that no context covers, at the place it is named.</summary>
+    public static ImmutableArray<Diagnostic> Diagnose(EndpointParseResult parsed, EquatableArray<JsonContextSpec> contexts)
+    {
+        if (parsed.Spec?.Typed is not { } typed) return ImmutableArray<Diagnostic>.Empty;
+        if (!Choose(typed, typed.TypeNames.ToList(), contexts, out var chosen)) return ImmutableArray<Diagnostic>.Empty;
         var diagnostics = ImmutableArray.CreateBuilder<Diagnostic>();
-        foreach (var use in typed.Uses)
+        foreach (var use in parsed.MessageTypeUses)
         {
             if (chosen is not null && chosen.Covered.Contains(use.TypeName)) continue;
             var typeText = use.TypeName.StartsWith("global::", StringComparison.Ordinal) ? use.TypeName.Substring("global::".Length) : use.TypeName;
@@ -66,17 +68,32 @@ internal static class JsonCoverage
             string advice;
             if (chosen is null)
             {
-                advice = $"no JsonSerializerContext in this project declares it; add one: '[JsonSerializable(typeof({use.Display}))] internal partial class AppJsonContext : JsonSerializerContext;'";
+                advice = DiagnosticDescriptors.Advice.NoJsonContext(use.Display);
             }
             else
             {
-                advice = $"add [JsonSerializable(typeof({use.Display}))] to {chosen.Display}";
+                advice = DiagnosticDescriptors.Advice.AddToJsonContext(use.Display, chosen.Display);
                 properties = properties.Add(ContextProperty, chosen.MetadataName);
             }
             diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.MessageTypeNotSerializable, use.Location, properties, use.Display, advice));
         }
-        if (diagnostics.Count > 0) return new CoverageResult(null, diagnostics.ToImmutable());
-        return new CoverageResult(spec with { Typed = typed with { Context = chosen!.TypeName } }, ImmutableArray<Diagnostic>.Empty);
+        return diagnostics.ToImmutable();
+    }
+
+    /// <summary>
+    /// The context that must cover the types: the one the attribute names, else the project's context covering most of
+    /// them (null when the project has none). False when the named context is not in this project: a context of a
+    /// referenced assembly cannot be read here, so it is trusted, and a gap fails at startup.
+    /// </summary>
+    private static bool Choose(TypedMessagesSpec typed, List<string> types, EquatableArray<JsonContextSpec> contexts, out JsonContextSpec? chosen)
+    {
+        if (typed.ContextNamed)
+        {
+            chosen = contexts.FirstOrDefault(c => c.TypeName == typed.Context);
+            return chosen is not null;
+        }
+        chosen = contexts.OrderByDescending(c => types.Count(c.Covered.Contains)).ThenBy(static c => c.TypeName, StringComparer.Ordinal).FirstOrDefault();
+        return true;
     }
 
     private static string MetadataName(INamedTypeSymbol type)
@@ -87,18 +104,4 @@ internal static class JsonCoverage
         if (ns is { IsGlobalNamespace: false }) name.Insert(0, ns.ToDisplayString() + ".");
         return name.ToString();
     }
-}
-
-/// <summary>An endpoint after the JSON check: the spec to emit (null when a type is not covered) and the diagnostics.</summary>
-internal sealed class CoverageResult(EndpointSpec? spec, ImmutableArray<Diagnostic> diagnostics) : IEquatable<CoverageResult>
-{
-    public EndpointSpec? Spec { get; } = spec;
-
-    public ImmutableArray<Diagnostic> Diagnostics { get; } = diagnostics;
-
-    public bool Equals(CoverageResult? other) => other is not null && Equals(Spec, other.Spec) && Diagnostics.SequenceEqual(other.Diagnostics);
-
-    public override bool Equals(object? obj) => Equals(obj as CoverageResult);
-
-    public override int GetHashCode() => (Spec?.GetHashCode() ?? 0) ^ Diagnostics.Length;
 }

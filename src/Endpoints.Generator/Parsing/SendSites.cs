@@ -23,13 +23,14 @@ internal static class SendSites
         var message = method.TypeArguments[0];
         if (message is ITypeParameterSymbol || message.TypeKind == TypeKind.Error) return null;
 
+        var known = KnownTypeSymbols.For(context.SemanticModel.Compilation);
         INamedTypeSymbol? endpoint;
         var declaring = method.ContainingType;
-        if (declaring.OriginalDefinition.ToDisplayString() == KnownTypes.TargetOfT)
+        if (KnownTypeSymbols.IsConstructedFrom(declaring, known.TargetOfT))
         {
             endpoint = declaring.TypeArguments[0] as INamedTypeSymbol;
         }
-        else if (Symbols.Is(declaring, KnownTypes.Connection))
+        else if (KnownTypeSymbols.Is(declaring, known.Connection))
         {
             // A connection's endpoint is known inside the endpoint class itself.
             var enclosing = invocation.Ancestors().OfType<ClassDeclarationSyntax>().FirstOrDefault();
@@ -40,14 +41,14 @@ internal static class SendSites
             return null;
         }
         if (endpoint is null) return null;
-        var attribute = endpoint.GetAttributes().FirstOrDefault(static a => a.AttributeClass?.ToDisplayString() == KnownTypes.EndpointAttribute);
+        var attribute = endpoint.GetAttributes().FirstOrDefault(a => KnownTypeSymbols.Is(a.AttributeClass, known.EndpointAttribute));
         if (attribute is null) return null;
 
         var sends = attribute.NamedArguments.FirstOrDefault(static a => a.Key == "Sends").Value;
         if (sends.Kind == TypedConstantKind.Array && !sends.IsNull
             && sends.Values.Any(v => v.Value is ITypeSymbol declared && SymbolEqualityComparer.Default.Equals(declared, message.WithNullableAnnotation(NullableAnnotation.None)))) return null;
 
-        var hint = message.SpecialType == SpecialType.System_String ? "; to send plain text, call SendTextAsync" : "";
+        var hint = message.SpecialType == SpecialType.System_String ? DiagnosticDescriptors.Advice.SendText : "";
         var location = invocation.ArgumentList.Arguments[0].GetLocation();
         return Diagnostic.Create(DiagnosticDescriptors.UndeclaredSendType, location, Symbols.Display(message), endpoint.Name, hint);
     }

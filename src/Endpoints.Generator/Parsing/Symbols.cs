@@ -1,4 +1,3 @@
-using System;
 using Microsoft.CodeAnalysis;
 
 namespace Endpoints.Generator.Parsing;
@@ -21,32 +20,6 @@ internal static class Symbols
 
     /// <summary>The type as the user would write it, for messages.</summary>
     public static string Display(ITypeSymbol type) => type.ToDisplayString(s_userFormat);
-
-    /// <summary>Whether <paramref name="type"/> is the type named <paramref name="fullName"/> (a <see cref="KnownTypes"/> constant), ignoring nullability.</summary>
-    /// <remarks>
-    /// Runs for every parameter of every endpoint on every compilation, so a plain <c>global::Namespace.Name</c> is
-    /// compared name by name without building the type's display string; anything else falls back to it.
-    /// </remarks>
-    public static bool Is(ITypeSymbol type, string fullName)
-    {
-        const string prefix = "global::";
-        if (!fullName.StartsWith(prefix, StringComparison.Ordinal) || fullName.IndexOf('<') >= 0) return FullName(type) == fullName;
-        if (type is not INamedTypeSymbol named) return false;
-        if (named.ContainingType is not null || named.IsGenericType) return FullName(type) == fullName;
-        var end = fullName.Length;
-        ISymbol? current = named;
-        while (current is not null && !(current is INamespaceSymbol { IsGlobalNamespace: true }))
-        {
-            var dot = fullName.LastIndexOf('.', end - 1, end - prefix.Length);
-            var start = dot < 0 ? prefix.Length : dot + 1;
-            var name = current.MetadataName;
-            if (end - start != name.Length || string.CompareOrdinal(fullName, start, name, 0, name.Length) != 0) return false;
-            if (dot < 0) return current.ContainingNamespace is { IsGlobalNamespace: true };
-            end = dot;
-            current = current.ContainingNamespace;
-        }
-        return false;
-    }
 
     public static bool IsNullableValueType(ITypeSymbol type, out ITypeSymbol? underlying)
     {
@@ -95,23 +68,4 @@ internal static class Symbols
         Accessibility.ProtectedAndInternal => "private protected",
         _ => "not accessible",
     };
-
-    public static bool DerivesFrom(ITypeSymbol type, string baseFullName)
-    {
-        for (var current = type.BaseType; current is not null; current = current.BaseType)
-        {
-            if (Is(current, baseFullName)) return true;
-        }
-        return false;
-    }
-
-    /// <summary>Whether the type or a type it derives from implements the interface named <paramref name="interfaceFullName"/>.</summary>
-    public static bool Implements(ITypeSymbol type, string interfaceFullName)
-    {
-        foreach (var implemented in type.AllInterfaces)
-        {
-            if (Is(implemented, interfaceFullName)) return true;
-        }
-        return false;
-    }
 }

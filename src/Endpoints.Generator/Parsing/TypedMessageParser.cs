@@ -17,8 +17,10 @@ namespace Endpoints.Generator.Parsing;
 /// </summary>
 internal static class TypedMessageParser
 {
+    /// <param name="uses">Where each type is named, for WS0050: kept beside the spec, not in it.</param>
     public static TypedMessagesSpec? Parse(INamedTypeSymbol endpoint, AttributeData attribute, IReadOnlyList<IMethodSymbol> onMessages, IMethodSymbol? onInvalid,
-        IMethodSymbol? onText, CallbackBinder binder, ITypeSymbol? stateType, DiagnosticList diagnostics, CancellationToken cancellationToken)
+        IMethodSymbol? onText, CallbackBinder binder, ITypeSymbol? stateType, KnownTypeSymbols known, DiagnosticList diagnostics, List<MessageTypeUse> uses,
+        CancellationToken cancellationToken)
     {
         var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         INamedTypeSymbol? context = null;
@@ -31,7 +33,7 @@ internal static class TypedMessageParser
             {
                 case "JsonContext" when named.Value.Value is INamedTypeSymbol contextType:
                     contextNamed = true;
-                    if (!Symbols.DerivesFrom(contextType, KnownTypes.JsonSerializerContext))
+                    if (!KnownTypeSymbols.DerivesFrom(contextType, known.JsonSerializerContext))
                     {
                         diagnostics.Report(DiagnosticDescriptors.NotAJsonContext, AttributeSettings.Argument(syntax, "JsonContext")?.GetLocation(), Symbols.Display(contextType));
                         return null;
@@ -41,7 +43,8 @@ internal static class TypedMessageParser
                 case "MessageTypeProperty" when named.Value.Value is string property:
                     if (!IsWireName(property))
                     {
-                        diagnostics.Report(DiagnosticDescriptors.InvalidWireName, AttributeSettings.Argument(syntax, "MessageTypeProperty")?.GetLocation(), property, "the type property");
+                        diagnostics.Report(DiagnosticDescriptors.InvalidWireName, AttributeSettings.Argument(syntax, "MessageTypeProperty")?.GetLocation(),
+                            property, DiagnosticDescriptors.Advice.TheTypeProperty);
                         return null;
                     }
                     typeProperty = property;
@@ -62,7 +65,6 @@ internal static class TypedMessageParser
             diagnostics.Report(DiagnosticDescriptors.TextAndTypedMessages, SyntaxLocations.Name(onText), endpoint.Name);
         }
 
-        var uses = new List<MessageTypeUse>();
         var received = new List<ReceivedMessageSpec>();
         var seen = new Dictionary<string, IParameterSymbol>(StringComparer.Ordinal);
         var wireNames = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -77,7 +79,7 @@ internal static class TypedMessageParser
             }
             var type = parameter.Type.WithNullableAnnotation(NullableAnnotation.None);
             var location = SyntaxLocations.ParameterType(parameter, cancellationToken);
-            if (!CheckType(type, location, diagnostics))
+            if (!CheckType(type, location, known, diagnostics))
             {
                 valid = false;
                 continue;
@@ -90,7 +92,7 @@ internal static class TypedMessageParser
                 continue;
             }
             seen[fullName] = parameter;
-            if (Name(type, location, wireNames, onMessages.Count > 1, typeProperty, diagnostics, cancellationToken) is not { } message)
+            if (Name(type, location, wireNames, onMessages.Count > 1, typeProperty, known, diagnostics, cancellationToken) is not { } message)
             {
                 valid = false;
                 continue;
@@ -103,14 +105,14 @@ internal static class TypedMessageParser
         var sentNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (type, location) in sends)
         {
-            if (!CheckType(type, location, diagnostics))
+            if (!CheckType(type, location, known, diagnostics))
             {
                 valid = false;
                 continue;
             }
             var fullName = Symbols.FullName(type);
             if (sent.Any(s => s.TypeName == fullName)) continue;
-            if (Name(type, location, sentNames, sends.Count > 1, typeProperty, diagnostics, cancellationToken) is not { } message)
+            if (Name(type, location, sentNames, sends.Count > 1, typeProperty, known, diagnostics, cancellationToken) is not { } message)
             {
                 valid = false;
                 continue;
@@ -127,7 +129,7 @@ internal static class TypedMessageParser
         }
         if (!valid) return null;
         return new TypedMessagesSpec(context is null ? null : Symbols.FullName(context), contextNamed, typeProperty,
-            received.ToEquatableArray(), sent.ToEquatableArray(), invalid, uses.ToEquatableArray());
+            received.ToEquatableArray(), sent.ToEquatableArray(), invalid);
     }
 
     /// <summary>
@@ -135,9 +137,9 @@ internal static class TypedMessageParser
     /// <paramref name="named"/> says several types share the type property).
     /// </summary>
     private static MessageTypeSpec? Name(ITypeSymbol type, Location? location, Dictionary<string, string> taken, bool named, string typeProperty,
-        DiagnosticList diagnostics, CancellationToken cancellationToken)
+        KnownTypeSymbols known, DiagnosticList diagnostics, CancellationToken cancellationToken)
     {
-        var wire = WireName(type, diagnostics, cancellationToken);
+        var wire = WireName(type, known, diagnostics, cancellationToken);
         if (wire is null) return null;
         var display = Symbols.Display(type);
         if (named && taken.TryGetValue(wire, out var other))
@@ -150,39 +152,41 @@ internal static class TypedMessageParser
     }
 
     /// <summary>A message is a JSON object: a concrete class, record or struct of the app's, closed over its type arguments.</summary>
-    private static bool CheckType(ITypeSymbol type, Location? location, DiagnosticList diagnostics)
+    private static bool CheckType(ITypeSymbol type, Location? location, KnownTypeSymbols known, DiagnosticList diagnostics)
     {
         var display = Symbols.Display(type);
         string? problem = type switch
         {
-            ITypeParameterSymbol => "it is a type parameter; use a concrete class or record",
-            { SpecialType: SpecialType.System_String } => "a string is not a JSON object; take text in OnText, or wrap it in a record",
-            { SpecialType: not SpecialType.None } => "it is not a JSON object; wrap it in a record, e.g. 'record Count(int Value)'",
-            INamedTypeSymbol { TypeKind: TypeKind.Interface } => "it is an interface, which cannot be created from JSON; use a concrete class or record",
-            INamedTypeSymbol { IsAbstract: true } => "it is abstract, so it cannot be created from JSON; take each concrete type in an OnMessage of its own",
-            INamedTypeSymbol { TypeKind: TypeKind.Enum } => "an enum is not a JSON object; wrap it in a record",
-            INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named when named.IsUnboundGenericType || named.TypeArguments.Any(static t => t is ITypeParameterSymbol)
-                => "it is an open generic type; use a closed one (every type argument given)",
+            ITypeParameterSymbol => DiagnosticDescriptors.Advice.TypeParameter,
+            { SpecialType: SpecialType.System_String } => DiagnosticDescriptors.Advice.StringMessage,
+            { SpecialType: not SpecialType.None } => DiagnosticDescriptors.Advice.NotAJsonObject,
+            INamedTypeSymbol { TypeKind: TypeKind.Interface } => DiagnosticDescriptors.Advice.InterfaceMessage,
+            INamedTypeSymbol { IsAbstract: true } => DiagnosticDescriptors.Advice.AbstractMessage,
+            INamedTypeSymbol { TypeKind: TypeKind.Enum } => DiagnosticDescriptors.Advice.EnumMessage,
+            INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named
+                when named.IsUnboundGenericType || named.TypeArguments.Any(static t => t is ITypeParameterSymbol)
+                => DiagnosticDescriptors.Advice.OpenGenericMessage,
             INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } => null,
-            _ => "it is not a class, record or struct",
+            _ => DiagnosticDescriptors.Advice.NotAClassOrStruct,
         };
-        if (type is INamedTypeSymbol { IsGenericType: true } generic && Symbols.Is(generic.ConstructedFrom, "global::System.Collections.Generic.List<T>")) problem ??= "a list is not a JSON object; wrap it in a record";
+        if (KnownTypeSymbols.IsConstructedFrom(type, known.ListOfT)) problem ??= DiagnosticDescriptors.Advice.ListMessage;
         if (problem is null) return true;
         diagnostics.Report(DiagnosticDescriptors.InvalidMessageType, location, display, problem);
         return false;
     }
 
     /// <summary>[WebSocketMessage("name")], else the type's name in camelCase.</summary>
-    private static string? WireName(ITypeSymbol type, DiagnosticList diagnostics, CancellationToken cancellationToken)
+    private static string? WireName(ITypeSymbol type, KnownTypeSymbols known, DiagnosticList diagnostics, CancellationToken cancellationToken)
     {
         foreach (var attribute in type.GetAttributes())
         {
-            if (attribute.AttributeClass is null || !Symbols.Is(attribute.AttributeClass, KnownTypes.MessageAttribute)) continue;
+            if (!KnownTypeSymbols.Is(attribute.AttributeClass, known.MessageAttribute)) continue;
             if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string name)
             {
                 if (IsWireName(name)) return name;
                 var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
-                diagnostics.Report(DiagnosticDescriptors.InvalidWireName, syntax?.ArgumentList?.Arguments.FirstOrDefault()?.GetLocation() ?? syntax?.GetLocation(), name, $"'{Symbols.Display(type)}'");
+                var location = syntax?.ArgumentList?.Arguments.FirstOrDefault()?.GetLocation() ?? syntax?.GetLocation();
+                diagnostics.Report(DiagnosticDescriptors.InvalidWireName, location, name, DiagnosticDescriptors.Advice.TheType(Symbols.Display(type)));
                 return null;
             }
         }

@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+
+namespace Endpoints.Generator.Parsing;
+
+/// <summary>
+/// The types the parser recognises, resolved once per compilation (like System.Text.Json's KnownTypeSymbols and the
+/// Request Delegate Generator's WellKnownTypes) and compared as symbols, never as display strings. Each is looked up
+/// the first time it is asked for; the object is shared by every transform of one compilation, so the parse of each
+/// endpoint (which runs on every compilation) costs a table lookup. A type the compilation does not reference is
+/// null, and nothing is that type.
+/// </summary>
+internal sealed class KnownTypeSymbols
+{
+    private static readonly ConditionalWeakTable<Compilation, KnownTypeSymbols> s_perCompilation = new();
+
+    private readonly Compilation _compilation;
+
+    private Slot? _connection, _closeInfo, _message, _invalidMessage, _messageAttribute, _endpointAttribute, _targetOfT;
+    private Slot? _httpContext, _fromServiceMetadata, _fromQueryMetadata, _fromHeaderMetadata;
+    private Slot? _cancellationToken, _claimsPrincipal, _exception, _formatProvider, _webSocket, _webSocketCloseStatus, _stream, _textReader;
+    private Slot? _task, _valueTask, _taskOfT, _valueTaskOfT, _readOnlyMemoryOfT, _readOnlySpanOfT, _memoryOfT, _arraySegmentOfT, _listOfT;
+    private Slot? _channelWriterOfT, _jsonSerializerContext;
+
+    private KnownTypeSymbols(Compilation compilation) => _compilation = compilation;
+
+    /// <summary>The known types of <paramref name="compilation"/>: created on first use, then shared.</summary>
+    public static KnownTypeSymbols For(Compilation compilation) => s_perCompilation.GetValue(compilation, static c => new KnownTypeSymbols(c));
+
+    public INamedTypeSymbol? Connection => Get(ref _connection, "Endpoints.WebSocketConnection");
+    public INamedTypeSymbol? CloseInfo => Get(ref _closeInfo, "Endpoints.WebSocketCloseInfo");
+    public INamedTypeSymbol? Message => Get(ref _message, "Endpoints.WebSocketMessage");
+    public INamedTypeSymbol? InvalidMessage => Get(ref _invalidMessage, "Endpoints.WebSocketInvalidMessage");
+    public INamedTypeSymbol? MessageAttribute => Get(ref _messageAttribute, "Endpoints.WebSocketMessageAttribute");
+    public INamedTypeSymbol? EndpointAttribute => Get(ref _endpointAttribute, KnownTypes.EndpointAttribute);
+    public INamedTypeSymbol? TargetOfT => Get(ref _targetOfT, "Endpoints.IWebSocketTarget`1");
+    public INamedTypeSymbol? HttpContext => Get(ref _httpContext, "Microsoft.AspNetCore.Http.HttpContext");
+    public INamedTypeSymbol? FromServiceMetadata => Get(ref _fromServiceMetadata, "Microsoft.AspNetCore.Http.Metadata.IFromServiceMetadata");
+    public INamedTypeSymbol? FromQueryMetadata => Get(ref _fromQueryMetadata, "Microsoft.AspNetCore.Http.Metadata.IFromQueryMetadata");
+    public INamedTypeSymbol? FromHeaderMetadata => Get(ref _fromHeaderMetadata, "Microsoft.AspNetCore.Http.Metadata.IFromHeaderMetadata");
+    public INamedTypeSymbol? CancellationToken => Get(ref _cancellationToken, "System.Threading.CancellationToken");
+    public INamedTypeSymbol? ClaimsPrincipal => Get(ref _claimsPrincipal, "System.Security.Claims.ClaimsPrincipal");
+    public INamedTypeSymbol? Exception => Get(ref _exception, "System.Exception");
+    public INamedTypeSymbol? FormatProvider => Get(ref _formatProvider, "System.IFormatProvider");
+    public INamedTypeSymbol? WebSocket => Get(ref _webSocket, "System.Net.WebSockets.WebSocket");
+    public INamedTypeSymbol? WebSocketCloseStatus => Get(ref _webSocketCloseStatus, "System.Net.WebSockets.WebSocketCloseStatus");
+    public INamedTypeSymbol? Stream => Get(ref _stream, "System.IO.Stream");
+    public INamedTypeSymbol? TextReader => Get(ref _textReader, "System.IO.TextReader");
+    public INamedTypeSymbol? Task => Get(ref _task, "System.Threading.Tasks.Task");
+    public INamedTypeSymbol? ValueTask => Get(ref _valueTask, "System.Threading.Tasks.ValueTask");
+    public INamedTypeSymbol? TaskOfT => Get(ref _taskOfT, "System.Threading.Tasks.Task`1");
+    public INamedTypeSymbol? ValueTaskOfT => Get(ref _valueTaskOfT, "System.Threading.Tasks.ValueTask`1");
+    public INamedTypeSymbol? ReadOnlyMemoryOfT => Get(ref _readOnlyMemoryOfT, "System.ReadOnlyMemory`1");
+    public INamedTypeSymbol? ReadOnlySpanOfT => Get(ref _readOnlySpanOfT, "System.ReadOnlySpan`1");
+    public INamedTypeSymbol? MemoryOfT => Get(ref _memoryOfT, "System.Memory`1");
+    public INamedTypeSymbol? ArraySegmentOfT => Get(ref _arraySegmentOfT, "System.ArraySegment`1");
+    public INamedTypeSymbol? ListOfT => Get(ref _listOfT, "System.Collections.Generic.List`1");
+    public INamedTypeSymbol? ChannelWriterOfT => Get(ref _channelWriterOfT, "System.Threading.Channels.ChannelWriter`1");
+    public INamedTypeSymbol? JsonSerializerContext => Get(ref _jsonSerializerContext, "System.Text.Json.Serialization.JsonSerializerContext");
+
+    /// <summary><c>ReadOnlyMemory&lt;byte&gt;</c>: a binary message, or a text message's UTF-8 bytes.</summary>
+    public bool IsReadOnlyMemoryOfByte(ITypeSymbol type) => IsConstructedFrom(type, ReadOnlyMemoryOfT, SpecialType.System_Byte);
+
+    /// <summary><c>Task</c> or <c>ValueTask</c>, or either of a result.</summary>
+    public bool IsAwaitable(ITypeSymbol type)
+        => Is(type, Task) || Is(type, ValueTask) || IsConstructedFrom(type, TaskOfT) || IsConstructedFrom(type, ValueTaskOfT);
+
+    /// <summary>Whether <paramref name="type"/> is <paramref name="known"/>, ignoring nullable annotations.</summary>
+    public static bool Is(ITypeSymbol? type, INamedTypeSymbol? known)
+        => type is not null && known is not null && SymbolEqualityComparer.Default.Equals(type, known);
+
+    /// <summary>
+    /// Whether <paramref name="type"/> is constructed from the generic definition <paramref name="definition"/>
+    /// (e.g. <c>Task&lt;int&gt;</c> from <c>Task&lt;T&gt;</c>): the definitions are compared.
+    /// </summary>
+    public static bool IsConstructedFrom(ITypeSymbol? type, INamedTypeSymbol? definition)
+        => type is INamedTypeSymbol { IsGenericType: true } named && definition is not null
+           && SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, definition);
+
+    /// <summary>Whether <paramref name="type"/> is <paramref name="definition"/> of <paramref name="argument"/>.</summary>
+    public static bool IsConstructedFrom(ITypeSymbol? type, INamedTypeSymbol? definition, SpecialType argument)
+        => IsConstructedFrom(type, definition) && ((INamedTypeSymbol)type!).TypeArguments is { Length: 1 } arguments && arguments[0].SpecialType == argument;
+
+    /// <summary>Whether <paramref name="type"/> or a type it derives from is <paramref name="known"/>.</summary>
+    public static bool IsOrDerivesFrom(ITypeSymbol? type, INamedTypeSymbol? known) => Is(type, known) || DerivesFrom(type, known);
+
+    /// <summary>Whether a base type of <paramref name="type"/> (not the type itself) is <paramref name="known"/>.</summary>
+    public static bool DerivesFrom(ITypeSymbol? type, INamedTypeSymbol? known)
+    {
+        if (type is null || known is null) return false;
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, known)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Whether the type or a type it derives from implements the interface <paramref name="known"/>.</summary>
+    public static bool Implements(ITypeSymbol type, INamedTypeSymbol? known)
+    {
+        if (known is null) return false;
+        foreach (var implemented in type.AllInterfaces)
+        {
+            if (SymbolEqualityComparer.Default.Equals(implemented, known)) return true;
+        }
+        return false;
+    }
+
+    private INamedTypeSymbol? Get(ref Slot? slot, string metadataName)
+    {
+        // Two threads may both resolve a type: they find the same symbol, so the race is harmless.
+        slot ??= new Slot(Resolve(metadataName));
+        return slot.Type;
+    }
+
+    /// <summary>
+    /// The type by its metadata name. When several assemblies define it (a polyfill beside the real one) the
+    /// compiler's lookup gives nothing; then the project's own is taken, as its code binds to that one, else the
+    /// first the project can see.
+    /// </summary>
+    private INamedTypeSymbol? Resolve(string metadataName)
+    {
+        var type = _compilation.GetTypeByMetadataName(metadataName);
+        if (type is not null) return type;
+        INamedTypeSymbol? visible = null;
+        foreach (var candidate in _compilation.GetTypesByMetadataName(metadataName))
+        {
+            if (SymbolEqualityComparer.Default.Equals(candidate.ContainingAssembly, _compilation.Assembly)) return candidate;
+            if (visible is null && _compilation.IsSymbolAccessibleWithin(candidate, _compilation.Assembly)) visible = candidate;
+        }
+        return visible;
+    }
+
+    /// <summary>A looked-up type, null when the compilation has none (so that a missing type is looked up once too).</summary>
+    private sealed class Slot(INamedTypeSymbol? type)
+    {
+        public INamedTypeSymbol? Type { get; } = type;
+    }
+}
