@@ -6,7 +6,7 @@ namespace Endpoints.Redis;
 /// Healthy while Redis is connected; Degraded while it is not (local delivery and new connections still work,
 /// messages for other servers are buffered up to the bound, then dropped).
 /// </summary>
-internal sealed class RedisBackplaneHealthCheck(RedisBackplane backplane) : IHealthCheck
+internal sealed class RedisBackplaneHealthCheck(RedisBackplaneCoordinator backplane) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

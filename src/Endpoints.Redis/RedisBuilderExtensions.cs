@@ -28,14 +28,14 @@ public static class RedisBuilderExtensions
         if (problems.Count > 0) throw new ArgumentException("Invalid Redis backplane options: " + string.Join(" ", problems), nameof(configure));
 
         var services = builder.Services;
-        services.TryAddSingleton(provider => new RedisBackplane(options,
-            provider.GetRequiredService<ILoggerFactory>().CreateLogger<RedisBackplane>(),
+        services.TryAddSingleton(provider => new RedisBackplaneCoordinator(options,
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger(RedisLog.Category),
             provider.GetService<TimeProvider>() ?? TimeProvider.System));
-        services.TryAddSingleton<IWebSocketBackplane>(static provider => provider.GetRequiredService<RedisBackplane>());
+        services.TryAddSingleton<IWebSocketBackplane>(static provider => provider.GetRequiredService<RedisBackplaneCoordinator>());
         // Stops heartbeats and says goodbye (removes this node from presence) when the host stops.
-        services.AddSingleton<IHostedService>(static provider => provider.GetRequiredService<RedisBackplane>());
+        services.AddSingleton<IHostedService>(static provider => provider.GetRequiredService<RedisBackplaneCoordinator>());
         services.AddHealthChecks().Add(new HealthCheckRegistration("endpoints-redis",
-            static provider => new RedisBackplaneHealthCheck(provider.GetRequiredService<RedisBackplane>()), HealthStatus.Degraded, ["endpoints", "redis"]));
+            static provider => new RedisBackplaneHealthCheck(provider.GetRequiredService<RedisBackplaneCoordinator>()), HealthStatus.Degraded, ["endpoints", "redis"]));
         return builder;
     }
 }

@@ -9,7 +9,7 @@ namespace Endpoints.Redis;
 /// What travels between servers, as bytes: a message for connections, a group change for a server's connection,
 /// and its answer. Strings are a 16-bit length and UTF-8; the message payload is the rest.
 /// </summary>
-internal static class Wire
+internal static class RedisWire
 {
     public const byte Deliver = 0, GroupChange = 1, GroupChangeAnswer = 2;
 
