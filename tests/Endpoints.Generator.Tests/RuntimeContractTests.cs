@@ -22,7 +22,9 @@ public sealed class RuntimeContractTests
             var fullName = value["global::".Length..];
             var type = typeof(WebSocketEndpointHandler).Assembly.GetType(fullName) ?? typeof(WebSocketEndpointAttribute).Assembly.GetType(fullName);
             Assert.True(type is { IsPublic: true }, $"RuntimeContract.{name} names {fullName}, which is not a public type of Endpoints.Runtime or Endpoints.Abstractions.");
-            if (type.Assembly == typeof(WebSocketEndpointHandler).Assembly) Assert.Equal("Endpoints.Runtime.Generated", type.Namespace);
+            // What the generated Map methods return is the user's to hold, so it sits beside ASP.NET Core's builders.
+            var home = name == nameof(RuntimeContract.ConventionBuilder) ? "Microsoft.AspNetCore.Builder" : "Endpoints.Runtime.Generated";
+            if (type.Assembly == typeof(WebSocketEndpointHandler).Assembly) Assert.Equal(home, type.Namespace);
         }
     }
 

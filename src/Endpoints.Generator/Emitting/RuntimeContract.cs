@@ -24,8 +24,8 @@ internal static class RuntimeContract
     /// <summary>A service an endpoint needs, checked when it is mapped.</summary>
     public const string Service = Namespace + ".WebSocketEndpointService";
 
-    /// <summary>What <c>MapWebSocketEndpoints()</c> returns.</summary>
-    public const string ConventionBuilder = Namespace + ".WebSocketEndpointConventionBuilder";
+    /// <summary>What <c>MapWebSocketEndpoints()</c> returns: the user's to hold, so beside ASP.NET Core's builders.</summary>
+    public const string ConventionBuilder = "global::Microsoft.AspNetCore.Builder.WebSocketEndpointConventionBuilder";
 
     /// <summary>Encodes an endpoint's typed messages; the generated codec derives from it.</summary>
     public const string Codec = Namespace + ".WebSocketMessageCodec";

@@ -12,6 +12,7 @@ namespace Endpoints.Runtime.Generated;
 /// the user's <c>JsonSerializerContext</c> (no reflection). This is also the seam for other encodings: a codec for
 /// MessagePack or Protobuf would return binary messages from <see cref="TryEncode{TMessage}"/>.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class WebSocketMessageCodec : ITypedMessageEncoder
 {
     /// <summary>Encodes <paramref name="message"/>; false when its type is not one the endpoint sends.</summary>

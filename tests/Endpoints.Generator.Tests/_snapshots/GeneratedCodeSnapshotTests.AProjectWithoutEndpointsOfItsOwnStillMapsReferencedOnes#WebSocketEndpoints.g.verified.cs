@@ -12,10 +12,10 @@ namespace Microsoft.AspNetCore.Builder
         /// Maps every [WebSocketEndpoint] class of this project and of the projects it references. A convention
         /// added to the returned builder (such as <c>RequireAuthorization()</c>) applies to all of them.
         /// </summary>
-        internal static global::Endpoints.Runtime.Generated.WebSocketEndpointConventionBuilder MapWebSocketEndpoints(this global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
+        internal static global::Microsoft.AspNetCore.Builder.WebSocketEndpointConventionBuilder MapWebSocketEndpoints(this global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
         {
             global::System.ArgumentNullException.ThrowIfNull(routes);
-            var group = new global::Endpoints.Runtime.Generated.WebSocketEndpointConventionBuilder();
+            var group = new global::Microsoft.AspNetCore.Builder.WebSocketEndpointConventionBuilder();
             global::Endpoints.Generated.WebSocketEndpoints_Library.MapAll(routes, group);
             return group;
         }

@@ -12,7 +12,7 @@ namespace Endpoints.Generated
     public static partial class WebSocketEndpoints_TestApp
     {
         /// <summary>Maps every WebSocket endpoint of this assembly into <paramref name="group"/>.</summary>
-        public static void MapAll(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes, global::Endpoints.Runtime.Generated.WebSocketEndpointConventionBuilder group)
+        public static void MapAll(global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes, global::Microsoft.AspNetCore.Builder.WebSocketEndpointConventionBuilder group)
         {
             group.Add(Map_Samples_EchoEndpoint(routes));
         }
@@ -36,10 +36,10 @@ namespace Microsoft.AspNetCore.Builder
         /// Maps every [WebSocketEndpoint] class of this project and of the projects it references. A convention
         /// added to the returned builder (such as <c>RequireAuthorization()</c>) applies to all of them.
         /// </summary>
-        internal static global::Endpoints.Runtime.Generated.WebSocketEndpointConventionBuilder MapWebSocketEndpoints(this global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
+        internal static global::Microsoft.AspNetCore.Builder.WebSocketEndpointConventionBuilder MapWebSocketEndpoints(this global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
         {
             global::System.ArgumentNullException.ThrowIfNull(routes);
-            var group = new global::Endpoints.Runtime.Generated.WebSocketEndpointConventionBuilder();
+            var group = new global::Microsoft.AspNetCore.Builder.WebSocketEndpointConventionBuilder();
             global::Endpoints.Generated.WebSocketEndpoints_TestApp.MapAll(routes, group);
             return group;
         }

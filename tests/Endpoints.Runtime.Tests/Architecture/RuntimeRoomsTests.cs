@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Reflection;
 using Endpoints.Runtime.Tests.Architecture.Fixture.Low;
 
 namespace Endpoints.Runtime.Tests.Architecture;
@@ -27,6 +29,19 @@ public sealed class RuntimeRoomsTests
             .ToList();
 
         Assert.Empty(strays);
+    }
+
+    [Fact]
+    public void TheContractGeneratedCodeCompilesAgainstIsHiddenFromIntelliSense()
+    {
+        var shown = typeof(WebSocketEndpointOptions).Assembly.GetExportedTypes()
+            .Where(static type => type.Namespace == "Endpoints.Runtime.Generated")
+            .Where(static type => type.GetCustomAttribute<EditorBrowsableAttribute>()?.State != EditorBrowsableState.Never)
+            .Select(static type => type.FullName)
+            .ToList();
+
+        Assert.Empty(shown);
+        Assert.Contains(typeof(WebSocketEndpointOptions).Assembly.GetExportedTypes(), static type => type.Namespace == "Endpoints.Runtime.Generated");
     }
 
     [Fact]

@@ -1,6 +1,5 @@
-using Microsoft.AspNetCore.Builder;
 
-namespace Endpoints.Runtime.Generated;
+namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>
 /// The builder <c>MapWebSocketEndpoints()</c> returns: a convention added to it (for example
