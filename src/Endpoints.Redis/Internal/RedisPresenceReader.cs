@@ -1,4 +1,3 @@
-using Endpoints.Scaleout;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 

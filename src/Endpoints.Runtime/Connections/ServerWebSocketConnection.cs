@@ -3,12 +3,11 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Unicode;
 using System.Threading.Channels;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Endpoints.Runtime.Diagnostics;
 using Endpoints.Runtime.Fanout;
 using Endpoints.Runtime.Hosting;
 using Endpoints.Runtime.Protocol;
+using Microsoft.AspNetCore.Http;
 
 namespace Endpoints.Runtime.Connections;
 

@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Microsoft.Extensions.Logging;
 using Endpoints.Runtime.Diagnostics;
 using Endpoints.Runtime.Hosting;
 using Endpoints.Runtime.Protocol;

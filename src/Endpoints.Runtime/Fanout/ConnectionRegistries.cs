@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
+using Endpoints.Runtime.Diagnostics;
 using Endpoints.Scaleout;
 using Microsoft.Extensions.Hosting;
-using Endpoints.Runtime.Diagnostics;
 
 namespace Endpoints.Runtime.Fanout;
 

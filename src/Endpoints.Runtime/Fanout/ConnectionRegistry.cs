@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using Endpoints.Scaleout;
 using Endpoints.Runtime.Diagnostics;
-using Endpoints.Runtime.Generated;
+using Endpoints.Scaleout;
 namespace Endpoints.Runtime.Fanout;
 
 /// <summary>

@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using System.Text;
+using Endpoints.Runtime.Connections;
 using Endpoints.Runtime.Transport;
 using Microsoft.AspNetCore.Http;
-using Endpoints.Runtime.Connections;
 
 namespace Endpoints.Runtime.Generated;
 

@@ -1,10 +1,9 @@
 using System.ComponentModel;
+using Endpoints.Runtime.Hosting;
+using Endpoints.Runtime.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Endpoints.Runtime.Hosting;
-using Endpoints.Runtime.Protocol;
 
 namespace Endpoints.Runtime.Generated;
 

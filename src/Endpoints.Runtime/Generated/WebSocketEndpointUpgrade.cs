@@ -1,13 +1,13 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.Timeouts;
 using Endpoints.Runtime.Connections;
 using Endpoints.Runtime.Diagnostics;
 using Endpoints.Runtime.Hosting;
 using Endpoints.Runtime.Protocol;
 using Endpoints.Runtime.Transport;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Timeouts;
 
 namespace Endpoints.Runtime.Generated;
 

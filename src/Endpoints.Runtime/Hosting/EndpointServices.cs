@@ -1,10 +1,10 @@
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Fanout;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Endpoints.Runtime.Diagnostics;
-using Endpoints.Runtime.Fanout;
 
 namespace Endpoints.Runtime.Hosting;
 

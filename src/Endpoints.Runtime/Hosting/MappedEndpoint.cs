@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Logging;
 using Endpoints.Runtime.Diagnostics;
 using Endpoints.Runtime.Fanout;
+using Microsoft.Extensions.Logging;
 
 namespace Endpoints.Runtime.Hosting;
 

@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Http;
 using Endpoints.Runtime.Protocol;
+using Microsoft.AspNetCore.Http;
 
 namespace Endpoints.Runtime.Hosting;
 

@@ -1,12 +1,11 @@
 using System.Diagnostics.Metrics;
 using Endpoints;
-using Endpoints.Runtime;
+using Endpoints.Runtime.Diagnostics;
+using Endpoints.Runtime.Fanout;
 using Endpoints.Scaleout;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Endpoints.Runtime.Diagnostics;
-using Endpoints.Runtime.Fanout;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

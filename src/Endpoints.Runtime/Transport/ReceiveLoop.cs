@@ -2,15 +2,14 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
-using System.Text.Unicode;
 using System.Text;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using System.Text.Unicode;
 using Endpoints.Runtime.Connections;
 using Endpoints.Runtime.Diagnostics;
 using Endpoints.Runtime.Fanout;
 using Endpoints.Runtime.Hosting;
 using Endpoints.Runtime.Protocol;
+using Microsoft.Extensions.Hosting;
 
 namespace Endpoints.Runtime.Transport;
 
