@@ -153,16 +153,9 @@ public sealed class EndpointsClientTests
     }
 
     /// <summary>Waits for a condition; with <paramref name="advance"/>, moves the fake clock along meanwhile so backoff waits pass.</summary>
-    private async Task Until(Func<bool> condition, string what, bool advance = false)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Gave up waiting for " + what + "; states: " + string.Join(", ", _changes.Select(c => c.State)));
-            if (advance) _clock.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Delay(10);
-        }
-    }
+    private Task Until(Func<bool> condition, string what, bool advance = false)
+        => Eventually.WaitUntilAsync(condition, what, (int)Wait.TotalSeconds, advance ? () => _clock.Advance(TimeSpan.FromMilliseconds(100)) : null,
+            () => "states: " + string.Join(", ", _changes.Select(c => c.State)));
 }
 
 public sealed record Move(int X, int Y);

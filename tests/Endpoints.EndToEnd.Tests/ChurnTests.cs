@@ -72,7 +72,7 @@ public sealed class ChurnTests
         });
 
         int Closed() => server.Probe.Counters.Where(c => c.Key.StartsWith("closed ", StringComparison.Ordinal)).Sum(c => c.Value);
-        await Probe.WaitUntilAsync(() => Closed() >= cycles, $"all {cycles} OnClose calls", seconds: 60);
+        await Eventually.WaitUntilAsync(() => Closed() >= cycles, $"all {cycles} OnClose calls", seconds: 60);
 
         Assert.Equal(cycles, server.Probe.Counters.GetValueOrDefault("opened"));
         Assert.Equal(cycles, Closed()); // every OnOpen had exactly one OnClose

@@ -19,7 +19,7 @@ public sealed class FailureTests
 
         Assert.Equal(WebSocketCloseStatus.MessageTooBig, await socket.ReceiveCloseAsync());
         await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, null, CancellationToken.None);
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("too-big").Count > 0, "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("too-big").Count > 0, "OnClose");
         Assert.Equal(WebSocketCloseReason.MessageTooBig, Assert.Single(server.Probe.ClosesOf("too-big")).Reason);
     }
 
@@ -50,7 +50,7 @@ public sealed class FailureTests
 
         Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, await socket.ReceiveCloseAsync());
         await socket.CloseOutputAsync(WebSocketCloseStatus.InvalidPayloadData, null, CancellationToken.None);
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("utf8").Count > 0, "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("utf8").Count > 0, "OnClose");
         Assert.Equal(WebSocketCloseReason.ProtocolError, Assert.Single(server.Probe.ClosesOf("utf8")).Reason);
     }
 
@@ -89,7 +89,7 @@ public sealed class FailureTests
         // The server reads on (skipping the bad frame) until the client answers its close, then ends the connection.
         await raw.SendCloseAsync(1002);
         Assert.True(await raw.ServerEndedConnectionAsync(TimeSpan.FromSeconds(10)));
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("protocol").Count > 0, "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("protocol").Count > 0, "OnClose");
         Assert.Equal(WebSocketCloseReason.ProtocolError, Assert.Single(server.Probe.ClosesOf("protocol")).Reason);
     }
 
@@ -108,7 +108,7 @@ public sealed class FailureTests
             Assert.Equal(1011, close.CloseStatus);
         }
 
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("throws").Count > 0, "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("throws").Count > 0, "OnClose");
         var error = Assert.Single(server.Probe.Errors).Error;
         Assert.Equal("boom from throws", error.Message);
         Assert.Equal(WebSocketCloseReason.Error, Assert.Single(server.Probe.ClosesOf("throws")).Reason);
@@ -127,8 +127,9 @@ public sealed class FailureTests
         Assert.Equal("vanishing:1:hello", (await raw.ReadFrameAsync())!.Text);
         raw.AbortWithoutClose();
 
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("vanishing").Count > 0, "OnClose");
-        await Task.Delay(200); // a second OnClose, if there were one, would land in this time
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("vanishing").Count > 0, "OnClose");
+        // A second OnClose could only come while the connection's request runs.
+        await Eventually.WaitUntilAsync(() => server.Probe.RequestEnded("/counter/vanishing"), "the connection's request to end");
         var close = Assert.Single(server.Probe.ClosesOf("vanishing"));
         Assert.Equal(WebSocketCloseReason.Aborted, close.Reason);
         Assert.Null(close.Status);

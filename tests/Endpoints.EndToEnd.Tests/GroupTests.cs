@@ -60,13 +60,13 @@ public sealed class GroupTests
         using var dee = await WebSocketClient.ConnectAsync(server.WebSocketUri("/groups?access_token=dee&groups=room"));
 
         Assert.Equal("joined room", await Command(ann, "join room"));
-        await Probe.WaitUntilAsync(async () => await Members(ann, "room") == "ann,ben,cy,dee", "every member listed");
+        await Eventually.WaitUntilAsync(async () => await Members(ann, "room") == "ann,ben,cy,dee", "every member listed");
 
         Assert.Equal("left room", await Command(ann, "leave room"));
         cy.Reset(); // a crash: no close frame
         await dee.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
 
-        await Probe.WaitUntilAsync(async () => await Members(ann, "room") == "ben", "the ended and the departed are gone");
+        await Eventually.WaitUntilAsync(async () => await Members(ann, "room") == "ben", "the ended and the departed are gone");
         Assert.Equal("who ", await Command(ann, "who other"));
         Assert.Equal("sent 1/0", await Command(ann, "group room still here?"));
         Assert.Equal("still here?", await ben.ReceiveTextAsync());
@@ -81,7 +81,7 @@ public sealed class GroupTests
         using var readerB = await WebSocketClient.ConnectAsync(server.WebSocketUri("/groups?groups=room"));
         using var sender = await WebSocketClient.ConnectAsync(server.WebSocketUri("/groups"));
         foreach (var socket in new[] { readerA, readerB }) Assert.StartsWith("id ", await Command(socket, "id"));
-        await Probe.WaitUntilAsync(async () => await Command(sender, "who room") == "who anonymous,anonymous,anonymous", "all three joined");
+        await Eventually.WaitUntilAsync(async () => await Command(sender, "who room") == "who anonymous,anonymous,anonymous", "all three joined");
 
         const int Messages = 1500; // 16 KiB each: far more than the stalled client's socket buffers hold
         var filler = new string('x', 16 * 1024);

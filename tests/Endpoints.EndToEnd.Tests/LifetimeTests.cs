@@ -29,7 +29,7 @@ public sealed class LifetimeTests
         // The client is busy: a 16 MiB send it has not read holds the connection, and one message fills the outbox.
         await raw.SendTextAsync("fill");
         await raw.SendTextAsync("queue one");
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("alive").Contains("queued True"), "the outbox to fill");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("alive").Contains("queued True"), "the outbox to fill");
 
         clock.Advance(TimeSpan.FromSeconds(10)); // the ping finds the outbox full and is dropped...
         clock.Advance(TimeSpan.FromSeconds(6)); // ...so no pong is overdue
@@ -74,13 +74,13 @@ public sealed class LifetimeTests
         using (var socket = await WebSocketClient.ConnectAsync(server.WebSocketUri("/sendpath/kept?access_token=kim")))
         {
             await socket.SendTextAsync("keep");
-            await Probe.WaitUntilAsync(() => SendPathEndpoint.Kept.ContainsKey("kept"), "the endpoint to keep the connection");
+            await Eventually.WaitUntilAsync(() => SendPathEndpoint.Kept.ContainsKey("kept"), "the endpoint to keep the connection");
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         }
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("kept").Any(e => e.StartsWith("OnClose", StringComparison.Ordinal)), "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("kept").Any(e => e.StartsWith("OnClose", StringComparison.Ordinal)), "OnClose");
         var kept = SendPathEndpoint.Kept["kept"];
-        await Probe.WaitUntilAsync(() => kept.Closed.IsCancellationRequested, "the connection to end");
-        await Task.Delay(200); // the request has ended and its context gone back to the server
+        await Eventually.WaitUntilAsync(() => kept.Closed.IsCancellationRequested, "the connection to end");
+        await Eventually.WaitUntilAsync(() => server.Probe.RequestEnded("/sendpath/kept"), "the request to end and its context to go back to the server");
 
         Assert.Equal("kim", kept.User.Identity?.Name);
     }

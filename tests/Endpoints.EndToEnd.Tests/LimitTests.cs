@@ -27,7 +27,7 @@ public sealed class LimitTests
         Assert.Equal(["chatty:1:m0", "chatty:2:m1", "chatty:3:m2"], echoes);
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
         await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, null, CancellationToken.None);
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("chatty").Count > 0, "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("chatty").Count > 0, "OnClose");
         Assert.Equal(WebSocketCloseReason.PolicyViolation, Assert.Single(server.Probe.ClosesOf("chatty")).Reason);
     }
 
@@ -60,7 +60,7 @@ public sealed class LimitTests
 
         // The sender fills the outbox and the socket buffers, then waits: the count stops growing.
         int Sent() => server.Probe.Counters.GetValueOrDefault("never-reads");
-        await Probe.WaitUntilAsync(() => Sent() > 16, "the first sends");
+        await Eventually.WaitUntilAsync(() => Sent() > 16, "the first sends");
         int before, after;
         do
         {
@@ -86,9 +86,9 @@ public sealed class LimitTests
 
         // The full outbox closes the connection; the client reads nothing, so the close frame cannot even be written,
         // and the close deadline drops it.
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("slow").Count > 0, "the sender's failure");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("slow").Count > 0, "the sender's failure");
         clock.Advance(TimeSpan.FromSeconds(5));
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("slow").Count > 0, "the slow consumer's OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("slow").Count > 0, "the slow consumer's OnClose");
         var close = Assert.Single(server.Probe.ClosesOf("slow"));
         Assert.Equal(WebSocketCloseReason.PolicyViolation, close.Reason);
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, close.Status);

@@ -36,8 +36,8 @@ public sealed class ObservabilityTests
             await socket.SendTextAsync("again");
             Assert.Equal("metered:2:again", await socket.ReceiveTextAsync());
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-            await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("metered").Count > 0, "OnClose");
-            await Probe.WaitUntilAsync(() => Sum("endpoints.websocket.connections.closed") > 0, "the close to be counted");
+            await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("metered").Count > 0, "OnClose");
+            await Eventually.WaitUntilAsync(() => Sum("endpoints.websocket.connections.closed") > 0, "the close to be counted");
         }
 
         double Sum(string instrument, string endpoint = Counter)
@@ -89,7 +89,7 @@ public sealed class ObservabilityTests
             await using (var raw = await JoinedAsync(server, "turn"))
             {
                 await raw.SendTextAsync("stream-cancel");
-                await Probe.WaitUntilAsync(() => server.Probe.EventsOf("turn").Any(e => e.StartsWith("after", StringComparison.Ordinal)), "the streams");
+                await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("turn").Any(e => e.StartsWith("after", StringComparison.Ordinal)), "the streams");
                 await raw.SendCloseAsync(1000);
                 await raw.ReadUntilCloseAsync();
             }
@@ -106,7 +106,7 @@ public sealed class ObservabilityTests
             // Still open when the host stops.
             open = await JoinedAsync(server, "open");
 
-            await Probe.WaitUntilAsync(async () => await clients.Presence.CountConnectionsAsync() == 1, "only the open connection to be left");
+            await Eventually.WaitUntilAsync(async () => await clients.Presence.CountConnectionsAsync() == 1, "only the open connection to be left");
             Assert.Single(await clients.Presence.GetGroupMembersAsync("room"));
             Assert.Equal(1, Interlocked.Read(ref active));
         }
@@ -124,7 +124,7 @@ public sealed class ObservabilityTests
         {
             var raw = await RawWebSocketClient.ConnectAsync(server.WebSocketUri("/sendpath/" + key));
             await raw.SendTextAsync("join room");
-            await Probe.WaitUntilAsync(() => server.Probe.EventsOf(key).Contains("joined"), key + " to join");
+            await Eventually.WaitUntilAsync(() => server.Probe.EventsOf(key).Contains("joined"), key + " to join");
             return raw;
         }
     }
@@ -184,7 +184,7 @@ public sealed class ObservabilityTests
             Assert.Equal(1011, close!.CloseStatus);
             await raw.SendCloseAsync(1011);
         }
-        await Probe.WaitUntilAsync(() => stopped.Any(a => a.GetTagItem("endpoint") as string == "Endpoints.EndToEnd.Tests.TestEndpoints.FaultyEndpoint"), "the connection's span");
+        await Eventually.WaitUntilAsync(() => stopped.Any(a => a.GetTagItem("endpoint") as string == "Endpoints.EndToEnd.Tests.TestEndpoints.FaultyEndpoint"), "the connection's span");
 
         var span = stopped.Single(a => a.GetTagItem("endpoint") as string == "Endpoints.EndToEnd.Tests.TestEndpoints.FaultyEndpoint");
         Assert.Equal("WebSocket Endpoints.EndToEnd.Tests.TestEndpoints.FaultyEndpoint", span.DisplayName);

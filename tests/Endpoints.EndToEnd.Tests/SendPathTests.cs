@@ -24,7 +24,7 @@ public sealed class SendPathTests
         await using var server = await TestServer.StartAsync();
         await using var raw = await ConnectAsync(server.WebSocketUri("/sendpath/turn"));
         await raw.SendTextAsync("stream-cancel");
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("turn").Any(e => e.StartsWith("after", StringComparison.Ordinal)), "the send after the streams");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("turn").Any(e => e.StartsWith("after", StringComparison.Ordinal)), "the send after the streams");
 
         Assert.Equal(["second stream cancelled", "after sent"], server.Probe.EventsOf("turn"));
         var first = await raw.ReadFrameAsync().WaitAsync(Wait);
@@ -37,9 +37,9 @@ public sealed class SendPathTests
         Assert.Empty(before);
         Assert.Equal(1000, (int?)close?.CloseStatus);
         Assert.True(await raw.ServerEndedConnectionAsync(Wait));
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("turn").Any(e => e.StartsWith("OnClose", StringComparison.Ordinal)), "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("turn").Any(e => e.StartsWith("OnClose", StringComparison.Ordinal)), "OnClose");
         var clients = server.Services.GetRequiredService<IWebSocketClients<SendPathEndpoint>>();
-        await Probe.WaitUntilAsync(async () => await clients.Presence.CountConnectionsAsync() == 0, "the registry to forget the connection");
+        await Eventually.WaitUntilAsync(async () => await clients.Presence.CountConnectionsAsync() == 0, "the registry to forget the connection");
     }
 
     [Fact]
@@ -65,15 +65,15 @@ public sealed class SendPathTests
         await using var server = await TestServer.StartAsync();
         await using var raw = await ConnectAsync(server.WebSocketUri("/sendpath/hang"));
         await raw.SendTextAsync("hang-stream");
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("hang").Contains("stream holding"), "the stream to hold the connection");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("hang").Contains("stream holding"), "the stream to hold the connection");
 
         await raw.SendCloseAsync(1000);
         // The close frame cannot go out while the message is unfinished; the close deadline (3 s) drops the connection,
         // and that ends the writer, the connection and its registration.
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("hang").Any(e => e.StartsWith("OnClose", StringComparison.Ordinal)), "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("hang").Any(e => e.StartsWith("OnClose", StringComparison.Ordinal)), "OnClose");
         Assert.Contains("stream ended by the connection's end", server.Probe.EventsOf("hang"));
         var clients = server.Services.GetRequiredService<IWebSocketClients<SendPathEndpoint>>();
-        await Probe.WaitUntilAsync(async () => await clients.Presence.CountConnectionsAsync() == 0, "the registry to forget the connection");
+        await Eventually.WaitUntilAsync(async () => await clients.Presence.CountConnectionsAsync() == 0, "the registry to forget the connection");
     }
 
     [Fact]
@@ -82,16 +82,16 @@ public sealed class SendPathTests
         await using var server = await TestServer.StartAsync();
         await using var raw = await ConnectAsync(server.WebSocketUri("/sendpath/queued"));
         await raw.SendTextAsync("fill");
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("queued").Contains("fill started"), "the 16 MiB send to start");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("queued").Contains("fill started"), "the 16 MiB send to start");
         await Task.Delay(300);
 
         // A is echoed with a 300 ms timeout behind the 16 MiB the client is not reading: it is cancelled while queued.
         await raw.SendFrameAsync(Binary, Enumerable.Repeat((byte)'A', 1000).ToArray());
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("queued").Any(e => e.StartsWith("A ", StringComparison.Ordinal)), "A's outcome");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("queued").Any(e => e.StartsWith("A ", StringComparison.Ordinal)), "A's outcome");
         Assert.Contains("A cancelled", server.Probe.EventsOf("queued"));
         // More messages: the receive buffers that held A are reused meanwhile.
         for (var i = 0; i < 20; i++) await raw.SendFrameAsync(Binary, Enumerable.Repeat((byte)'B', 1000).ToArray());
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("queued").Count(e => e == "B seen") == 20, "the B messages");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("queued").Count(e => e == "B seen") == 20, "the B messages");
 
         var big = await raw.ReadFrameAsync().WaitAsync(Wait);
         Assert.Equal(16 * 1024 * 1024, big!.Payload.Length);
@@ -113,7 +113,7 @@ public sealed class SendPathTests
         Assert.All(before, frame => Assert.True(frame.Opcode is Binary or Continuation && !frame.Fin,
             $"only the unfinished message's fragments before the close, got opcode {frame.Opcode} fin {frame.Fin}"));
         Assert.Equal(1011, (int?)close?.CloseStatus);
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("fails").Contains("stream failed"), "the failure");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("fails").Contains("stream failed"), "the failure");
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class SendPathTests
         await using var server = await TestServer.StartAsync();
         await using var raw = await ConnectAsync(server.WebSocketUri("/sendpath/code"));
         await raw.SendTextAsync(command);
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("code").Count > 0, "CloseAsync's outcome");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("code").Count > 0, "CloseAsync's outcome");
         Assert.Equal(outcome, server.Probe.EventsOf("code")[0]);
         // The connection is still open: a valid close afterwards goes out as asked.
         await raw.SendTextAsync("close 4000 bye");
@@ -160,7 +160,7 @@ public sealed class SendPathTests
         await using var server = await TestServer.StartAsync();
         await using var raw = await ConnectAsync(server.WebSocketUri("/sendpath/long"));
         await raw.SendTextAsync("close 1000 " + new string('r', 124));
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("long").Count > 0, "CloseAsync's outcome");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("long").Count > 0, "CloseAsync's outcome");
         Assert.Equal("close threw ArgumentException", server.Probe.EventsOf("long")[0]);
         await raw.SendTextAsync("close 1000 " + new string('r', 123));
         var (_, close) = await raw.ReadUntilCloseAsync().WaitAsync(Wait);
@@ -196,7 +196,7 @@ public sealed class SendPathTests
         await using var raw = await ConnectAsync(server.WebSocketUri("/sendpath/timeout"));
         await Task.Delay(600);
         await raw.SendTextAsync("request");
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("timeout").Count > 0, "the request's state");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("timeout").Count > 0, "the request's state");
         Assert.Equal("aborted False, websocket True", server.Probe.EventsOf("timeout")[0]);
     }
 }

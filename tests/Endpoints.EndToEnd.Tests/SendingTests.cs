@@ -44,7 +44,7 @@ public sealed class SendingTests
         Assert.Equal("bye now", socket.CloseStatusDescription);
         await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
 
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("by-server").Count > 0, "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("by-server").Count > 0, "OnClose");
         Assert.Equal(new WebSocketCloseInfo((WebSocketCloseStatus)4000, "bye now", WebSocketCloseReason.ServerClosed), Assert.Single(server.Probe.ClosesOf("by-server")));
         Assert.Equal(
             ["closed token cancelled: True", "TrySendText after close: False", "SendTextAsync after close: InvalidState"],
@@ -61,7 +61,7 @@ public sealed class SendingTests
         Assert.Equal("last words", await socket.ReceiveTextAsync());
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await socket.ReceiveCloseAsync());
         await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("outbox").Count > 0, "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("outbox").Count > 0, "OnClose");
         Assert.Equal(WebSocketCloseReason.ServerClosed, Assert.Single(server.Probe.ClosesOf("outbox")).Reason);
     }
 
@@ -79,7 +79,7 @@ public sealed class SendingTests
         clock.Advance(TimeSpan.FromSeconds(5));
         // ...then gives up and ends the TCP connection.
         Assert.True(await raw.ServerEndedConnectionAsync(TimeSpan.FromSeconds(15)));
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("silent").Count > 0, "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("silent").Count > 0, "OnClose");
         Assert.Equal(WebSocketCloseReason.ServerClosed, Assert.Single(server.Probe.ClosesOf("silent")).Reason);
     }
 
@@ -90,7 +90,7 @@ public sealed class SendingTests
         var probe = server.Probe;
         using var socket = await WebSocketClient.ConnectAsync(server.WebSocketUri("/closing/draining"));
         await socket.SendTextAsync("slow");
-        await Probe.WaitUntilAsync(() => probe.EventsOf("draining").Contains("slow callback started"), "the slow callback");
+        await Eventually.WaitUntilAsync(() => probe.EventsOf("draining").Contains("slow callback started"), "the slow callback");
 
         var stopping = server.DisposeAsync().AsTask();
         Assert.Equal("finished", await socket.ReceiveTextAsync()); // not cut off: its last send went out

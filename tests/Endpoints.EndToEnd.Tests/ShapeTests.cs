@@ -16,7 +16,7 @@ public sealed class ShapeTests
             await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         }
         // The required member came from the connection's scope: it is disposed with it, under the key OnOpen gave it.
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("rec").Contains("scope disposed"), "the scope's end");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("rec").Contains("scope disposed"), "the scope's end");
         Assert.Equal(["record open", "scope disposed"], server.Probe.EventsOf("rec"));
     }
 

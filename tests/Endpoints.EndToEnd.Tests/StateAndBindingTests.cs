@@ -21,7 +21,7 @@ public sealed class StateAndBindingTests
         Assert.Equal("bob:1:x", await bob.ReceiveTextAsync());
 
         await alice.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("alice").Count > 0, "alice's OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("alice").Count > 0, "alice's OnClose");
         var close = Assert.Single(server.Probe.ClosesOf("alice"));
         Assert.Equal(new WebSocketCloseInfo(WebSocketCloseStatus.NormalClosure, "bye", WebSocketCloseReason.ClientClosed), close);
         Assert.Contains("close after 2", server.Probe.EventsOf("alice"));
@@ -38,7 +38,7 @@ public sealed class StateAndBindingTests
             Assert.Equal("scope-test:hi", await socket.ReceiveTextAsync());
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         }
-        await Probe.WaitUntilAsync(() => server.Probe.EventsOf("scope-test").Contains("scope disposed"), "scope disposal");
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("scope-test").Contains("scope disposed"), "scope disposal");
         Assert.Equal(["OnClose", "scope disposed"], server.Probe.EventsOf("scope-test"));
     }
 

@@ -124,7 +124,7 @@ public sealed class StreamingTests
         Assert.All(before, frame => Assert.False(frame.Fin, "the half-sent message is never finished"));
         Assert.Equal((ushort)1011, close?.CloseStatus);
         await raw.SendCloseAsync(1011);
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("fails").Count > 0, "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("fails").Count > 0, "OnClose");
         Assert.Contains(server.Probe.Errors, e => e.Key == "fails" && e.Error.Message == "the export failed half-way");
     }
 

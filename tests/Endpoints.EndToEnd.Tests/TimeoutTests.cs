@@ -33,7 +33,7 @@ public sealed class TimeoutTests
         clock.Advance(TimeSpan.FromSeconds(20));
         Assert.Equal(RawWebSocketClient.Ping, (await raw.ReadFrameAsync())!.Opcode);
         clock.Advance(TimeSpan.FromSeconds(10)); // unanswered
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("pinged").Count > 0, "OnClose of the silent peer");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("pinged").Count > 0, "OnClose of the silent peer");
         Assert.Equal(WebSocketCloseReason.TimedOut, Assert.Single(server.Probe.ClosesOf("pinged")).Reason);
     }
 
@@ -74,7 +74,7 @@ public sealed class TimeoutTests
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await socket.ReceiveCloseAsync());
         Assert.Equal("Idle timeout", socket.CloseStatusDescription);
         await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-        await Probe.WaitUntilAsync(() => server.Probe.ClosesOf("idle").Count > 0, "OnClose");
+        await Eventually.WaitUntilAsync(() => server.Probe.ClosesOf("idle").Count > 0, "OnClose");
         var close = Assert.Single(server.Probe.ClosesOf("idle"));
         Assert.Equal(WebSocketCloseReason.TimedOut, close.Reason);
         Assert.Equal(["open", "close after 3"], server.Probe.EventsOf("idle").Take(2));

@@ -80,9 +80,9 @@ public sealed class ChatScaleOutTests : IAsyncLifetime
             using var ben = await JoinAsync(twoAddress, "ben", "lobby");
             Assert.Equal("* ben joined", await ann.ReceiveTextAsync());
 
-            await Client.WaitUntilAsync(async () => await ann.CommandAsync("/who") == "* in lobby: ann, ben", "ben on the other server");
+            await Eventually.WaitUntilAsync(async () => await ann.CommandAsync("/who") == "* in lobby: ann, ben", "ben on the other server");
             process.Kill(); // SIGKILL: no goodbye
-            await Client.WaitUntilAsync(async () => await ann.CommandAsync("/who") == "* in lobby: ann", "ben to expire (2 s here, 15 s by default)");
+            await Eventually.WaitUntilAsync(async () => await ann.CommandAsync("/who") == "* in lobby: ann", "ben to expire (2 s here, 15 s by default)");
         }
         finally
         {

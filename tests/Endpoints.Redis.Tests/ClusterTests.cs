@@ -187,5 +187,5 @@ public sealed class ClusterTests : IAsyncLifetime
         => WaitForAsync(socket, "who " + group, "who " + users);
 
     private static Task WaitForAsync(ClientWebSocket socket, string command, string expected)
-        => Client.WaitUntilAsync(async () => await socket.CommandAsync(command) == expected, $"'{command}' to answer '{expected}'");
+        => Eventually.WaitUntilAsync(async () => await socket.CommandAsync(command) == expected, $"'{command}' to answer '{expected}'");
 }

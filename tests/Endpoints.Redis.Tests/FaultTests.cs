@@ -28,7 +28,7 @@ public sealed class FaultTests : IAsyncLifetime
         await WaitForAsync(ann, "who room", "who ann,ben");
 
         _redis.Stop();
-        await Client.WaitUntilAsync(async () => (await HealthAsync(a)).Status == HealthStatus.Degraded, "the health check to see Redis gone");
+        await Eventually.WaitUntilAsync(async () => (await HealthAsync(a)).Status == HealthStatus.Degraded, "the health check to see Redis gone");
         for (var i = 0; i < 20; i++) await ann.SendTextAsync($"group room buffered {i}");
         for (var i = 0; i < 20; i++) Assert.Equal($"buffered {i}", await ann.ReceiveTextAsync()); // this server's members at once
         using var late = await a.ConnectAsync("late", "room"); // a new connection while Redis is away
@@ -42,7 +42,7 @@ public sealed class FaultTests : IAsyncLifetime
         {
             for (var i = 0; i < 20; i++) received.Add(await ben.ReceiveTextAsync(TimeSpan.FromSeconds(30)));
         });
-        await Client.WaitUntilAsync(() =>
+        await Eventually.WaitUntilAsync(() =>
         {
             _clock.Advance(TimeSpan.FromMilliseconds(500));
             return Task.FromResult(reading.IsCompleted);
@@ -88,7 +88,7 @@ public sealed class FaultTests : IAsyncLifetime
         await WaitForAsync(ann, "who room", "who ann,ben");
 
         _redis.Stop();
-        await Client.WaitUntilAsync(async () => (await HealthAsync(a)).Status == HealthStatus.Degraded, "Redis gone");
+        await Eventually.WaitUntilAsync(async () => (await HealthAsync(a)).Status == HealthStatus.Degraded, "Redis gone");
         for (var i = 0; i < 12; i++) await ann.SendTextAsync($"group room {i}");
         for (var i = 0; i < 12; i++) Assert.Equal(i.ToString(), await ann.ReceiveTextAsync());
         var health = await HealthAsync(a);
@@ -99,5 +99,5 @@ public sealed class FaultTests : IAsyncLifetime
         => await node.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
 
     private static Task WaitForAsync(ClientWebSocket socket, string command, string expected)
-        => Client.WaitUntilAsync(async () => await socket.CommandAsync(command) == expected, $"'{command}' to answer '{expected}'");
+        => Eventually.WaitUntilAsync(async () => await socket.CommandAsync(command) == expected, $"'{command}' to answer '{expected}'");
 }

@@ -47,8 +47,8 @@ public sealed class LifecycleAndPresenceTests : IAsyncLifetime
 
         // Once Redis answers again, nothing of zed is left: not on its server, not in presence.
         using var ann = await a.ConnectAsync("ann", "room");
-        await Client.WaitUntilAsync(async () => await ann.CommandAsync("count") == "count 2", "the count to be ann and ben only");
-        await Client.WaitUntilAsync(async () => await ben.CommandAsync("users") == "users ann,ben", "presence to list ann and ben only");
+        await Eventually.WaitUntilAsync(async () => await ann.CommandAsync("count") == "count 2", "the count to be ann and ben only");
+        await Eventually.WaitUntilAsync(async () => await ben.CommandAsync("users") == "users ann,ben", "presence to list ann and ben only");
         Assert.Equal("who ann,ben", await ben.CommandAsync("who room"));
     }
 
@@ -63,14 +63,14 @@ public sealed class LifecycleAndPresenceTests : IAsyncLifetime
         var presence = admin.GetDatabase();
         RedisKey key = $"{_prefix}:Endpoints.Redis.Tests.ClusterEndpoint:n:a";
         var warmId = (await warm.CommandAsync("id"))[3..];
-        await Client.WaitUntilAsync(() => presence.HashExistsAsync(key, "c\t" + warmId), "the first connection's presence");
+        await Eventually.WaitUntilAsync(() => presence.HashExistsAsync(key, "c\t" + warmId), "the first connection's presence");
 
         // Writes wait in Redis (HSET, EXPIRE), subscriptions do not.
         await admin.GetServers()[0].ExecuteAsync("CLIENT", "PAUSE", "5000", "WRITE");
         using var zoe = await a.ConnectAsync("zoe", "lounge");
         var zoeId = (await zoe.CommandAsync("id"))[3..];
         Assert.False(await presence.HashExistsAsync(key, "c\t" + zoeId), "zoe's OnOpen ran while her presence write was still held back");
-        await Client.WaitUntilAsync(() => presence.HashExistsAsync(key, "c\t" + zoeId), "zoe's presence once writes go on");
+        await Eventually.WaitUntilAsync(() => presence.HashExistsAsync(key, "c\t" + zoeId), "zoe's presence once writes go on");
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class LifecycleAndPresenceTests : IAsyncLifetime
         using var amy = await a.ConnectAsync("amy", "room");
         using var ben = await b.ConnectAsync("ben", "room");
 
-        await Client.WaitUntilAsync(async () => await ben.CommandAsync("count") == "count 3", "three connections counted from b");
+        await Eventually.WaitUntilAsync(async () => await ben.CommandAsync("count") == "count 3", "three connections counted from b");
         Assert.Equal("members 3", await ben.CommandAsync("members room"));
         Assert.Equal("members 1", await ben.CommandAsync("members r*m"));
         // A group name with glob characters lists its own members only, not every group it would match as a pattern.
@@ -90,7 +90,7 @@ public sealed class LifecycleAndPresenceTests : IAsyncLifetime
         Assert.Equal("who amy,ann,ben", await ben.CommandAsync("who room"));
 
         amy.Abort();
-        await Client.WaitUntilAsync(async () => await ben.CommandAsync("members room") == "members 2", "amy's leave to be counted");
+        await Eventually.WaitUntilAsync(async () => await ben.CommandAsync("members room") == "members 2", "amy's leave to be counted");
         Assert.Equal("count 2", await ben.CommandAsync("count"));
     }
 
@@ -104,7 +104,7 @@ public sealed class LifecycleAndPresenceTests : IAsyncLifetime
         // One connection on b in 600 groups: 600 fields of b's presence that a count of "room" has nothing to do with.
         using var ben = await b.ConnectAsync("ben", "room," + string.Join(",", Enumerable.Range(0, 600).Select(i => "g" + i)));
         Assert.Equal("ok", await ben.CommandAsync("ok")); // answered after OnOpen, which joins the groups
-        await Client.WaitUntilAsync(async () => await ann.CommandAsync("members g599") == "members 1", "ben's memberships in presence");
+        await Eventually.WaitUntilAsync(async () => await ann.CommandAsync("members g599") == "members 1", "ben's memberships in presence");
 
         await using var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true");
         var server = admin.GetServers()[0];
@@ -132,7 +132,7 @@ public sealed class LifecycleAndPresenceTests : IAsyncLifetime
         using var ann = await a.ConnectAsync("ann", "{slot}");
         using var ben = await b.ConnectAsync("ben", "{slot}");
         using var cy = await b.ConnectAsync("cy", "%257Bslot%257D"); // the group "%7Bslot%7D", escaped in the URL
-        await Client.WaitUntilAsync(async () => await ann.CommandAsync("who {slot}") == "who ann,ben", "both servers in {slot}");
+        await Eventually.WaitUntilAsync(async () => await ann.CommandAsync("who {slot}") == "who ann,ben", "both servers in {slot}");
 
         await ann.SendTextAsync("group {slot} braced");
         Assert.Equal("braced", await ann.ReceiveTextAsync());

@@ -100,14 +100,4 @@ public static class Client
         await socket.SendTextAsync(command);
         return await socket.ReceiveTextAsync();
     }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Gave up waiting for: " + what);
-            await Task.Delay(25);
-        }
-    }
 }

@@ -19,30 +19,15 @@ public sealed class Probe
 
     public void Count(string key) => Counters.AddOrUpdate(key, 1, static (_, count) => count + 1);
 
+    /// <summary>The key under which the test server records the end of every request.</summary>
+    public const string Requests = "requests";
+
     public void Record(string key, string @event) => _events.Enqueue((key, @event));
+
+    /// <summary>Whether a request to <paramref name="path"/> has ended: for a WebSocket, its connection is over.</summary>
+    public bool RequestEnded(string path) => EventsOf(Requests).Contains("ended " + path);
 
     public IReadOnlyList<string> EventsOf(string key) => _events.Where(e => e.Key == key).Select(e => e.Event).ToList();
 
     public IReadOnlyList<WebSocketCloseInfo> ClosesOf(string key) => Closes.Where(c => c.Key == key).Select(c => c.Close).ToList();
-
-    /// <summary>Waits (bounded) until the condition holds; the wait is a limit, not a timed assertion.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Timed out waiting for " + what);
-            await Task.Delay(20);
-        }
-    }
-
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Gave up waiting for: " + what);
-            await Task.Delay(20);
-        }
-    }
 }

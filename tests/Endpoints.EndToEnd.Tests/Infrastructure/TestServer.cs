@@ -79,6 +79,18 @@ public sealed class TestServer : IAsyncDisposable
         }
 
         var app = builder.Build();
+        // Every request's end is an event a test can wait for, instead of sleeping to let a late effect show.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                context.RequestServices.GetRequiredService<Probe>().Record(Probe.Requests, "ended " + context.Request.Path);
+            }
+        });
         app.UseRateLimiter();
         if (map is null) app.MapWebSocketEndpoints();
         else map(app);

@@ -48,7 +48,7 @@ public sealed class RedisConnectionTests : IAsyncLifetime
         Assert.Equal(0, part.Connection.Reconnects);
 
         _redis.Stop();
-        await Client.WaitUntilAsync(() => Task.FromResult(!part.Connection.IsConnected), "the connection to see Redis gone");
+        await Eventually.WaitUntilAsync(() => Task.FromResult(!part.Connection.IsConnected), "the connection to see Redis gone");
         await _redis.RestartAsync();
 
         await restored.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -58,7 +58,7 @@ public sealed class RedisConnectionTests : IAsyncLifetime
         Assert.True(part.Log.Count(1) >= 1); // ConnectionLost
         // The multiplexer subscribes again on its own once it is back.
         await using var admin = await Admin.ConnectAsync(_redis);
-        await Client.WaitUntilAsync(async () => await admin.SubscribersAsync(channel) == 1, "the subscription after the restart");
+        await Eventually.WaitUntilAsync(async () => await admin.SubscribersAsync(channel) == 1, "the subscription after the restart");
         await admin.GetSubscriber().PublishAsync(channel, "after");
         Assert.Equal("after", await messages.Reader.ReadAsync().AsTask().WaitAsync(Client.Timeout));
     }

@@ -43,7 +43,7 @@ public sealed class RedisOutboxTests : IAsyncLifetime
         var queue = await admin.GetSubscriber().SubscribeAsync(channel);
 
         _redis.Stop();
-        await Client.WaitUntilAsync(() => Task.FromResult(!part.Connection.IsConnected), "the connection to see Redis gone");
+        await Eventually.WaitUntilAsync(() => Task.FromResult(!part.Connection.IsConnected), "the connection to see Redis gone");
         for (var i = 0; i < 8; i++) outbox.Send(channel, [(byte)i]);
         Assert.Equal(8, outbox.Buffered);
         Assert.Equal(3, outbox.Dropped);
@@ -52,14 +52,14 @@ public sealed class RedisOutboxTests : IAsyncLifetime
 
         await _redis.RestartAsync();
         // The receiver is back before the grace ends (the clock only moves once it is), so nothing buffered is lost.
-        await Client.WaitUntilAsync(async () => admin.IsConnected && await admin.SubscribersAsync(channel) == 1, "the receiver to subscribe again", seconds: 30);
+        await Eventually.WaitUntilAsync(async () => admin.IsConnected && await admin.SubscribersAsync(channel) == 1, "the receiver to subscribe again", seconds: 30);
         var reading = Task.Run(async () =>
         {
             var received = new List<byte>();
             for (var i = 0; i < 5; i++) received.Add(((byte[])(await queue.ReadAsync()).Message!)[0]);
             return received;
         });
-        await Client.WaitUntilAsync(() =>
+        await Eventually.WaitUntilAsync(() =>
         {
             clock.Advance(TimeSpan.FromMilliseconds(250));
             return Task.FromResult(reading.IsCompleted);

@@ -63,7 +63,7 @@ public sealed class RedisPresenceTests : IAsyncLifetime
         presenceB.OnLocalChange(Endpoint, new(WebSocketPresenceChangeKind.JoinedGroup, "b/2", null, "room", at));
         await using var a = await Part.ConnectedAsync(_redis, _prefix, "a", _clock);
         var readerA = new RedisPresenceReader(a.Connection, a.Names, a.Options, a.Log, _clock);
-        await Client.WaitUntilAsync(async () => await readerA.CountRemoteConnectionsAsync(Endpoint, CancellationToken.None) == 2, "b's connections");
+        await Eventually.WaitUntilAsync(async () => await readerA.CountRemoteConnectionsAsync(Endpoint, CancellationToken.None) == 2, "b's connections");
 
         Assert.Contains("b", await readerA.LiveNodesAsync());
         Assert.Equal([new("b/1", "ben", at), new("b/2", null, at)],
@@ -131,7 +131,7 @@ public sealed class RedisPresenceTests : IAsyncLifetime
         presence.OnLocalChange(Endpoint, new(WebSocketPresenceChangeKind.Connected, "a/1", "ann", null, _clock.GetUtcNow()));
         await using var admin = await Admin.ConnectAsync(_redis);
         var key = part.Names.PresenceKey(Endpoint, "a");
-        await Client.WaitUntilAsync(() => admin.GetDatabase().KeyExistsAsync(key), "a's presence");
+        await Eventually.WaitUntilAsync(() => admin.GetDatabase().KeyExistsAsync(key), "a's presence");
 
         await presence.GoodbyeAsync();
         Assert.True(presence.Stopped);
@@ -155,7 +155,7 @@ public sealed class RedisPresenceTests : IAsyncLifetime
         var last = "";
         try
         {
-            await Client.WaitUntilAsync(async () =>
+            await Eventually.WaitUntilAsync(async () =>
             {
                 var entries = await admin.GetDatabase().HashGetAllAsync(key);
                 last = string.Join("\n", entries.Select(static e => $"{e.Name}={e.Value}").Order(StringComparer.Ordinal));
