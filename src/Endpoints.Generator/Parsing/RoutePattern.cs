@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using Endpoints.Generator.Diagnostics;
 
 namespace Endpoints.Generator.Parsing;
 
@@ -62,7 +63,7 @@ internal sealed class RoutePattern
     }
 
     /// <summary>A pattern that could not be read at all (empty): no parameters are known.</summary>
-    public static RoutePattern Unreadable(string pattern) => new(pattern) { Error = "the pattern is empty" };
+    public static RoutePattern Unreadable(string pattern) => new(pattern) { Error = DiagnosticDescriptors.PatternAdvice.Empty };
 
     /// <summary>The parameter names (compatibility helper for tests and the binder).</summary>
     public static List<string> Parse(string pattern, out string? error, out string matchKey)
@@ -78,17 +79,17 @@ internal sealed class RoutePattern
         var query = QueryStart();
         if (query >= 0)
         {
-            return $"'{_pattern.Substring(query)}' is a query string, but a route pattern matches only the path; remove it and take query values with [FromQuery]";
+            return DiagnosticDescriptors.PatternAdvice.QueryString(_pattern.Substring(query));
         }
         if (_pattern.StartsWith("~/", StringComparison.Ordinal)) _index = 2;
         else if (_pattern.StartsWith("/", StringComparison.Ordinal)) _index = 1;
-        else if (_pattern.StartsWith("~", StringComparison.Ordinal)) return "'~' may only start a pattern as '~/'";
+        else if (_pattern.StartsWith("~", StringComparison.Ordinal)) return DiagnosticDescriptors.PatternAdvice.TildeWithoutSlash;
         _key.Append('/');
 
         var segments = new List<List<Part>>();
         while (_index < _pattern.Length)
         {
-            if (_pattern[_index] == '/') return $"the '/' at position {_index + 1} follows another '/'; remove the empty segment";
+            if (_pattern[_index] == '/') return DiagnosticDescriptors.PatternAdvice.EmptySegment(_index + 1);
             var segment = new List<Part>();
             var error = ParseSegment(segment);
             if (error is not null) return error;
@@ -106,7 +107,7 @@ internal sealed class RoutePattern
             {
                 if (segments[i][j].Parameter is { IsCatchAll: true } catchAll && (i != segments.Count - 1 || j != segments[i].Count - 1))
                 {
-                    return $"the catch-all parameter '{catchAll.Name}' must be the last thing in the pattern";
+                    return DiagnosticDescriptors.PatternAdvice.CatchAllNotLast(catchAll.Name);
                 }
             }
         }
@@ -162,7 +163,7 @@ internal sealed class RoutePattern
                     _index += 2;
                     continue;
                 }
-                return $"the '}}' at position {_index + 1} closes no parameter (write '}}}}' for a literal brace)";
+                return DiagnosticDescriptors.PatternAdvice.UnopenedBrace(_index + 1);
             }
             text.Append(c);
             _index++;
@@ -179,7 +180,7 @@ internal sealed class RoutePattern
         var inside = new StringBuilder();
         while (true)
         {
-            if (_index >= _pattern.Length) return $"the '{{' at position {start + 1} is not closed";
+            if (_index >= _pattern.Length) return DiagnosticDescriptors.PatternAdvice.UnclosedBrace(start + 1);
             var c = _pattern[_index];
             if (c == '{')
             {
@@ -189,7 +190,7 @@ internal sealed class RoutePattern
                     _index += 2;
                     continue;
                 }
-                return $"the '{{' at position {start + 1} is not closed";
+                return DiagnosticDescriptors.PatternAdvice.UnclosedBrace(start + 1);
             }
             if (c == '}')
             {
@@ -207,12 +208,12 @@ internal sealed class RoutePattern
         }
 
         var text = inside.ToString();
-        if (text.Length == 0) return $"the parameter at position {start + 1} has no name";
+        if (text.Length == 0) return DiagnosticDescriptors.PatternAdvice.NamelessParameter(start + 1);
         var parameter = ReadParameter(text, start, _index - start, out var error);
         if (error is not null) return error;
         foreach (var existing in _parameters)
         {
-            if (string.Equals(existing.Name, parameter!.Name, StringComparison.OrdinalIgnoreCase)) return $"the parameter '{parameter.Name}' appears twice";
+            if (string.Equals(existing.Name, parameter!.Name, StringComparison.OrdinalIgnoreCase)) return DiagnosticDescriptors.PatternAdvice.RepeatedParameter(parameter.Name);
         }
         _parameters.Add(parameter!);
         parts.Add(new Part(text, parameter));
@@ -276,22 +277,22 @@ internal sealed class RoutePattern
 
         if (catchAll && optional)
         {
-            error = $"the catch-all parameter '{name}' cannot also be optional (a catch-all already matches nothing)";
+            error = DiagnosticDescriptors.PatternAdvice.OptionalCatchAll(name);
             return null;
         }
         if (optional && defaultValue is not null)
         {
-            error = $"the parameter '{name}' is optional and has a default value; keep one of the two";
+            error = DiagnosticDescriptors.PatternAdvice.OptionalWithDefault(name);
             return null;
         }
         if (name.Length == 0 || name.IndexOfAny(new[] { '/', '{', '}', '?', '*' }) >= 0)
         {
-            error = $"'{name}' is not a valid parameter name";
+            error = DiagnosticDescriptors.PatternAdvice.InvalidParameterName(name);
             return null;
         }
         if (!IsCSharpIdentifier(name))
         {
-            error = $"no callback parameter can take the route value '{name}', because it is not a C# identifier; rename it, e.g. '{{{ToIdentifier(name)}}}'";
+            error = DiagnosticDescriptors.PatternAdvice.NotAnIdentifier(name, ToIdentifier(name));
             return null;
         }
         return new RouteParameter(name, start, length, constraints, optional, catchAll, defaultValue is not null);
@@ -305,22 +306,22 @@ internal sealed class RoutePattern
             if (parameter is null) continue;
             if (parameter.IsCatchAll && parts.Count > 1)
             {
-                return $"the catch-all parameter '{parameter.Name}' must be a path segment of its own";
+                return DiagnosticDescriptors.PatternAdvice.CatchAllSharesSegment(parameter.Name);
             }
             if (parameter.IsOptional && parts.Count > 1)
             {
                 if (i != parts.Count - 1)
                 {
-                    return $"the optional parameter '{parameter.Name}' must be at the end of its segment";
+                    return DiagnosticDescriptors.PatternAdvice.OptionalNotLastInSegment(parameter.Name);
                 }
                 if (parts[i - 1].Parameter is not null || parts[i - 1].Text != ".")
                 {
-                    return $"the optional parameter '{parameter.Name}' may only follow a '.' in its segment";
+                    return DiagnosticDescriptors.PatternAdvice.OptionalNotAfterDot(parameter.Name);
                 }
             }
             if (i > 0 && parts[i - 1].Parameter is { } previous)
             {
-                return $"the parameters '{previous.Name}' and '{parameter.Name}' follow each other with nothing between them, so neither knows where it ends; put a literal between them";
+                return DiagnosticDescriptors.PatternAdvice.AdjacentParameters(previous.Name, parameter.Name);
             }
         }
         return null;
