@@ -46,7 +46,7 @@ public sealed class ChatEndpoint(IWebSocketClients<ChatEndpoint> clients, ILogge
             var line = $"{member.Name} → {parts[0]}: {parts[1]}";
             var sent = await clients.User(parts[0]).SendTextAsync(line);
             // The result counts this server's connections only; on several servers, ask presence before saying "not here".
-            if (sent.Queued + sent.Dropped == 0 && (await clients.Presence.GetUserConnectionsAsync(parts[0])).Count == 0)
+            if (sent.QueuedHere + sent.DroppedHere == 0 && (await clients.Presence.GetUserConnectionsAsync(parts[0])).Count == 0)
             {
                 member.Connection.TrySendText($"* {parts[0]} is not here");
                 return;

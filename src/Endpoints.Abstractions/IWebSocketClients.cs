@@ -69,12 +69,13 @@ public interface IWebSocketTarget<TEndpoint> : IWebSocketTarget where TEndpoint 
 }
 
 /// <summary>
-/// What a fan-out did on this server. With a backplane, the other servers' deliveries are neither waited for nor
-/// counted: zero here does not mean nobody got the message (ask <see cref="IWebSocketPresence"/> for that).
+/// What a fan-out did on this server, and only here. With a backplane, the other servers' deliveries are neither
+/// waited for nor counted (counting them would make every send wait for every server): zero here does not mean
+/// nobody got the message; ask <see cref="IWebSocketPresence"/> whom a target reaches across the servers.
 /// </summary>
-/// <param name="Queued">Connections whose outbox took the message.</param>
-/// <param name="Dropped">Connections whose outbox was full or closing, so the message was not queued for them.</param>
-public readonly record struct WebSocketFanOutResult(int Queued, int Dropped);
+/// <param name="QueuedHere">Connections on this server whose outbox took the message.</param>
+/// <param name="DroppedHere">Connections on this server whose outbox was full or closing, so the message was not queued for them.</param>
+public readonly record struct WebSocketFanOutResult(int QueuedHere, int DroppedHere);
 
 /// <summary>Who is connected to one endpoint.</summary>
 public interface IWebSocketPresence

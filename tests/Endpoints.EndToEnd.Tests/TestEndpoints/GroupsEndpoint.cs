@@ -37,6 +37,6 @@ public sealed class GroupsEndpoint(IWebSocketClients<GroupsEndpoint> clients)
                 return;
             default: throw new InvalidOperationException("unknown command " + parts[0]);
         }
-        await connection.SendTextAsync($"sent {sent.Queued}/{sent.Dropped}");
+        await connection.SendTextAsync($"sent {sent.QueuedHere}/{sent.DroppedHere}");
     }
 }
