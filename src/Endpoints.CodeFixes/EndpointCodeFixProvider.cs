@@ -23,6 +23,7 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.NoCallbacks.Id,
+        DiagnosticDescriptors.ParameterCannotBeBound.Id,
         DiagnosticDescriptors.AsyncVoidCallback.Id,
         DiagnosticDescriptors.CallbackNameTypo.Id,
         DiagnosticDescriptors.StateTypeMismatch.Id,
@@ -35,7 +36,9 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
         DiagnosticDescriptors.InvalidAttributeValue.Id,
         DiagnosticDescriptors.NullableStateMismatch.Id,
         DiagnosticDescriptors.WrongMessageType.Id,
-        DiagnosticDescriptors.MessageTypeNotSerializable.Id);
+        DiagnosticDescriptors.MessageTypeNotSerializable.Id,
+        DiagnosticDescriptors.CallbackOnlyOnInterface.Id,
+        DiagnosticDescriptors.ConnectionValueTakenTwice.Id);
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -63,12 +66,15 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
             {
                 "WS0001" or "WS0030" => RenameCallback(context.Document, node, suggestion),
                 "WS0006" => AsyncVoidToTask(context.Document, node),
-                "WS0003" or "WS0026" or "WS0033" or "WS0036" => ChangeParameterType(context.Document, node, suggestion),
+                // WS0002 has a suggestion only where the type is certain (OnInvalidMessage's WebSocketInvalidMessage).
+                "WS0002" or "WS0003" or "WS0026" or "WS0033" or "WS0036" => ChangeParameterType(context.Document, node, suggestion),
                 "WS0004" => AddMessageParameter(context.Document, node, suggestion),
                 "WS0024" => AddRouteParameter(context.Document, node, suggestion),
                 "WS0010" => MakeAccessible(context.Document, node),
                 "WS0021" or "WS0027" => ReplaceString(context.Document, node, suggestion),
                 "WS0050" => AddJsonSerializable(context.Document, diagnostic),
+                "WS0061" => MakeExplicitImplementationPublic(context.Document, node),
+                "WS0063" => RemoveSecondParameter(context.Document, node, suggestion),
                 _ => null,
             };
             if (action is not null) context.RegisterCodeFix(action, diagnostic);
@@ -141,6 +147,47 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
             var type = SyntaxFactory.ParseTypeName(suggestion!).WithTriviaFrom(parameter.Type).WithAdditionalAnnotations(Simplifier.Annotation);
             return ReplaceAndSimplify(document, parameter.Type, type, ct);
         }, nameof(ChangeParameterType));
+    }
+
+    /// <summary>'void IHandler.OnText(string text)' becomes 'public void OnText(string text)', which implements the member as well.</summary>
+    private static CodeAction? MakeExplicitImplementationPublic(Document document, SyntaxNode node)
+    {
+        var method = node.FirstAncestorOrSelf<MethodDeclarationSyntax>();
+        if (method?.ExplicitInterfaceSpecifier is null) return null; // a default interface method: moving its body is the user's choice
+        return CodeAction.Create($"Make '{method.Identifier.ValueText}' a public method", ct =>
+        {
+            var leading = method.Modifiers.Count > 0 ? method.Modifiers[0].LeadingTrivia : method.ReturnType.GetLeadingTrivia();
+            var @public = SyntaxFactory.Token(leading, SyntaxKind.PublicKeyword, SyntaxFactory.TriviaList(SyntaxFactory.Space));
+            var modifiers = method.Modifiers.Count > 0 ? method.Modifiers.Replace(method.Modifiers[0], method.Modifiers[0].WithLeadingTrivia()) : method.Modifiers;
+            var updated = method
+                .WithExplicitInterfaceSpecifier(null)
+                .WithReturnType(method.Modifiers.Count > 0 ? method.ReturnType : method.ReturnType.WithoutLeadingTrivia())
+                .WithModifiers(modifiers.Insert(0, @public));
+            return ReplaceAndSimplify(document, method, updated, ct);
+        }, nameof(MakeExplicitImplementationPublic));
+    }
+
+    /// <summary>Removes a second parameter for one value of the connection; its uses take the first, which has the same value.</summary>
+    private static CodeAction? RemoveSecondParameter(Document document, SyntaxNode node, string? kept)
+    {
+        var parameter = node.FirstAncestorOrSelf<ParameterSyntax>();
+        var method = parameter?.FirstAncestorOrSelf<BaseMethodDeclarationSyntax>();
+        if (parameter is null || method is null || string.IsNullOrEmpty(kept)) return null;
+        return CodeAction.Create($"Remove '{parameter.Identifier.ValueText}' (use '{kept}')", async ct =>
+        {
+            var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
+            var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+            if (model?.GetDeclaredSymbol(parameter, ct) is not { } symbol || root is null) return document.Project.Solution;
+            var uses = method.DescendantNodes().OfType<IdentifierNameSyntax>()
+                .Where(identifier => identifier.Identifier.ValueText == symbol.Name
+                                     && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, ct).Symbol, symbol))
+                .ToList();
+            var updated = method.ReplaceNodes(uses, (use, _) => SyntaxFactory.IdentifierName(kept!).WithTriviaFrom(use));
+            var list = updated.ParameterList;
+            var removed = list.Parameters.First(p => p.Identifier.ValueText == parameter.Identifier.ValueText);
+            updated = updated.WithParameterList(list.WithParameters(list.Parameters.Remove(removed)));
+            return document.WithSyntaxRoot(root.ReplaceNode(method, updated)).Project.Solution;
+        }, nameof(RemoveSecondParameter));
     }
 
     private static CodeAction? AddMessageParameter(Document document, SyntaxNode node, string? declaration)

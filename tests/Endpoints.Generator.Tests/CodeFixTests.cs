@@ -51,6 +51,81 @@ public sealed class CodeFixTests
         """, remainingIds: []);
 
     [Fact]
+    public Task OnInvalidMessageTakingTheTextTakesWebSocketInvalidMessage() => VerifyFix(
+        """
+        public sealed record Move(int X);
+
+        [System.Text.Json.Serialization.JsonSerializable(typeof(Move))]
+        internal partial class GameJson : System.Text.Json.Serialization.JsonSerializerContext;
+
+        [WebSocketEndpoint("/g")]
+        public sealed class GameEndpoint
+        {
+            public void OnMessage(Move move) { }
+            public void OnInvalidMessage({|WS0002:string raw|}) { }
+        }
+        """,
+        """
+        public sealed record Move(int X);
+
+        [System.Text.Json.Serialization.JsonSerializable(typeof(Move))]
+        internal partial class GameJson : System.Text.Json.Serialization.JsonSerializerContext;
+
+        [WebSocketEndpoint("/g")]
+        public sealed class GameEndpoint
+        {
+            public void OnMessage(Move move) { }
+            public void OnInvalidMessage(WebSocketInvalidMessage raw) { }
+        }
+        """, remainingIds: []);
+
+    [Fact]
+    public Task ASecondTokenIsRemovedAndItsUsesTakeTheFirst() => VerifyFix(
+        """
+        [WebSocketEndpoint("/t")]
+        public sealed class TokenEndpoint
+        {
+            public Task OnText(string text, System.Threading.CancellationToken cancellationToken, {|WS0063:System.Threading.CancellationToken timeout|})
+                => Task.Delay(10, timeout);
+        }
+        """,
+        """
+        [WebSocketEndpoint("/t")]
+        public sealed class TokenEndpoint
+        {
+            public Task OnText(string text, System.Threading.CancellationToken cancellationToken)
+                => Task.Delay(10, cancellationToken);
+        }
+        """, remainingIds: []);
+
+    [Fact]
+    public Task AnExplicitInterfaceImplementationBecomesAPublicMethod() => VerifyFix(
+        """
+        public interface ITextHandler
+        {
+            void OnText(string text);
+        }
+
+        [WebSocketEndpoint("/i")]
+        public sealed class HandlerEndpoint : ITextHandler
+        {
+            void ITextHandler.{|WS0061:OnText|}(string text) { }
+        }
+        """,
+        """
+        public interface ITextHandler
+        {
+            void OnText(string text);
+        }
+
+        [WebSocketEndpoint("/i")]
+        public sealed class HandlerEndpoint : ITextHandler
+        {
+            public void OnText(string text) { }
+        }
+        """, remainingIds: []);
+
+    [Fact]
     public Task AsyncVoidCallbackReturnsTask() => VerifyFix(
         """
         [WebSocketEndpoint("/v")]

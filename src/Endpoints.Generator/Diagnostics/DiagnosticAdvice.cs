@@ -35,6 +35,13 @@ internal static partial class DiagnosticDescriptors
             return $"'{type}' is not a value of the connection{notState}; if it is a service, mark the parameter [FromServices] or take it in the constructor";
         }
 
+        public const string TakeInvalidMessage =
+            "OnInvalidMessage receives why the text was not a typed message as a WebSocketInvalidMessage (Reason, Detail, TypeName), never the text itself; "
+            + "change the parameter's type to WebSocketInvalidMessage";
+
+        public static string InvalidMessageTakenTwice(string taken)
+            => $"OnInvalidMessage receives why the text was not a typed message as a WebSocketInvalidMessage, never the text itself, and '{taken}' takes it; remove it";
+
         /// <param name="source">What the value is, e.g. <c>route value</c> (<see cref="Common.RequestValueText.Describe"/>).</param>
         public static string NoTryParse(string source, string key, string type)
             => $"it takes the {source} '{key}', but '{type}' has no static TryParse method; "
@@ -137,6 +144,9 @@ internal static partial class DiagnosticDescriptors
         public const string TheHttpContext = "the upgrade request's HttpContext";
         public const string TheUser = "the connection's user";
         public const string TheLifetimeToken = "the connection's lifetime token";
+
+        // WS0063 ConnectionValueTakenTwice {3}, besides TheConnection, TheHttpContext, TheUser and TheLifetimeToken
+        public const string WhyNotATypedMessage = "why the text was not a typed message";
         public const string HowItClosed = "how a connection closed";
         public const string TheSocket = "the socket of one connection";
 
@@ -190,7 +200,23 @@ internal static partial class DiagnosticDescriptors
         public const string ListMessage = "a list is not a JSON object; wrap it in a record";
 
         // WS0056 UndeclaredSendType {2}
-        public const string SendText = "; to send plain text, call SendTextAsync";
+        public static string AddToSends(string type) => $"; add typeof({type}) to Sends on its [WebSocketEndpoint]";
+
+        public const string SendText = "; a string is not a typed message: send plain text with SendTextAsync instead of SendAsync";
+
+        /// <param name="problem">Why it cannot be a typed message: one of WS0054's texts.</param>
+        public static string CannotBeAMessage(string problem) => $", and cannot be one: {problem}";
+
+        // WS0061 CallbackOnlyOnInterface {1}
+        public static string DefaultMethodOf(string type) => $"a default method of '{type}'";
+
+        public static string ExplicitImplementationOf(string member) => $"an explicit implementation of '{member}'";
+
+        // WS0062 StructStateChanged {3}
+        public static string MakeStateAClass(string type)
+            => $"make '{type}' a class, so that every callback gets the same instance, or keep what changes in a field of the endpoint (there is one instance per connection)";
+
+        public const string KeepInAField = "keep what changes in a field of the endpoint (there is one instance per connection)";
 
         // WS0057 InvalidWireName {1}
         public const string TheTypeProperty = "the type property";

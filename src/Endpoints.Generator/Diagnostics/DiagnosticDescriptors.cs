@@ -5,7 +5,8 @@ namespace Endpoints.Generator.Diagnostics;
 /// <summary>
 /// Every diagnostic the generator reports. Ids are <c>WS</c> + four digits, grouped by area: 000x binding and the
 /// basics, 001x the class and its constructor, 002x the route and the attribute's settings, 003x callbacks and their
-/// messages, 004x use of received data. Each id has a page in docs/diagnostics. Severity: an error where the
+/// messages, 004x use of received data, 005x typed messages, 006x which methods are callbacks and what callbacks do
+/// with what they are given. Each id has a page in docs/diagnostics. Severity: an error where the
 /// mistake would fail at run time or silently do nothing; a warning where it is likely, not certain, to be one.
 /// Every message's wording is here: the whole format beside its descriptor, and the texts that fill its slots in
 /// <see cref="Advice"/>; the parser chooses among them and composes none.
@@ -188,7 +189,7 @@ internal static partial class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UndeclaredSendType = Error("WS0056", MessagesCategory,
         "Sent message type is not declared",
-        "'{0}' is not one of the message types {1} sends; add typeof({0}) to Sends on its [WebSocketEndpoint]{2}");
+        "'{0}' is not one of the message types {1} sends{2}");
 
     public static readonly DiagnosticDescriptor InvalidWireName = Error("WS0057", MessagesCategory,
         "Message type name is not a plain word",
@@ -197,6 +198,28 @@ internal static partial class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NotAJsonContext = Error("WS0058", MessagesCategory,
         "JsonContext is not a JsonSerializerContext",
         "'{0}' is not a System.Text.Json source-generated context; name a 'partial class' that derives from JsonSerializerContext");
+
+    // WS006x: which methods are callbacks, and what a callback does with what it is given.
+
+    public static readonly DiagnosticDescriptor StaticHelperNamedLikeCallback = Warning("WS0060", CallbackCategory,
+        "Static method named like a callback is not one",
+        "{0} is {1} and static, so it is not a callback and the endpoint never calls it; if it is meant to be one, make it public (a static callback may be public), else give the helper another name");
+
+    public static readonly DiagnosticDescriptor CallbackOnlyOnInterface = Error("WS0061", CallbackCategory,
+        "Callback is not a method of the class",
+        "{0} is {1}, which the generated code cannot call on '{2}' (it calls the class's own public methods); declare '{3}' in '{2}' (it also implements '{4}')");
+
+    public static readonly DiagnosticDescriptor StructStateChanged = Warning("WS0062", UsageCategory,
+        "Struct state is changed in a callback",
+        "'{0}' is assigned, but {1} gets a copy of the state (the struct '{2}'), so the change is lost when it returns; {3}");
+
+    public static readonly DiagnosticDescriptor ConnectionValueTakenTwice = Error("WS0063", BindingCategory,
+        "Callback takes a value of the connection twice",
+        "Parameter '{0}' of {1} is a second {2}, but there is one, {3}, and '{4}' takes it; remove '{0}'");
+
+    public static readonly DiagnosticDescriptor InvalidMessageWithoutMessages = Warning("WS0064", MessagesCategory,
+        "OnInvalidMessage without OnMessage",
+        "'{0}' has OnInvalidMessage but no OnMessage, so no text is ever a typed message and OnInvalidMessage never runs; remove it (every text message goes to OnText), or add an OnMessage for each message type");
 
     private static DiagnosticDescriptor Error(string id, string category, string title, string message)
         => Create(id, category, title, message, DiagnosticSeverity.Error);

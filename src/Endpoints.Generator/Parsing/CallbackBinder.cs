@@ -38,6 +38,11 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
     /// <summary>The [FromServices] parameters that are not optional, with what takes each.</summary>
     public IReadOnlyList<RequiredServiceSpec> RequiredServices => _requiredServices;
 
+    private readonly List<(IMethodSymbol Method, IParameterSymbol Parameter)> _stateParameters = new();
+
+    /// <summary>The parameters bound to the state, with their callbacks: what StructStateCheck looks at.</summary>
+    public IReadOnlyList<(IMethodSymbol Method, IParameterSymbol Parameter)> StateParameters => _stateParameters;
+
     /// <summary>The request values the callbacks take, parsed before the upgrade.</summary>
     public IReadOnlyList<RequestValueSpec> RequestValues => _requestValues;
 
@@ -252,11 +257,18 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
             return new ArgumentSpec(ArgumentSource.Service, ServiceTypeName(type));
         }
 
-        if (KnownTypeSymbols.Is(type, known.Connection)) return new ArgumentSpec(ArgumentSource.Connection, "");
-        if (KnownTypeSymbols.Is(type, known.HttpContext)) return new ArgumentSpec(ArgumentSource.HttpContext, "");
-        if (KnownTypeSymbols.Is(type, known.CancellationToken)) return new ArgumentSpec(ArgumentSource.CancellationToken, "");
-        if (KnownTypeSymbols.Is(type, known.ClaimsPrincipal)) return new ArgumentSpec(ArgumentSource.User, "");
-        if (kind == CallbackKind.InvalidMessage && KnownTypeSymbols.Is(type, known.InvalidMessage)) return new ArgumentSpec(ArgumentSource.InvalidMessage, "");
+        if (ConnectionValue(type, kind) is { } connectionValue)
+        {
+            // One value of the connection, so one parameter for it: a second one is a mistake (a token of its own, another connection).
+            var first = method.Parameters.TakeWhile(p => !SymbolEqualityComparer.Default.Equals(p, parameter))
+                .FirstOrDefault(p => p.RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(p.Type, type)
+                                     && RequestValueAttribute(p) is null && !HasFromServices(p));
+            if (first is null) return new ArgumentSpec(connectionValue.Source, "");
+            // The code fix removes the parameter and hands its uses the one that takes the value (the same value).
+            diagnostics.ReportWithSuggestion(DiagnosticDescriptors.ConnectionValueTakenTwice, SyntaxLocations.Parameter(parameter, cancellationToken), first.Name,
+                parameter.Name, method.Name, Symbols.Display(type), connectionValue.What, first.Name);
+            return null;
+        }
 
         if (message is not null && SymbolEqualityComparer.Default.Equals(parameter, message) && expected!.Matches(type, known, out var messageSource))
         {
@@ -303,9 +315,46 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
                 parameter.Name, method.Name, Symbols.Display(type), Symbols.Display(stateType));
             return null;
         }
+        if (kind == CallbackKind.InvalidMessage && (MessageKind.Of(CallbackKind.Text)!.Matches(type, known, out _) || LooksLikeMessage(type, CallbackKind.Text)))
+        {
+            ReportInvalidMessageAsText(parameter, method);
+            return null;
+        }
         if (!routeKnown && IsRouteValueType(type)) return null;
         diagnostics.Report(DiagnosticDescriptors.ParameterCannotBeBound, SyntaxLocations.Parameter(parameter, cancellationToken),
             parameter.Name, method.Name, CannotBindAdvice(parameter, kind, stateType));
+        return null;
+    }
+
+    /// <summary>
+    /// WS0002 for OnInvalidMessage taking the text (a string, bytes, a reader): it is told why the text was not a typed
+    /// message, never the text, and not a route value either, as the general advice for a string would say.
+    /// </summary>
+    private void ReportInvalidMessageAsText(IParameterSymbol parameter, IMethodSymbol method)
+    {
+        var location = SyntaxLocations.Parameter(parameter, cancellationToken);
+        var taken = method.Parameters.FirstOrDefault(p => KnownTypeSymbols.Is(p.Type, known.InvalidMessage));
+        if (taken is not null)
+        {
+            diagnostics.Report(DiagnosticDescriptors.ParameterCannotBeBound, location, parameter.Name, method.Name,
+                DiagnosticDescriptors.Advice.InvalidMessageTakenTwice(taken.Name));
+            return;
+        }
+        diagnostics.ReportRelated(DiagnosticDescriptors.ParameterCannotBeBound, location, [], known.InvalidMessage is { } invalid ? Symbols.FullName(invalid) : null,
+            parameter.Name, method.Name, DiagnosticDescriptors.Advice.TakeInvalidMessage);
+    }
+
+    /// <summary>A value there is one of per connection (or per invalid message), with what it is in words.</summary>
+    private (ArgumentSource Source, string What)? ConnectionValue(ITypeSymbol type, CallbackKind kind)
+    {
+        if (KnownTypeSymbols.Is(type, known.Connection)) return (ArgumentSource.Connection, DiagnosticDescriptors.Advice.TheConnection);
+        if (KnownTypeSymbols.Is(type, known.HttpContext)) return (ArgumentSource.HttpContext, DiagnosticDescriptors.Advice.TheHttpContext);
+        if (KnownTypeSymbols.Is(type, known.CancellationToken)) return (ArgumentSource.CancellationToken, DiagnosticDescriptors.Advice.TheLifetimeToken);
+        if (KnownTypeSymbols.Is(type, known.ClaimsPrincipal)) return (ArgumentSource.User, DiagnosticDescriptors.Advice.TheUser);
+        if (kind == CallbackKind.InvalidMessage && KnownTypeSymbols.Is(type, known.InvalidMessage))
+        {
+            return (ArgumentSource.InvalidMessage, DiagnosticDescriptors.Advice.WhyNotATypedMessage);
+        }
         return null;
     }
 
@@ -332,8 +381,10 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         {
             diagnostics.ReportRelated(DiagnosticDescriptors.NullableStateMismatch, SyntaxLocations.ParameterType(parameter, cancellationToken), related,
                 Symbols.FullName(stateType, keepNullable: true), Symbols.Display(stateType), parameter.Name, method.Name, Symbols.Display(type));
+            _stateParameters.Add((method, parameter));
             return new ArgumentSpec(ArgumentSource.State, "!");
         }
+        _stateParameters.Add((method, parameter));
         return new ArgumentSpec(ArgumentSource.State, "");
     }
 

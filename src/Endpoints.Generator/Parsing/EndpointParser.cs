@@ -25,6 +25,9 @@ internal sealed class EndpointParser
     // Every OnMessage: unlike the other callbacks, one per message type.
     private readonly List<IMethodSymbol> _onMessages = new();
 
+    // Callbacks reported as only an interface's (WS0061): the class is not without callbacks (WS0001), they are in the wrong place.
+    private int _interfaceOnlyCallbacks;
+
     // Where the typed messages' types are named: beside the spec, for WS0050.
     private readonly List<MessageTypeUse> _messageTypeUses = new();
 
@@ -87,6 +90,14 @@ internal sealed class EndpointParser
         if (methods.TryGetValue(CallbackKind.Text, out var onText))
         {
             BufferEscapeCheck.Run(onText, CallbackKind.Text, _context.SemanticModel, known, _diagnostics, _cancellationToken);
+        }
+
+        if (stateType is { IsValueType: true })
+        {
+            foreach (var (method, parameter) in binder.StateParameters)
+            {
+                StructStateCheck.Run(method, parameter, stateType, _context.SemanticModel, _diagnostics, _cancellationToken);
+            }
         }
 
         if (route.Error is null && methods.Count > 0)
@@ -256,24 +267,47 @@ internal sealed class EndpointParser
         return false;
     }
 
-    /// <summary>The callback methods by kind, found by name on the class and its base classes; a second one of a kind is an error.</summary>
+    /// <summary>
+    /// The callback methods by kind, found by name on the class and its base classes; a second one of a kind is an error.
+    /// An override and what it overrides are one callback (at any depth, in generic bases too), and so are a method
+    /// hidden with <c>new</c> and the one that hides it; a private or protected static method is a helper (WS0060). A
+    /// method only an interface has (a default method, an explicit implementation) cannot be called on the class (WS0061).
+    /// </summary>
     private Dictionary<CallbackKind, IMethodSymbol> FindCallbacks(INamedTypeSymbol type)
     {
         var found = new Dictionary<CallbackKind, IMethodSymbol>();
         foreach (var name in CallbackNames.All)
         {
             var candidates = new List<IMethodSymbol>();
+            // The original definitions of every method overridden by one already seen: a generic base's members are
+            // seen constructed (CommandEndpoint<Deploy>.OnMessage), an override names them through OriginalDefinition.
             var overridden = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
             {
                 foreach (var member in current.GetMembers(name))
                 {
                     if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method) continue;
-                    if (overridden.Contains(method)) continue;
-                    if (method.OverriddenMethod is { } baseMethod) overridden.Add(baseMethod.OriginalDefinition);
+                    if (overridden.Contains(method.OriginalDefinition)) continue;
+                    for (var baseMethod = method.OverriddenMethod; baseMethod is not null; baseMethod = baseMethod.OverriddenMethod)
+                    {
+                        overridden.Add(baseMethod.OriginalDefinition);
+                    }
+                    // Hidden by a method of the same signature in a class nearer the endpoint ('new', or a CS0108 warning).
+                    if (candidates.Any(c => Symbols.SameSignature(c, method))) continue;
+                    if (method.IsStatic && !Symbols.IsAccessible(method))
+                    {
+                        // A helper; said once, where it is declared, and only for the endpoint's own (a base class's are its business).
+                        if (SymbolEqualityComparer.Default.Equals(current, type))
+                        {
+                            _diagnostics.Report(DiagnosticDescriptors.StaticHelperNamedLikeCallback, SyntaxLocations.Name(method), name,
+                                Symbols.AccessibilityText(method));
+                        }
+                        continue;
+                    }
                     candidates.Add(method);
                 }
             }
+            ReportInterfaceOnly(type, name);
             if (candidates.Count == 0) continue;
             found[CallbackNames.KindOf(name)] = candidates[0];
             if (name == "OnMessage")
@@ -287,6 +321,37 @@ internal sealed class EndpointParser
             }
         }
         return found;
+    }
+
+    /// <summary>
+    /// WS0061 for each interface method named <paramref name="name"/> that the class implements only through the
+    /// interface: the generated code calls <c>endpoint.OnText(…)</c>, which does not reach a default interface method
+    /// or an explicit implementation, so it would never run.
+    /// </summary>
+    private void ReportInterfaceOnly(INamedTypeSymbol type, string name)
+    {
+        var reported = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        foreach (var contract in type.AllInterfaces)
+        {
+            foreach (var member in contract.GetMembers(name))
+            {
+                if (member is not IMethodSymbol { IsStatic: false, MethodKind: MethodKind.Ordinary } method) continue;
+                if (type.FindImplementationForInterfaceMember(method) is not IMethodSymbol implementation || !reported.Add(implementation)) continue;
+                string what;
+                if (implementation.ContainingType.TypeKind == TypeKind.Interface)
+                {
+                    what = DiagnosticDescriptors.Advice.DefaultMethodOf(Symbols.Display(implementation.ContainingType));
+                }
+                else if (implementation.MethodKind == MethodKind.ExplicitInterfaceImplementation)
+                {
+                    what = DiagnosticDescriptors.Advice.ExplicitImplementationOf(Symbols.Display(contract) + "." + name);
+                }
+                else continue;
+                _diagnostics.Report(DiagnosticDescriptors.CallbackOnlyOnInterface, SyntaxLocations.Name(implementation), name, what, type.Name,
+                    Symbols.PublicSignature(method), Symbols.Display(contract) + "." + name);
+                _interfaceOnlyCallbacks++;
+            }
+        }
     }
 
     /// <summary>
@@ -314,7 +379,7 @@ internal sealed class EndpointParser
             }
             _diagnostics.ReportWithSuggestion(DiagnosticDescriptors.CallbackNameTypo, SyntaxLocations.Name(method), suggestion, method.Name, suggestion);
         }
-        if (callbacks.Count == 0 && !reportedNoCallbacks)
+        if (callbacks.Count == 0 && !reportedNoCallbacks && _interfaceOnlyCallbacks == 0)
         {
             _diagnostics.Report(DiagnosticDescriptors.NoCallbacks, SyntaxLocations.Name(type), type.Name, DiagnosticDescriptors.Advice.AddACallback);
         }

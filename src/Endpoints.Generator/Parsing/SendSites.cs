@@ -48,8 +48,12 @@ internal static class SendSites
         if (sends.Kind == TypedConstantKind.Array && !sends.IsNull
             && sends.Values.Any(v => v.Value is ITypeSymbol declared && SymbolEqualityComparer.Default.Equals(declared, message.WithNullableAnnotation(NullableAnnotation.None)))) return null;
 
-        var hint = message.SpecialType == SpecialType.System_String ? DiagnosticDescriptors.Advice.SendText : "";
+        // A type that cannot be a typed message (WS0054) is not advised into Sends: text goes by SendTextAsync, the rest says why.
+        var display = Symbols.Display(message);
+        var advice = message.SpecialType == SpecialType.System_String ? DiagnosticDescriptors.Advice.SendText
+            : TypedMessageParser.Problem(message, known) is { } problem ? DiagnosticDescriptors.Advice.CannotBeAMessage(problem)
+            : DiagnosticDescriptors.Advice.AddToSends(display);
         var location = invocation.ArgumentList.Arguments[0].GetLocation();
-        return Diagnostic.Create(DiagnosticDescriptors.UndeclaredSendType, location, Symbols.Display(message), endpoint.Name, hint);
+        return Diagnostic.Create(DiagnosticDescriptors.UndeclaredSendType, location, display, endpoint.Name, advice);
     }
 }

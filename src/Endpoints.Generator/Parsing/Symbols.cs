@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace Endpoints.Generator.Parsing;
@@ -20,6 +21,26 @@ internal static class Symbols
 
     /// <summary>The type as the user would write it, for messages.</summary>
     public static string Display(ITypeSymbol type) => type.ToDisplayString(s_userFormat);
+
+    /// <summary>Whether two methods have the same parameters (types and ref kinds) and type parameter count: one hides the other.</summary>
+    public static bool SameSignature(IMethodSymbol a, IMethodSymbol b)
+    {
+        if (a.Parameters.Length != b.Parameters.Length || a.TypeParameters.Length != b.TypeParameters.Length) return false;
+        for (var i = 0; i < a.Parameters.Length; i++)
+        {
+            if (a.Parameters[i].RefKind != b.Parameters[i].RefKind
+                || !SymbolEqualityComparer.Default.Equals(a.Parameters[i].Type, b.Parameters[i].Type)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>The method as a public method of a class would declare it: <c>public void OnText(string text)</c>.</summary>
+    public static string PublicSignature(IMethodSymbol method)
+    {
+        var returns = method.ReturnsVoid ? "void" : Display(method.ReturnType);
+        var parameters = string.Join(", ", method.Parameters.Select(static p => Display(p.Type) + " " + p.Name));
+        return $"public {returns} {method.Name}({parameters})";
+    }
 
     public static bool IsNullableValueType(ITypeSymbol type, out ITypeSymbol? underlying)
     {

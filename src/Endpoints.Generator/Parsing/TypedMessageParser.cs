@@ -58,6 +58,12 @@ internal static class TypedMessageParser
                     break;
             }
         }
+        if (onInvalid is not null && onMessages.Count == 0)
+        {
+            // Text that is none of the OnMessage types: without any, there is no such text, and OnInvalidMessage is not bound.
+            diagnostics.Report(DiagnosticDescriptors.InvalidMessageWithoutMessages, SyntaxLocations.Name(onInvalid), endpoint.Name);
+            onInvalid = null;
+        }
         if (onMessages.Count == 0 && sends.Count == 0 && !contextNamed) return null;
 
         if (onText is not null && onMessages.Count > 0)
@@ -154,7 +160,14 @@ internal static class TypedMessageParser
     /// <summary>A message is a JSON object: a concrete class, record or struct of the app's, closed over its type arguments.</summary>
     private static bool CheckType(ITypeSymbol type, Location? location, KnownTypeSymbols known, DiagnosticList diagnostics)
     {
-        var display = Symbols.Display(type);
+        if (Problem(type, known) is not { } problem) return true;
+        diagnostics.Report(DiagnosticDescriptors.InvalidMessageType, location, Symbols.Display(type), problem);
+        return false;
+    }
+
+    /// <summary>Why <paramref name="type"/> cannot be a typed message (WS0054's text), or null when it can.</summary>
+    internal static string? Problem(ITypeSymbol type, KnownTypeSymbols known)
+    {
         string? problem = type switch
         {
             ITypeParameterSymbol => DiagnosticDescriptors.Advice.TypeParameter,
@@ -170,9 +183,7 @@ internal static class TypedMessageParser
             _ => DiagnosticDescriptors.Advice.NotAClassOrStruct,
         };
         if (KnownTypeSymbols.IsConstructedFrom(type, known.ListOfT)) problem ??= DiagnosticDescriptors.Advice.ListMessage;
-        if (problem is null) return true;
-        diagnostics.Report(DiagnosticDescriptors.InvalidMessageType, location, display, problem);
-        return false;
+        return problem;
     }
 
     /// <summary>[WebSocketMessage("name")], else the type's name in camelCase.</summary>
