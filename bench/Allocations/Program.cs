@@ -3,7 +3,6 @@ using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Text;
 using Endpoints;
-using Endpoints.Runtime;
 using Endpoints.Runtime.Generated;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using Benchmarks;
 using Endpoints;
-using Endpoints.Runtime;
 using Endpoints.Runtime.Diagnostics;
 using Endpoints.Runtime.Fanout;
 
@@ -25,7 +24,7 @@ Warm();
 // One group of `members`.
 {
     var registry = NewRegistry();
-    var entries = Enumerable.Range(0, members).Select(i => registry.Add(new Receiver("c" + i), null)).ToArray();
+    var entries = Enumerable.Range(0, members).Select(i => registry.Add(Receiver.Of("c" + i), null, Receiver.None)).ToArray();
     var clock = Stopwatch.StartNew();
     foreach (var entry in entries) registry.Join(entry, "room");
     var joins = clock.Elapsed;
@@ -58,7 +57,7 @@ Warm();
 // `members` groups of one member each.
 {
     var registry = NewRegistry();
-    var entries = Enumerable.Range(0, members).Select(i => registry.Add(new Receiver("c" + i), null)).ToArray();
+    var entries = Enumerable.Range(0, members).Select(i => registry.Add(Receiver.Of("c" + i), null, Receiver.None)).ToArray();
     var clock = Stopwatch.StartNew();
     for (var i = 0; i < members; i++) registry.Join(entries[i], "g" + i);
     var joins = clock.Elapsed;
@@ -81,7 +80,7 @@ static ConnectionRegistry NewRegistry() => new("bench", TimeProvider.System, Web
 static void Warm()
 {
     var registry = NewRegistry();
-    var entries = Enumerable.Range(0, 2000).Select(i => registry.Add(new Receiver("w" + i), null)).ToArray();
+    var entries = Enumerable.Range(0, 2000).Select(i => registry.Add(Receiver.Of("w" + i), null, Receiver.None)).ToArray();
     foreach (var entry in entries) registry.Join(entry, "warm");
     registry.Snapshot();
     foreach (var entry in entries) registry.Remove(entry);
@@ -116,8 +115,13 @@ static (TimeSpan Snapshot, TimeSpan LongestJoin) SnapshotWhileJoining(Connection
     return (took, longest);
 }
 
-internal sealed class Receiver(string id) : IFanOutReceiver
+internal sealed class Receiver(string id) : IFanOutReceiver, IHostStoppingListener
 {
+    /// <summary>Host shutdown is not measured: one listener that does nothing serves every receiver.</summary>
+    public static readonly Receiver None = new("none");
+
+    public static Receiver Of(string id) => new(id);
+
     public string Id { get; } = id;
 
     public bool TryEnqueue(WebSocketMessage message) => true;

@@ -6,7 +6,8 @@ namespace Endpoints;
 
 /// <summary>
 /// One open WebSocket connection and its transmit channel. Safe to use from any number of threads at
-/// once: every send goes through <see cref="Outbox"/>, which one pump per connection writes in order.
+/// once: each send is written directly when nothing is queued and the socket is free, else queued in the bounded
+/// outbox (<see cref="Outbox"/>) that one pump per connection writes in order.
 /// </summary>
 public abstract class WebSocketConnection
 {

@@ -134,7 +134,7 @@ public sealed class ConnectionRegistryTests
         var registry = registries.For(typeof(ConnectionRegistryTests), "limited");
         var clients = new WebSocketClients<ConnectionRegistryTests>(registries);
         var receiver = new FakeReceiver("c1", 10);
-        receiver.Entry = registry.Add(receiver, null);
+        receiver.Entry = registry.Add(receiver, null, receiver);
 
         Assert.True(registry.Join(receiver.Entry, "12345678"));
         var join = Assert.Throws<ArgumentException>(() => registry.Join(receiver.Entry, "123456789"));
@@ -152,7 +152,7 @@ public sealed class ConnectionRegistryTests
         var registries = new ConnectionRegistries(_clock, WebSocketEndpointMetrics.Shared, limits: new GroupLimits(MaxGroupNameLength: 100, MaxGroupsPerConnection: 3));
         var registry = registries.For(typeof(ConnectionRegistryTests), "capped");
         var receiver = new FakeReceiver("c1", 10);
-        receiver.Entry = registry.Add(receiver, null);
+        receiver.Entry = registry.Add(receiver, null, receiver);
         for (var i = 0; i < 3; i++) Assert.True(registry.Join(receiver.Entry, "g" + i));
 
         Assert.False(registry.Join(receiver.Entry, "g0")); // already a member: not a new group
@@ -171,7 +171,7 @@ public sealed class ConnectionRegistryTests
         var clients = new WebSocketClients<ConnectionRegistryTests>(registries);
         var user = new string('u', 70_000);
         var receiver = new FakeReceiver("c1", 10);
-        receiver.Entry = registry.Add(receiver, user);
+        receiver.Entry = registry.Add(receiver, user, receiver);
 
         await Assert.ThrowsAsync<ArgumentException>(async () => await clients.User(user).SendTextAsync("not for anyone"));
         Assert.Empty(receiver.Texts);
@@ -229,11 +229,11 @@ public sealed class ConnectionRegistryTests
     private FakeReceiver Connect(string id, string? userId, int capacity = 100)
     {
         var receiver = new FakeReceiver(id, capacity);
-        receiver.Entry = _registry.Add(receiver, userId);
+        receiver.Entry = _registry.Add(receiver, userId, receiver);
         return receiver;
     }
 
-    private sealed class FakeReceiver(string id, int capacity) : IFanOutReceiver
+    private sealed class FakeReceiver(string id, int capacity) : IFanOutReceiver, IHostStoppingListener
     {
         private readonly ConcurrentQueue<WebSocketMessage> _messages = new();
 

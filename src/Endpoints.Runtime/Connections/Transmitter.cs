@@ -230,7 +230,7 @@ internal sealed class Transmitter
         if (Endpoint.Options.OutboxFullPolicy == OutboxFullPolicy.Close)
         {
             CloseSlowConsumer();
-            throw new WebSocketException(WebSocketError.InvalidState, "The client reads too slowly: its outbox is full, so the _connection is being closed.");
+            throw new WebSocketException(WebSocketError.InvalidState, "The client reads too slowly: its outbox is full, so the connection is being closed.");
         }
         // Counted before it is in the outbox (see TryQueue), given back if it never gets there.
         Interlocked.Increment(ref _queued);
@@ -394,7 +394,7 @@ internal sealed class Transmitter
             {
                 Interlocked.Decrement(ref _queued);
                 Endpoint.Metrics.OutboxDepth.Add(-1, Endpoint.Tag);
-                var failure = new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The _connection failed before the message was sent.", exception);
+                var failure = new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The connection failed before the message was sent.", exception);
                 frame.Written?.TrySetException(failure);
                 frame.Turn?.TrySetException(failure);
             }
@@ -490,7 +490,7 @@ internal sealed class Transmitter
     }
 
     private static WebSocketException NotOpen(Exception? inner = null)
-        => new(WebSocketError.InvalidState, "The WebSocket _connection is closing or closed; the message was not sent.", inner);
+        => new(WebSocketError.InvalidState, "The WebSocket connection is closing or closed; the message was not sent.", inner);
 }
 
 /// <summary>

@@ -35,7 +35,7 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
     {
         foreach (var registry in _byName.Values)
         {
-            foreach (var entry in registry.All) entry.HostStopping?.OnHostStopping();
+            foreach (var entry in registry.All) entry.HostStopping.OnHostStopping();
         }
     }
 

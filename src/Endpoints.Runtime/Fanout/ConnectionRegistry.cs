@@ -38,7 +38,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     public ValueTask WhenBackplaneAppliedAsync(CancellationToken cancellationToken) => Backplane?.WhenAppliedAsync(cancellationToken) ?? default;
 
     /// <summary>Registers a live connection; <paramref name="hostStopping"/> is told when the host stops.</summary>
-    public RegisteredConnection Add(IFanOutReceiver connection, string? userId, IHostStoppingListener? hostStopping = null)
+    public RegisteredConnection Add(IFanOutReceiver connection, string? userId, IHostStoppingListener hostStopping)
     {
         var entry = new RegisteredConnection(connection, userId, time.GetUtcNow(), hostStopping);
         WebSocketPresenceChange? change;
@@ -244,12 +244,12 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
 }
 
 /// <summary>A connection as the registry knows it. <see cref="Groups"/> and <see cref="Ended"/> change only under the registry's lock.</summary>
-internal sealed class RegisteredConnection(IFanOutReceiver connection, string? userId, DateTimeOffset since, IHostStoppingListener? hostStopping = null)
+internal sealed class RegisteredConnection(IFanOutReceiver connection, string? userId, DateTimeOffset since, IHostStoppingListener hostStopping)
 {
     public IFanOutReceiver Connection { get; } = connection;
 
     /// <summary>What runs the connection, told when the host stops.</summary>
-    public IHostStoppingListener? HostStopping { get; } = hostStopping;
+    public IHostStoppingListener HostStopping { get; } = hostStopping;
 
     public string Id { get; } = connection.Id;
 

@@ -186,6 +186,8 @@ internal sealed class ReceiveLoop : IHostStoppingListener
     /// <summary>What ends every connection: counted, traced, and the connection's objects released.</summary>
     private void Ended(WebSocketCloseInfo? close)
     {
+        // Already done on every path that got past registering; idempotent, for one that threw in between.
+        _connection.Unregister();
         var metrics = _endpoint.Metrics;
         metrics.ActiveConnections.Add(-1, _endpoint.Tag);
         var activity = Activity;
