@@ -38,7 +38,10 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
         DiagnosticDescriptors.WrongMessageType.Id,
         DiagnosticDescriptors.MessageTypeNotSerializable.Id,
         DiagnosticDescriptors.CallbackOnlyOnInterface.Id,
-        DiagnosticDescriptors.ConnectionValueTakenTwice.Id);
+        DiagnosticDescriptors.ConnectionValueTakenTwice.Id,
+        DiagnosticDescriptors.ClientsOfNotAnEndpoint.Id,
+        DiagnosticDescriptors.GroupChangeNotAwaited.Id,
+        DiagnosticDescriptors.StreamedLimitWithoutStream.Id);
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -75,6 +78,9 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
                 "WS0050" => AddJsonSerializable(context.Document, diagnostic),
                 "WS0061" => MakeExplicitImplementationPublic(context.Document, node),
                 "WS0063" => RemoveSecondParameter(context.Document, node, suggestion),
+                "WS0070" => ChangeTypeArgument(context.Document, node, suggestion),
+                "WS0071" => AwaitGroupChange(context.Document, node),
+                "WS0074" => RemoveAttributeArgument(context.Document, node),
                 _ => null,
             };
             if (action is not null) context.RegisterCodeFix(action, diagnostic);
@@ -109,6 +115,112 @@ public sealed class EndpointCodeFixProvider : CodeFixProvider
             changed = await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: ct).ConfigureAwait(false);
             return changed.Project.Solution;
         }, nameof(AddJsonSerializable));
+    }
+
+    /// <summary>WS0070: the type argument of IWebSocketClients&lt;T&gt; becomes the endpoint class the message names.</summary>
+    private static CodeAction? ChangeTypeArgument(Document document, SyntaxNode node, string? suggestion)
+    {
+        if (node is not TypeSyntax type || string.IsNullOrEmpty(suggestion)) return null;
+        var display = suggestion!.Substring(suggestion.LastIndexOfAny(new[] { '.', ':' }) + 1);
+        return CodeAction.Create($"Use IWebSocketClients<{display}>", ct =>
+        {
+            var replacement = SyntaxFactory.ParseTypeName(suggestion).WithTriviaFrom(type).WithAdditionalAnnotations(Simplifier.Annotation);
+            return ReplaceAndSimplify(document, type, replacement, ct);
+        }, nameof(ChangeTypeArgument));
+    }
+
+    /// <summary>
+    /// WS0071: awaits the group change (<c>_ = x</c> becomes <c>await x</c>), making the method async where that is
+    /// mechanical: a method already async, one returning void (then Task) or a value (then Task&lt;T&gt;).
+    /// </summary>
+    private static CodeAction? AwaitGroupChange(Document document, SyntaxNode node)
+    {
+        var invocation = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
+        if (invocation is null) return null;
+        var function = invocation.Ancestors().FirstOrDefault(static a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or BaseMethodDeclarationSyntax
+            or AccessorDeclarationSyntax);
+        TypeSyntax? newReturnType = null;
+        switch (function)
+        {
+            case AnonymousFunctionExpressionSyntax lambda when lambda.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword):
+                break;
+            case MethodDeclarationSyntax method when method.Modifiers.Any(SyntaxKind.AsyncKeyword):
+                break;
+            case LocalFunctionStatementSyntax local when local.Modifiers.Any(SyntaxKind.AsyncKeyword):
+                break;
+            case MethodDeclarationSyntax method:
+                newReturnType = AsyncReturnType(method.ReturnType);
+                if (newReturnType is null) return null;
+                break;
+            case LocalFunctionStatementSyntax local:
+                newReturnType = AsyncReturnType(local.ReturnType);
+                if (newReturnType is null) return null;
+                break;
+            default:
+                return null;
+        }
+        return CodeAction.Create("Await it", async ct =>
+        {
+            var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+            if (root is null) return document.Project.Solution;
+            // `_ = call` becomes `await call`; otherwise the call itself is awaited.
+            SyntaxNode target = invocation;
+            while (target.Parent is ParenthesizedExpressionSyntax) target = target.Parent;
+            var discard = target.Parent is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } } assignment ? assignment : null;
+            var old = (SyntaxNode?)discard ?? target;
+            var awaited = SyntaxFactory.AwaitExpression(invocation.WithoutTrivia()).WithTriviaFrom(old);
+            var tracked = root.TrackNodes(old, function!);
+            tracked = tracked.ReplaceNode(tracked.GetCurrentNode(old)!, awaited);
+            if (newReturnType is not null)
+            {
+                var current = tracked.GetCurrentNode(function!)!;
+                SyntaxNode changed = current switch
+                {
+                    MethodDeclarationSyntax method => method
+                        .WithReturnType(newReturnType.WithTriviaFrom(method.ReturnType))
+                        .WithModifiers(method.Modifiers.Add(SyntaxFactory.Token(SyntaxKind.AsyncKeyword).WithTrailingTrivia(SyntaxFactory.Space))),
+                    LocalFunctionStatementSyntax local => local
+                        .WithReturnType(newReturnType.WithTriviaFrom(local.ReturnType))
+                        .WithModifiers(local.Modifiers.Add(SyntaxFactory.Token(SyntaxKind.AsyncKeyword).WithTrailingTrivia(SyntaxFactory.Space))),
+                    _ => current,
+                };
+                tracked = tracked.ReplaceNode(current, changed);
+            }
+            var updated = document.WithSyntaxRoot(tracked);
+            return (await Simplifier.ReduceAsync(updated, Simplifier.Annotation, cancellationToken: ct).ConfigureAwait(false)).Project.Solution;
+        }, nameof(AwaitGroupChange));
+    }
+
+    /// <summary>What a method returning <paramref name="type"/> returns once async: Task for void, Task&lt;T&gt; for T; null for a task (not mechanical).</summary>
+    private static TypeSyntax? AsyncReturnType(TypeSyntax type)
+    {
+        if (type is PredefinedTypeSyntax predefined && predefined.Keyword.IsKind(SyntaxKind.VoidKeyword))
+        {
+            return SyntaxFactory.ParseTypeName("global::System.Threading.Tasks.Task").WithAdditionalAnnotations(Simplifier.Annotation);
+        }
+        var name = type switch
+        {
+            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            _ => "",
+        };
+        if (name is "Task" or "ValueTask") return null;
+        return SyntaxFactory.ParseTypeName($"global::System.Threading.Tasks.Task<{type.WithoutTrivia()}>").WithAdditionalAnnotations(Simplifier.Annotation);
+    }
+
+    /// <summary>WS0074: removes the attribute's named argument.</summary>
+    private static CodeAction? RemoveAttributeArgument(Document document, SyntaxNode node)
+    {
+        var argument = node.FirstAncestorOrSelf<AttributeArgumentSyntax>();
+        if (argument?.Parent is not AttributeArgumentListSyntax list) return null;
+        var name = argument.NameEquals?.Name.Identifier.ValueText ?? "it";
+        return CodeAction.Create($"Remove {name}", async ct =>
+        {
+            var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+            if (root is null) return document.Project.Solution;
+            var newList = list.WithArguments(list.Arguments.Remove(argument));
+            return document.WithSyntaxRoot(root.ReplaceNode(list, newList)).Project.Solution;
+        }, nameof(RemoveAttributeArgument));
     }
 
     private static CodeAction? AsyncVoidToTask(Document document, SyntaxNode node)

@@ -15,4 +15,7 @@ internal static class TrackingNames
     public const string JsonCoverage = nameof(JsonCoverage);
     public const string JsonCoverageDiagnostics = nameof(JsonCoverageDiagnostics);
     public const string SendSites = nameof(SendSites);
+    public const string EndpointNames = nameof(EndpointNames);
+    public const string ClientsSites = nameof(ClientsSites);
+    public const string UsageSites = nameof(UsageSites);
 }

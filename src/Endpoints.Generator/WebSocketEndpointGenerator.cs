@@ -71,7 +71,7 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
         var coverageDiagnostics = parsed
             .Where(static result => result.Spec?.Typed is not null)
             .Combine(jsonContexts)
-            .Select(static (pair, _) => JsonCoverage.Diagnose(pair.Left, pair.Right))
+            .Select(static (pair, _) => JsonCoverage.Diagnose(pair.Left, pair.Right).AddRange(TypePropertyCheck.Diagnose(pair.Left, pair.Right)))
             .WithTrackingName(TrackingNames.JsonCoverageDiagnostics);
         context.RegisterSourceOutput(coverageDiagnostics, static (output, items) =>
         {
@@ -84,6 +84,29 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
             .Where(static diagnostic => diagnostic is not null)
             .WithTrackingName(TrackingNames.SendSites);
         context.RegisterSourceOutput(sendSites, static (output, diagnostic) => output.ReportDiagnostic(diagnostic!));
+
+        // IWebSocketClients<T> of a class that is not an endpoint, anywhere in the project; the project's endpoint names
+        // (for the suggestion) change only when an endpoint class is added, removed or renamed.
+        var endpointNames = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownTypes.EndpointAttribute, predicate: static (node, _) => node is TypeDeclarationSyntax, transform: ClientsSites.EndpointName)
+            .Collect()
+            .Select(static (names, _) => names.ToEquatableArray())
+            .WithTrackingName(TrackingNames.EndpointNames);
+        var clientsSites = context.SyntaxProvider
+            .CreateSyntaxProvider(ClientsSites.IsCandidate, ClientsSites.Check)
+            .Where(static site => site is not null)
+            .WithTrackingName(TrackingNames.ClientsSites);
+        context.RegisterSourceOutput(clientsSites.Combine(endpointNames), static (output, item) => output.ReportDiagnostic(ClientsSites.Diagnose(item.Left!, item.Right)));
+
+        // Calls on connections, clients, targets and the outbox: group changes, sends in constructors, UserId as a name, streamed writers.
+        var usageSites = context.SyntaxProvider
+            .CreateSyntaxProvider(UsageSites.IsCandidate, UsageSites.Check)
+            .Where(static diagnostics => diagnostics.Count > 0)
+            .WithTrackingName(TrackingNames.UsageSites);
+        context.RegisterSourceOutput(usageSites, static (output, diagnostics) =>
+        {
+            foreach (var diagnostic in diagnostics) output.ReportDiagnostic(diagnostic);
+        });
 
         var endpoints = covered
             .Where(static spec => spec is not null)

@@ -419,6 +419,115 @@ public sealed class CodeFixTests
         }
         """);
 
+    [Fact]
+    public Task ClientsOfANonEndpointNameTheEndpoint() => VerifyFix(
+        """
+        namespace Chat
+        {
+            public sealed class Room { }
+
+            [WebSocketEndpoint("/chat")]
+            public sealed class ChatEndpoint(IWebSocketClients<{|WS0070:Room|}> clients)
+            {
+                public Task OnText(string text) => clients.All.SendTextAsync(text).AsTask();
+            }
+        }
+        """,
+        """
+        namespace Chat
+        {
+            public sealed class Room { }
+
+            [WebSocketEndpoint("/chat")]
+            public sealed class ChatEndpoint(IWebSocketClients<ChatEndpoint> clients)
+            {
+                public Task OnText(string text) => clients.All.SendTextAsync(text).AsTask();
+            }
+        }
+        """, remainingIds: []);
+
+    [Fact]
+    public Task AVoidOnOpenAwaitsItsJoin() => VerifyFix(
+        """
+        [WebSocketEndpoint("/rooms/{room}")]
+        public sealed class RoomEndpoint
+        {
+            public void OnOpen(string room, WebSocketConnection connection) => {|WS0071:connection.JoinGroupAsync(room)|};
+        }
+        """,
+        """
+        [WebSocketEndpoint("/rooms/{room}")]
+        public sealed class RoomEndpoint
+        {
+            public async Task OnOpen(string room, WebSocketConnection connection) => await connection.JoinGroupAsync(room);
+        }
+        """, remainingIds: []);
+
+    [Fact]
+    public Task AnOnOpenWithStateAwaitsItsJoinAndReturnsATask() => VerifyFix(
+        """
+        [WebSocketEndpoint("/rooms/{room}")]
+        public sealed class RoomEndpoint
+        {
+            public string OnOpen(string room, WebSocketConnection connection)
+            {
+                {|WS0071:connection.JoinGroupAsync(room)|};
+                return room;
+            }
+
+            public void OnText(string room, string text) { }
+        }
+        """,
+        """
+        [WebSocketEndpoint("/rooms/{room}")]
+        public sealed class RoomEndpoint
+        {
+            public async Task<string> OnOpen(string room, WebSocketConnection connection)
+            {
+                await connection.JoinGroupAsync(room);
+                return room;
+            }
+
+            public void OnText(string room, string text) { }
+        }
+        """, remainingIds: []);
+
+    [Fact]
+    public Task ADiscardedLeaveIsAwaited() => VerifyFix(
+        """
+        [WebSocketEndpoint("/rooms/{room}")]
+        public sealed class RoomEndpoint
+        {
+            public async Task OnText(string room, string text, WebSocketConnection connection)
+            {
+                if (text == "leave") _ = {|WS0071:connection.LeaveGroupAsync(room)|};
+                await Task.Yield();
+            }
+        }
+        """,
+        """
+        [WebSocketEndpoint("/rooms/{room}")]
+        public sealed class RoomEndpoint
+        {
+            public async Task OnText(string room, string text, WebSocketConnection connection)
+            {
+                if (text == "leave") await connection.LeaveGroupAsync(room);
+                await Task.Yield();
+            }
+        }
+        """, remainingIds: []);
+
+    [Fact]
+    public Task AStreamedLimitWithoutAStreamIsRemoved() => VerifyFix(
+        """
+        [WebSocketEndpoint("/files", {|WS0074:MaxStreamedMessageSize = 1024|})]
+        public sealed class FilesEndpoint { public void OnBinary(ReadOnlyMemory<byte> data) { } }
+        """,
+        """
+        [WebSocketEndpoint("/files")]
+        public sealed class FilesEndpoint { public void OnBinary(ReadOnlyMemory<byte> data) { } }
+        """, remainingIds: []);
+
     private static async Task VerifyFix(string before, string after, string[]? remainingIds = null, string? actionTitle = null, bool afterIsWholeFile = false)
     {
         var (source, expected) = Markup.Parse(Usings + before);

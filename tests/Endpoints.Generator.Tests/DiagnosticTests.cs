@@ -48,6 +48,26 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void ClientsOfAnEndpointOfAReferencedAssemblyAreFine()
+    {
+        // The corpus is one compilation; an endpoint class of another assembly carries its attribute in metadata.
+        var library = GeneratorHarness.Run(Usings + "namespace Library; [WebSocketEndpoint(\"/library\")] public sealed class LibraryEndpoint { public void OnText(string text) { } }",
+            assemblyName: "Library");
+        library.AssertCompilesCleanly();
+        var app = GeneratorHarness.Run(Usings + """
+            public sealed class NotAnEndpoint { }
+            public sealed class Relay(IWebSocketClients<Library.LibraryEndpoint> library, IWebSocketClients<NotAnEndpoint> other)
+            {
+                public Task Send(string text) => library.All.SendTextAsync(text).AsTask();
+            }
+            """, extraReferences: [library.Output.ToMetadataReference()]);
+        var diagnostic = Assert.Single(app.GeneratorDiagnostics);
+        Assert.Equal("WS0070", diagnostic.Id);
+        // No endpoint in this project to suggest.
+        Assert.EndsWith("name the class marked [WebSocketEndpoint] whose connections it should reach", diagnostic.GetMessage());
+    }
+
+    [Fact]
     public void EveryDescriptorHasADocsPageAReleaseEntryAndACorpusCase()
     {
         var root = RepositoryRoot();

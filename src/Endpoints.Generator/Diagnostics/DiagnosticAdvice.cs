@@ -218,6 +218,50 @@ internal static partial class DiagnosticDescriptors
 
         public const string KeepInAField = "keep what changes in a field of the endpoint (there is one instance per connection)";
 
+        // WS0070 ClientsOfNotAnEndpoint {1}
+        public static string NameTheEndpoint(string endpoint) => $"name the endpoint class instead, e.g. 'IWebSocketClients<{endpoint}>'";
+
+        public const string NameAnEndpointClass = "name the class marked [WebSocketEndpoint] whose connections it should reach";
+
+        // WS0071 GroupChangeNotAwaited {1} and {2}
+        public const string JoinMayMiss = "a message sent to the group right after it can miss the connection";
+        public const string LeaveMayReach = "the connection may still be in the group when the next line runs";
+        public const string AwaitTheCall = "await it";
+        public const string MakeTheLambdaAsync = "make the lambda async and await it";
+
+        /// <param name="returns">What it returns once async (<c>Task</c>, <c>Task&lt;string&gt;</c>); null when it returns a task already.</param>
+        public static string MakeAsyncAndAwait(string method, string? returns)
+            => returns is null ? $"make {method} async and await it" : $"make {method} async (return {returns}) and await it";
+
+        // WS0072 SendInConstructor {2}
+        public const string NoConnectionYet = "there is no open connection to send on";
+
+        public const string NotOpenYet =
+            "the new connection is not open yet and its upgrade may still fail, so the others would hear of a connection that never opened";
+
+        // WS0073 UserIdMayBeNull {1}
+        public static string WouldThrowForAnonymous(string method) => $"'{method}' would throw ArgumentNullException for an anonymous connection";
+
+        public static string SameNameForAnonymous(string method) => $"every anonymous connection would get the same name in '{method}', with nothing in place of it";
+
+        // WS0076 StreamWriterDropsTask {2}
+        public static string MakeTheWriterAsync(string parameters) => $"make the writer async ('async ({parameters}) =>') and await it";
+
+        // WS0077 TypePropertyCollision {4}, {5} and {6}
+        public static string Collides(bool received, bool sent, string name)
+        {
+            const string readInto = "the type name a client sends would be read into it";
+            var twice = $"every message sent would carry \"{name}\" twice";
+            return received && sent ? readInto + " and " + twice : received ? readInto : twice;
+        }
+
+        /// <summary>A property name for the renamed property: the type's name and the property's, in camelCase ("moveType").</summary>
+        public static string RenamedProperty(string type, string property)
+            => type.Length == 0 ? property : char.ToLowerInvariant(type[0]) + type.Substring(1) + property;
+
+        /// <summary>Another type property to suggest: "kind", or "messageType" where "kind" is the one that collides.</summary>
+        public static string OtherTypeProperty(string current) => current == "kind" ? "messageType" : "kind";
+
         // WS0057 InvalidWireName {1}
         public const string TheTypeProperty = "the type property";
 

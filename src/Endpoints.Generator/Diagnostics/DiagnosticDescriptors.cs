@@ -6,7 +6,8 @@ namespace Endpoints.Generator.Diagnostics;
 /// Every diagnostic the generator reports. Ids are <c>WS</c> + four digits, grouped by area: 000x binding and the
 /// basics, 001x the class and its constructor, 002x the route and the attribute's settings, 003x callbacks and their
 /// messages, 004x use of received data, 005x typed messages, 006x which methods are callbacks and what callbacks do
-/// with what they are given. Each id has a page in docs/diagnostics. Severity: an error where the
+/// with what they are given, 007x use of the connection, groups, streams and the attribute's limits across the
+/// project. Each id has a page in docs/diagnostics. Severity: an error where the
 /// mistake would fail at run time or silently do nothing; a warning where it is likely, not certain, to be one.
 /// Every message's wording is here: the whole format beside its descriptor, and the texts that fill its slots in
 /// <see cref="Advice"/>; the parser chooses among them and composes none.
@@ -220,6 +221,37 @@ internal static partial class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidMessageWithoutMessages = Warning("WS0064", MessagesCategory,
         "OnInvalidMessage without OnMessage",
         "'{0}' has OnInvalidMessage but no OnMessage, so no text is ever a typed message and OnInvalidMessage never runs; remove it (every text message goes to OnText), or add an OnMessage for each message type");
+    public static readonly DiagnosticDescriptor ClientsOfNotAnEndpoint = Error("WS0070", UsageCategory,
+        "IWebSocketClients<T> names a class that is not an endpoint",
+        "'{0}' has no [WebSocketEndpoint], so IWebSocketClients<{0}> reaches no connection: every send goes to nobody and every group stays empty; {1}");
+
+    public static readonly DiagnosticDescriptor GroupChangeNotAwaited = Warning("WS0071", UsageCategory,
+        "Group change is not awaited",
+        "'{0}' is not awaited, so {1}, and if it fails nobody sees it; {2}");
+
+    public static readonly DiagnosticDescriptor SendInConstructor = Warning("WS0072", UsageCategory,
+        "Send in the endpoint's constructor",
+        "'{0}' is called in the constructor of '{1}', which runs before the WebSocket upgrade, when {2}; move it to OnOpen, which runs once the connection is open");
+
+    public static readonly DiagnosticDescriptor UserIdMayBeNull = Warning("WS0073", UsageCategory,
+        "Group or user named after a UserId that may be null",
+        "'{0}' is null for an anonymous user, so {1}; check it first ('if ({0} is {{ }} userId)', then use userId), or require an authenticated user with [Authorize] on the endpoint class");
+
+    public static readonly DiagnosticDescriptor StreamedLimitWithoutStream = Warning("WS0074", RouteCategory,
+        "MaxStreamedMessageSize without a streamed callback",
+        "MaxStreamedMessageSize limits messages read while they arrive (OnBinary(Stream), OnText(TextReader)), but '{0}' has none, so it does nothing; remove it, or set MaxMessageSize to limit whole messages");
+
+    public static readonly DiagnosticDescriptor StreamedLimitBelowMessageLimit = Warning("WS0075", RouteCategory,
+        "MaxStreamedMessageSize is smaller than MaxMessageSize",
+        "MaxStreamedMessageSize ({0} bytes) is smaller than MaxMessageSize ({1} bytes), but reading a message while it arrives is for messages too large to hold whole, so the two look swapped; swap them, or make MaxStreamedMessageSize at least {1}");
+
+    public static readonly DiagnosticDescriptor StreamWriterDropsTask = Warning("WS0076", UsageCategory,
+        "Streamed send's writer does not await its writes",
+        "'{0}' is not awaited, so the writer given to {1} returns before it finishes and the message ends without what it writes; {2}");
+
+    public static readonly DiagnosticDescriptor TypePropertyCollision = Error("WS0077", MessagesCategory,
+        "Message property has the name of the type property",
+        "'{0}' of '{1}' is written as \"{2}\", the property that names the message's type on {3}'s wire, so {4}; rename it ([JsonPropertyName(\"{5}\")]), or choose another type property (MessageTypeProperty = \"{6}\" on [WebSocketEndpoint])");
 
     private static DiagnosticDescriptor Error(string id, string category, string title, string message)
         => Create(id, category, title, message, DiagnosticSeverity.Error);

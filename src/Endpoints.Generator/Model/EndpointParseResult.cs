@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Immutable;
 using System.Linq;
+using Endpoints.Generator.Common;
 using Microsoft.CodeAnalysis;
 
 namespace Endpoints.Generator.Model;
@@ -40,4 +41,19 @@ internal sealed class EndpointParseResult(EndpointSpec? spec, ImmutableArray<Dia
 internal sealed record RouteInfo(string EndpointName, string Pattern, string MatchKey, Location? Location);
 
 /// <summary>A place that names a message type (an OnMessage parameter or a typeof in Sends), where WS0050 is reported.</summary>
-internal sealed record MessageTypeUse(string TypeName, string Display, Location? Location);
+/// <param name="Discriminated">Whether the type property is read from it (several types received) or written into it (several sent).</param>
+/// <param name="Properties">Its properties whose JSON name may be the type property's, for WS0077 (which needs the context's naming policy).</param>
+internal sealed record MessageTypeUse(string TypeName, string Display, Location? Location, MessageRoles Discriminated = MessageRoles.None,
+    EquatableArray<MessagePropertyUse> Properties = default);
+
+/// <summary>How a message type meets the type property.</summary>
+[Flags]
+internal enum MessageRoles
+{
+    None = 0,
+    Received = 1,
+    Sent = 2,
+}
+
+/// <summary>A property of a message type: its C# name, its [JsonPropertyName] if any, and where it is declared (null in metadata).</summary>
+internal sealed record MessagePropertyUse(string Name, string? JsonName, Location? Location);

@@ -73,7 +73,10 @@ internal sealed record MessageTypeSpec(string TypeName, string Identifier, strin
 internal sealed record ReceivedMessageSpec(MessageTypeSpec Type, CallbackSpec Callback);
 
 /// <summary>A JsonSerializerContext of the project and the types it covers (<c>global::</c>-qualified).</summary>
-internal sealed record JsonContextSpec(string TypeName, string MetadataName, string Display, EquatableArray<string> Covered);
+/// <param name="NamingPolicy">Its PropertyNamingPolicy ("" for none, else a JsonKnownNamingPolicy name), for WS0077.</param>
+/// <param name="CaseInsensitive">Whether it reads property names case-insensitively.</param>
+internal sealed record JsonContextSpec(string TypeName, string MetadataName, string Display, EquatableArray<string> Covered, string NamingPolicy = "",
+    bool CaseInsensitive = false);
 
 /// <summary>A service resolved from the connection's scope.</summary>
 /// <param name="TypeName">The service type, <c>global::</c>-qualified.</param>

@@ -66,6 +66,26 @@ internal sealed class AttributeSettings
         return settings;
     }
 
+    /// <summary>
+    /// The streamed limit against the endpoint's callbacks: it does nothing without a streamed callback (WS0074), and one
+    /// below the whole-message limit looks swapped with it (WS0075).
+    /// </summary>
+    public void CheckStreamedLimit(AttributeData attribute, string endpoint, bool hasStreamedCallback, DiagnosticList diagnostics, CancellationToken cancellationToken)
+    {
+        if (MaxStreamedMessageSize <= 0) return;
+        var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        var argument = syntax?.ArgumentList?.Arguments.FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "MaxStreamedMessageSize");
+        if (!hasStreamedCallback)
+        {
+            diagnostics.Report(DiagnosticDescriptors.StreamedLimitWithoutStream, argument?.GetLocation(), endpoint);
+        }
+        else if (MaxMessageSize > 0 && MaxStreamedMessageSize < MaxMessageSize)
+        {
+            diagnostics.Report(DiagnosticDescriptors.StreamedLimitBelowMessageLimit, argument?.Expression.GetLocation(),
+                MaxStreamedMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture), MaxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
     private static EquatableArray<string> CheckSubProtocols(List<string?> values, ExpressionSyntax? syntax, DiagnosticList diagnostics)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -70,6 +70,12 @@ internal sealed class EndpointParser
         ReportTypos(type, methods);
         _cancellationToken.ThrowIfCancellationRequested();
 
+        // A callback whose parameter types are still unknown may be a streamed one: nothing is said then.
+        if (!methods.Values.Any(static m => m.Parameters.Any(static p => p.Type.TypeKind == TypeKind.Error)))
+        {
+            settings.CheckStreamedLimit(attribute, type.Name, HasStreamedCallback(methods, known), _diagnostics, _cancellationToken);
+        }
+
         methods.TryGetValue(CallbackKind.Open, out var open);
         var binder = new CallbackBinder(pattern, route.Parameters, route.Error is null, open, known, _diagnostics, _cancellationToken);
         ITypeSymbol? stateType = null;
@@ -138,6 +144,11 @@ internal sealed class EndpointParser
 
         CallbackSpec? Get(CallbackKind kind) => callbacks.TryGetValue(kind, out var callback) ? callback : null;
     }
+
+    /// <summary>Whether OnBinary takes a Stream or OnText a TextReader: a message read while it arrives.</summary>
+    private static bool HasStreamedCallback(Dictionary<CallbackKind, IMethodSymbol> methods, KnownTypeSymbols known)
+        => (methods.TryGetValue(CallbackKind.Binary, out var binary) && binary.Parameters.Any(p => KnownTypeSymbols.IsOrDerivesFrom(p.Type, known.Stream)))
+           || (methods.TryGetValue(CallbackKind.Text, out var text) && text.Parameters.Any(p => KnownTypeSymbols.IsOrDerivesFrom(p.Type, known.TextReader)));
 
     private EndpointParseResult Result(EndpointSpec? spec, RouteInfo? route)
         => new(spec, _diagnostics.ToImmutableArray(), route, spec?.Typed is null ? default : _messageTypeUses.ToImmutableArray());

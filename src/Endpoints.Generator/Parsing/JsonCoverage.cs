@@ -31,7 +31,8 @@ internal static class JsonCoverage
             cancellationToken.ThrowIfCancellationRequested();
             if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is ITypeSymbol serializable) covered.Add(Symbols.FullName(serializable));
         }
-        return new JsonContextSpec(Symbols.FullName(type), MetadataName(type), type.Name, covered.ToEquatableArray());
+        var (policy, insensitive) = JsonNames.ReadOptions(type, KnownTypeSymbols.For(context.SemanticModel.Compilation));
+        return new JsonContextSpec(Symbols.FullName(type), MetadataName(type), type.Name, covered.ToEquatableArray(), policy, insensitive);
     }
 
     /// <summary>One entry per context, its partial declarations' attributes together.</summary>
@@ -85,7 +86,7 @@ internal static class JsonCoverage
     /// them (null when the project has none). False when the named context is not in this project: a context of a
     /// referenced assembly cannot be read here, so it is trusted, and a gap fails at startup.
     /// </summary>
-    private static bool Choose(TypedMessagesSpec typed, List<string> types, EquatableArray<JsonContextSpec> contexts, out JsonContextSpec? chosen)
+    internal static bool Choose(TypedMessagesSpec typed, List<string> types, EquatableArray<JsonContextSpec> contexts, out JsonContextSpec? chosen)
     {
         if (typed.ContextNamed)
         {

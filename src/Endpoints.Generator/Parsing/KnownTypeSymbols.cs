@@ -21,6 +21,8 @@ internal sealed class KnownTypeSymbols
     private Slot? _cancellationToken, _claimsPrincipal, _exception, _formatProvider, _webSocket, _webSocketCloseStatus, _stream, _textReader;
     private Slot? _task, _valueTask, _taskOfT, _valueTaskOfT, _readOnlyMemoryOfT, _readOnlySpanOfT, _memoryOfT, _arraySegmentOfT, _listOfT;
     private Slot? _channelWriterOfT, _jsonSerializerContext;
+    private Slot? _clientsOfT, _target, _authorizeData, _allowAnonymous;
+    private Slot? _jsonSourceGenerationOptions, _jsonPropertyName, _jsonIgnore, _jsonInclude, _jsonExtensionData;
 
     private KnownTypeSymbols(Compilation compilation) => _compilation = compilation;
 
@@ -57,6 +59,16 @@ internal sealed class KnownTypeSymbols
     public INamedTypeSymbol? ListOfT => Get(ref _listOfT, "System.Collections.Generic.List`1");
     public INamedTypeSymbol? ChannelWriterOfT => Get(ref _channelWriterOfT, "System.Threading.Channels.ChannelWriter`1");
     public INamedTypeSymbol? JsonSerializerContext => Get(ref _jsonSerializerContext, "System.Text.Json.Serialization.JsonSerializerContext");
+    public INamedTypeSymbol? ClientsOfT => Get(ref _clientsOfT, "Endpoints.IWebSocketClients`1");
+    public INamedTypeSymbol? Target => Get(ref _target, "Endpoints.IWebSocketTarget");
+    public INamedTypeSymbol? AuthorizeData => Get(ref _authorizeData, "Microsoft.AspNetCore.Authorization.IAuthorizeData");
+    public INamedTypeSymbol? AllowAnonymous => Get(ref _allowAnonymous, "Microsoft.AspNetCore.Authorization.IAllowAnonymous");
+    public INamedTypeSymbol? JsonSourceGenerationOptions
+        => Get(ref _jsonSourceGenerationOptions, "System.Text.Json.Serialization.JsonSourceGenerationOptionsAttribute");
+    public INamedTypeSymbol? JsonPropertyName => Get(ref _jsonPropertyName, "System.Text.Json.Serialization.JsonPropertyNameAttribute");
+    public INamedTypeSymbol? JsonIgnore => Get(ref _jsonIgnore, "System.Text.Json.Serialization.JsonIgnoreAttribute");
+    public INamedTypeSymbol? JsonInclude => Get(ref _jsonInclude, "System.Text.Json.Serialization.JsonIncludeAttribute");
+    public INamedTypeSymbol? JsonExtensionData => Get(ref _jsonExtensionData, "System.Text.Json.Serialization.JsonExtensionDataAttribute");
 
     /// <summary><c>ReadOnlyMemory&lt;byte&gt;</c>: a binary message, or a text message's UTF-8 bytes.</summary>
     public bool IsReadOnlyMemoryOfByte(ITypeSymbol type) => IsConstructedFrom(type, ReadOnlyMemoryOfT, SpecialType.System_Byte);
@@ -64,6 +76,22 @@ internal sealed class KnownTypeSymbols
     /// <summary><c>Task</c> or <c>ValueTask</c>, or either of a result.</summary>
     public bool IsAwaitable(ITypeSymbol type)
         => Is(type, Task) || Is(type, ValueTask) || IsConstructedFrom(type, TaskOfT) || IsConstructedFrom(type, ValueTaskOfT);
+
+    /// <summary>
+    /// Whether <paramref name="method"/> is declared by <paramref name="type"/> or overrides (or implements, through
+    /// an interface it derives from) one that is: a call on a derived connection or target is still that call.
+    /// </summary>
+    public static bool IsMemberOf(IMethodSymbol method, INamedTypeSymbol? type)
+    {
+        if (type is null) return false;
+        for (var current = method; current is not null; current = current.OverriddenMethod)
+        {
+            var declaring = current.ContainingType.OriginalDefinition;
+            if (SymbolEqualityComparer.Default.Equals(declaring, type)) return true;
+            if (type.TypeKind == TypeKind.Interface && Implements(declaring, type) && declaring.TypeKind == TypeKind.Interface) return true;
+        }
+        return false;
+    }
 
     /// <summary>Whether <paramref name="type"/> is <paramref name="known"/>, ignoring nullable annotations.</summary>
     public static bool Is(ITypeSymbol? type, INamedTypeSymbol? known)

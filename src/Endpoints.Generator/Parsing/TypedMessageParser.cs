@@ -104,10 +104,12 @@ internal static class TypedMessageParser
                 continue;
             }
             received.Add(new ReceivedMessageSpec(message, callback));
-            uses.Add(new MessageTypeUse(fullName, Symbols.Display(type), location));
+            uses.Add(Use(type, fullName, location, onMessages.Count > 1 ? MessageRoles.Received : MessageRoles.None, typeProperty, known, cancellationToken));
         }
 
         var sent = new List<MessageTypeSpec>();
+        // The type property is written only when the endpoint sends several types.
+        var sentRole = sends.Select(static s => Symbols.FullName(s.Type)).Distinct().Count() > 1 ? MessageRoles.Sent : MessageRoles.None;
         var sentNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (type, location) in sends)
         {
@@ -124,7 +126,18 @@ internal static class TypedMessageParser
                 continue;
             }
             sent.Add(message);
-            if (!uses.Any(u => u.TypeName == fullName)) uses.Add(new MessageTypeUse(fullName, Symbols.Display(type), location));
+            var index = uses.FindIndex(u => u.TypeName == fullName);
+            if (index < 0)
+            {
+                uses.Add(Use(type, fullName, location, sentRole, typeProperty, known, cancellationToken));
+            }
+            else if (sentRole != MessageRoles.None)
+            {
+                var existing = uses[index];
+                uses[index] = existing.Discriminated == MessageRoles.None
+                    ? Use(type, fullName, existing.Location, sentRole, typeProperty, known, cancellationToken)
+                    : existing with { Discriminated = existing.Discriminated | sentRole };
+            }
         }
 
         CallbackSpec? invalid = null;
@@ -137,6 +150,12 @@ internal static class TypedMessageParser
         return new TypedMessagesSpec(context is null ? null : Symbols.FullName(context), contextNamed, typeProperty,
             received.ToEquatableArray(), sent.ToEquatableArray(), invalid);
     }
+
+    /// <summary>Where a type is named and, when the type property meets it, those of its properties that may share that name (WS0077).</summary>
+    private static MessageTypeUse Use(ITypeSymbol type, string fullName, Location? location, MessageRoles discriminated, string typeProperty,
+        KnownTypeSymbols known, CancellationToken cancellationToken)
+        => new(fullName, Symbols.Display(type), location, discriminated,
+            discriminated == MessageRoles.None ? EquatableArray<MessagePropertyUse>.Empty : JsonNames.PropertiesNamedLike(type, typeProperty, known, cancellationToken));
 
     /// <summary>
     /// The type with its name on the wire, or null after WS0057 (a bad name) or WS0052 (the name is taken, when
