@@ -35,22 +35,10 @@ internal sealed class AttributeSettings
             switch (named.Key)
             {
                 case "MaxMessageSize" when named.Value.Value is int size:
-                    if (size < 0)
-                    {
-                        diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, value?.GetLocation(),
-                            DiagnosticDescriptors.Advice.Is("MaxMessageSize", size.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                            DiagnosticDescriptors.Advice.GiveMaxMessageSize);
-                    }
-                    settings.MaxMessageSize = Math.Max(0, size);
+                    settings.MaxMessageSize = (int)NotNegative(named.Key, size, value, DiagnosticDescriptors.Advice.GiveMaxMessageSize, diagnostics);
                     break;
                 case "MaxStreamedMessageSize" when named.Value.Value is long streamed:
-                    if (streamed < 0)
-                    {
-                        diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, value?.GetLocation(),
-                            DiagnosticDescriptors.Advice.Is("MaxStreamedMessageSize", streamed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                            DiagnosticDescriptors.Advice.GiveMaxStreamedMessageSize);
-                    }
-                    settings.MaxStreamedMessageSize = Math.Max(0, streamed);
+                    settings.MaxStreamedMessageSize = NotNegative(named.Key, streamed, value, DiagnosticDescriptors.Advice.GiveMaxStreamedMessageSize, diagnostics);
                     break;
                 case "SubProtocols":
                     settings.SubProtocols = CheckSubProtocols(Strings(named.Value), value, diagnostics);
@@ -84,6 +72,16 @@ internal sealed class AttributeSettings
             diagnostics.Report(DiagnosticDescriptors.StreamedLimitBelowMessageLimit, argument?.Expression.GetLocation(),
                 MaxStreamedMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture), MaxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
+    }
+
+
+    /// <summary>A size limit as given, or 0 (the options' limit) with WS0027 when it is negative.</summary>
+    private static long NotNegative(string name, long size, ExpressionSyntax? value, string advice, DiagnosticList diagnostics)
+    {
+        if (size >= 0) return size;
+        diagnostics.Report(DiagnosticDescriptors.InvalidAttributeValue, value?.GetLocation(),
+            DiagnosticDescriptors.Advice.Is(name, size.ToString(System.Globalization.CultureInfo.InvariantCulture)), advice);
+        return 0;
     }
 
     private static EquatableArray<string> CheckSubProtocols(List<string?> values, ExpressionSyntax? syntax, DiagnosticList diagnostics)

@@ -174,26 +174,13 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         return candidates[candidates.Count - 1];
     }
 
-    private CallbackReturn? ClassifyReturn(IMethodSymbol method)
-    {
-        if (method.ReturnsVoid) return CallbackReturn.Void;
-        var returnType = method.ReturnType;
-        if (returnType.TypeKind == TypeKind.Error)
-        {
-            HasUnresolvedTypes = true;
-            return null;
-        }
-        if (KnownTypeSymbols.Is(returnType, known.Task)) return CallbackReturn.Task;
-        if (KnownTypeSymbols.Is(returnType, known.ValueTask)) return CallbackReturn.ValueTask;
-        var advice = IsTaskOfT(returnType, out _)
-            ? DiagnosticDescriptors.Advice.ResultIgnored(method.Name)
-            : DiagnosticDescriptors.Advice.ReturnVoidOrTask(method.Name);
-        diagnostics.Report(DiagnosticDescriptors.UnsupportedReturnType, SyntaxLocations.ReturnType(method, cancellationToken), method.Name,
-            Symbols.Display(returnType), advice);
-        return null;
-    }
+    /// <summary>What a callback other than OnOpen returns: nothing, or a task to wait for.</summary>
+    private CallbackReturn? ClassifyReturn(IMethodSymbol method) => Classify(method, returnsState: false, out _);
 
-    private CallbackReturn? ClassifyOpenReturn(IMethodSymbol method, out ITypeSymbol? stateType)
+    /// <summary>What OnOpen returns: nothing, a task, or the state (directly or through a task) the other callbacks take.</summary>
+    private CallbackReturn? ClassifyOpenReturn(IMethodSymbol method, out ITypeSymbol? stateType) => Classify(method, returnsState: true, out stateType);
+
+    private CallbackReturn? Classify(IMethodSymbol method, bool returnsState, out ITypeSymbol? stateType)
     {
         stateType = null;
         if (method.ReturnsVoid) return CallbackReturn.Void;
@@ -205,7 +192,14 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         }
         if (KnownTypeSymbols.Is(returnType, known.Task)) return CallbackReturn.Task;
         if (KnownTypeSymbols.Is(returnType, known.ValueTask)) return CallbackReturn.ValueTask;
-        if (IsTaskOfT(returnType, out var isValueTask))
+        var isTaskOfT = IsTaskOfT(returnType, out var isValueTask);
+        if (!returnsState)
+        {
+            var advice = isTaskOfT ? DiagnosticDescriptors.Advice.ResultIgnored(method.Name) : DiagnosticDescriptors.Advice.ReturnVoidOrTask(method.Name);
+            ReportReturnType(method, returnType, advice);
+            return null;
+        }
+        if (isTaskOfT)
         {
             stateType = ((INamedTypeSymbol)returnType).TypeArguments[0];
             if (stateType.TypeKind == TypeKind.Error) HasUnresolvedTypes = true;
@@ -213,13 +207,16 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
         }
         if (returnType.IsRefLikeType || returnType.TypeKind == TypeKind.Pointer)
         {
-            diagnostics.Report(DiagnosticDescriptors.UnsupportedReturnType, SyntaxLocations.ReturnType(method, cancellationToken), method.Name,
-                Symbols.Display(returnType), DiagnosticDescriptors.Advice.StateAField);
+            ReportReturnType(method, returnType, DiagnosticDescriptors.Advice.StateAField);
             return null;
         }
         stateType = returnType;
         return CallbackReturn.State;
     }
+
+    private void ReportReturnType(IMethodSymbol method, ITypeSymbol returnType, string advice)
+        => diagnostics.Report(DiagnosticDescriptors.UnsupportedReturnType, SyntaxLocations.ReturnType(method, cancellationToken), method.Name,
+            Symbols.Display(returnType), advice);
 
     private bool IsTaskOfT(ITypeSymbol type, out bool isValueTask)
     {
