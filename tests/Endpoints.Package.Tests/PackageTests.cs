@@ -21,6 +21,7 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
         Assert.Contains($"Endpoints.Templates.{PackedFeed.Version}.nupkg", files);
         Assert.Contains($"Endpoints.Redis.{PackedFeed.Version}.nupkg", files);
         Assert.Contains($"Endpoints.Client.{PackedFeed.Version}.nupkg", files);
+        Assert.Contains($"Endpoints.Testing.{PackedFeed.Version}.nupkg", files);
 
         using var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed.Feed, $"Endpoints.{PackedFeed.Version}.nupkg"));
         var entries = package.Entries.Select(e => e.FullName).ToList();
@@ -40,6 +41,17 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
         Assert.Contains("<projectUrl>https://github.com/endpoints-dotnet/endpoints</projectUrl>", nuspec);
         Assert.Contains("<frameworkReference name=\"Microsoft.AspNetCore.App\" />", nuspec);
         Assert.DoesNotContain("Endpoints.Abstractions\"", nuspec); // packed inside, not a dependency
+
+        using var testing = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed.Feed, $"Endpoints.Testing.{PackedFeed.Version}.nupkg"));
+        var testingEntries = testing.Entries.Select(e => e.FullName).ToList();
+        Assert.Contains("lib/net10.0/Endpoints.Testing.dll", testingEntries);
+        Assert.Contains("lib/net10.0/Endpoints.Testing.xml", testingEntries);
+        Assert.Contains("README.md", testingEntries);
+        using var testingReader = new StreamReader(testing.GetEntry("Endpoints.Testing.nuspec")!.Open());
+        var testingNuspec = testingReader.ReadToEnd();
+        Assert.Contains($"<dependency id=\"Endpoints\" version=\"{PackedFeed.Version}\"", testingNuspec);
+        Assert.Contains("<dependency id=\"Microsoft.Extensions.TimeProvider.Testing\"", testingNuspec);
+        Assert.DoesNotContain("Endpoints.Abstractions\"", testingNuspec);
     }
 
     [Fact]
@@ -182,8 +194,13 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
         await DotNet.RunAsync(feed.Root, feed.Packages, ["new", "install", Path.Combine(feed.Feed, $"Endpoints.Templates.{PackedFeed.Version}.nupkg"), "--debug:custom-hive", hive]);
         await DotNet.RunAsync(feed.Root, feed.Packages, ["new", "wsapp", "-o", "FromTemplate", "--debug:custom-hive", hive]);
         var (_, test) = await DotNet.RunAsync(Path.Combine(feed.Root, "FromTemplate"), feed.Packages, ["test"]);
-        // The echo, and the refusal of another host name (AllowedHosts).
-        Assert.Matches(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+2", test);
+        // Through Endpoints.Testing, from the feed: the app's echo, the endpoint's alone, and the refusal of another host
+        // name (AllowedHosts).
+        Assert.Matches(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+3", test);
+        Assert.True(Directory.Exists(Path.Combine(feed.Packages, "endpoints.testing", PackedFeed.Version)), "Endpoints.Testing was not restored from the feed");
+        // The test host's reflection-based overload must not warn in a user's test project (no trim analysis there).
+        var warnings = test.Split('\n').Where(line => WarningLine().IsMatch(line)).Distinct().ToList();
+        Assert.True(warnings.Count == 0, "Building the template's tests printed warnings:\n" + string.Join("\n", warnings));
     }
 
     private async Task<string> NewWebAppAsync(string name)

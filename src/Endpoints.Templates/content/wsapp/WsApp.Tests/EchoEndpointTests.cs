@@ -1,34 +1,40 @@
-using System.Net.WebSockets;
-using System.Text;
+using System.Net;
+using Endpoints.Testing;
 
 namespace WsApp.Tests;
 
-/// <summary>Starts the real app on Kestrel (a free loopback port) and echoes through the endpoint.</summary>
+/// <summary>
+/// Runs the endpoint on Kestrel (a free loopback port) through Endpoints.Testing's host, and talks to it with its client:
+/// every receive fails with a clear TimeoutException after 10 s instead of hanging the run.
+/// </summary>
 public sealed class EchoEndpointTests
 {
     [Fact]
-    public async Task EchoesTextAndBinary()
+    public async Task TheAppEchoesTextAndBinary()
     {
-        await using var app = AppHost.Create(["--urls", "http://127.0.0.1:0"]);
-        await app.StartAsync();
-        var address = new Uri(app.Urls.First());
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        // The app exactly as Program.cs builds it, on a fake clock (host.Time) with a test sign-in.
+        await using var host = await WebSocketEndpointTestHost.StartAsync(args => AppHost.Create(args));
+        await using var client = await host.ConnectAsync("/echo");
 
-        using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new Uri($"ws://{address.Authority}/echo"), timeout.Token);
+        await client.SendTextAsync("hello");
+        Assert.Equal("hello", await client.ReceiveTextAsync());
 
-        await socket.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, timeout.Token);
-        var (type, data) = await ReceiveAsync(socket, timeout.Token);
-        Assert.Equal(WebSocketMessageType.Text, type);
-        Assert.Equal("hello", Encoding.UTF8.GetString(data));
+        await client.SendBinaryAsync(new byte[] { 1, 2, 3 });
+        Assert.Equal(new byte[] { 1, 2, 3 }, await client.ReceiveBinaryAsync());
 
-        await socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, timeout.Token);
-        (type, data) = await ReceiveAsync(socket, timeout.Token);
-        Assert.Equal(WebSocketMessageType.Binary, type);
-        Assert.Equal(new byte[] { 1, 2, 3 }, data);
+        var close = await client.CloseAsync();
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, close.Status);
+    }
 
-        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
-        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    [Fact]
+    public async Task TheEndpointAloneEchoesForASignedInUser()
+    {
+        // One endpoint class and the services it needs (its ILogger comes with the host); user: signs the connection in.
+        await using var host = await WebSocketEndpointTestHost.StartAsync<EchoEndpoint>();
+        await using var client = await host.ConnectAsync("/echo", user: "ann");
+
+        await client.SendTextAsync("hi");
+        Assert.Equal("hi", await client.ReceiveTextAsync());
     }
 
     [Fact]
@@ -36,25 +42,11 @@ public sealed class EchoEndpointTests
     {
         // AllowedHosts (localhost and the loopback addresses unless configured) stops DNS rebinding: a hostile page whose
         // own name resolves to this machine would otherwise pass the WebSocket same-origin check.
-        await using var app = AppHost.Create(["--urls", "http://127.0.0.1:0"]);
-        await app.StartAsync();
-        var address = new Uri(app.Urls.First());
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{address.Authority}/echo");
+        await using var host = await WebSocketEndpointTestHost.StartAsync(args => AppHost.Create(args));
+        using var http = new HttpClient { BaseAddress = host.Address };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/echo");
         request.Headers.Host = "attacker.example";
         using var response = await http.SendAsync(request);
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
-    }
-
-    private static async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveAsync(ClientWebSocket socket, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[4096];
-        using var message = new MemoryStream();
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer, cancellationToken);
-            message.Write(buffer, 0, result.Count);
-            if (result.EndOfMessage) return (result.MessageType, message.ToArray());
-        }
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 }
