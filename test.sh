@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test in the solution (needs the .NET SDK; installs redis-server, chromium, chromium-driver and python3-websockets from Debian
-# when missing) and ends with "tests: N passed, N failed".
+# Runs every test in the solution (needs the .NET SDK; installs redis-server, chromium, chromium-driver, python3-websockets and nodejs/npm
+# from Debian when missing, and @asyncapi/parser from npm into artifacts/npm) and ends with "tests: N passed, N failed".
 # Extra arguments go to each `dotnet test`, e.g. ./test.sh --filter FullyQualifiedName~Snapshot
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -13,6 +13,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 { [ -x /usr/bin/chromedriver ] || command -v chromedriver >/dev/null 2>&1; } || missing+=(chromium-driver)
 # The compression interop test drives Debian's python-websockets client (it imports only under /usr/bin/python3).
 /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || missing+=(python3-websockets)
+# The AsyncAPI test validates documents with the official parser (@asyncapi/parser, from npm) under node.
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -21,6 +23,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     || echo "Could not install ${missing[*]}: the tests that need them will fail saying so." >&2
 fi
 # A system-wide redis-server the package may start is never used: the tests run their own on their own ports.
+
+# The AsyncAPI parser, installed once into artifacts/npm (kept between runs; the test installs it too when missing).
+if command -v npm >/dev/null 2>&1 && [ ! -d artifacts/npm/node_modules/@asyncapi/parser ]; then
+  mkdir -p artifacts/npm
+  npm install --prefix artifacts/npm --no-audit --no-fund @asyncapi/parser@3 >/dev/null \
+    || echo "Could not install @asyncapi/parser: the AsyncAPI parser test will fail saying so." >&2
+fi
 
 results=artifacts/test-results
 rm -rf "$results"

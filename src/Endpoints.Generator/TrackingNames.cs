@@ -18,4 +18,7 @@ internal static class TrackingNames
     public const string EndpointNames = nameof(EndpointNames);
     public const string ClientsSites = nameof(ClientsSites);
     public const string UsageSites = nameof(UsageSites);
+    public const string Contracts = nameof(Contracts);
+    public const string AsyncApiApp = nameof(AsyncApiApp);
+    public const string AsyncApiDocument = nameof(AsyncApiDocument);
 }

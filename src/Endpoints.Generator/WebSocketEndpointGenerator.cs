@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using Endpoints.Generator.Common;
 using Endpoints.Generator.Emitting;
+using Endpoints.Generator.Model;
 using Endpoints.Generator.Parsing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -138,6 +139,30 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
             var ((all, moduleSpec), anyEndpoint) = item;
             if (all.Count == 0 && moduleSpec.ReferencedModules.Count == 0 && !anyEndpoint) return;
             output.AddSource(ModuleEmitter.HintName, ModuleEmitter.Emit(all, moduleSpec, s_version));
+        });
+
+        // The app's AsyncAPI document, from the endpoints' contracts (kept beside their specs: an edit that leaves the
+        // contract alone leaves the document cached) and the JSON contexts (names, enums, required parameters).
+        var contracts = parsed
+            .Where(static result => result.Contract is not null)
+            .Select(static (result, _) => result.Contract!)
+            .Collect()
+            .Select(static (items, _) => items.OrderBy(static c => c.DisplayName, StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(TrackingNames.Contracts);
+        var app = context.CompilationProvider
+            .Select(static (compilation, _) => new AsyncApiApp(compilation.AssemblyName ?? "Assembly", CSharpText.Identifier(compilation.AssemblyName ?? "Assembly"),
+                compilation.Assembly.Identity.Version.ToString(3)))
+            .WithTrackingName(TrackingNames.AsyncApiApp);
+        var document = contracts
+            .Combine(jsonContexts)
+            .Combine(app)
+            .Select(static (item, _) => AsyncApiEmitter.Document(item.Left.Left.Select(c => JsonCoverage.WithContext(c, item.Left.Right)).ToList(), item.Right))
+            .WithTrackingName(TrackingNames.AsyncApiDocument);
+        context.RegisterSourceOutput(document.Combine(app).Combine(anyEndpointClass), static (output, item) =>
+        {
+            var ((json, appSpec), anyEndpoint) = item;
+            if (!anyEndpoint) return;
+            output.AddSource(AsyncApiEmitter.HintName, AsyncApiEmitter.Emit(json, appSpec, s_version));
         });
     }
 }

@@ -265,6 +265,32 @@ public sealed class IncrementalCachingTests
         AssertOutputs(result, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
     }
 
+    [Fact]
+    public void AnEditThatLeavesTheContractAloneLeavesTheAsyncApiDocumentCached()
+    {
+        var (driver, compilation) = FirstRun(Chat, Echo, Helper, Game, Upload);
+        // A callback's body and a new constructor service: the endpoint's code changes, what goes over the wire does not.
+        var edited = Replace(compilation, "Source3.cs", Game
+            .Replace("move.X, move.Y", "move.X + 0, move.Y")
+            .Replace("(IWebSocketClients<GameEndpoint> clients)", "(IWebSocketClients<GameEndpoint> clients, System.TimeProvider time)"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, TrackingNames.ValidEndpoints));
+        AssertAll(result, TrackingNames.Contracts, IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Cached);
+        AssertAll(result, TrackingNames.AsyncApiDocument, IncrementalStepRunReason.Cached);
+    }
+
+    [Fact]
+    public void AChangedMessageTypeWritesTheAsyncApiDocumentAgain()
+    {
+        var (driver, compilation) = FirstRun(Chat, Echo, Helper, Game, Upload);
+        var edited = Replace(compilation, "Source3.cs", Game.Replace("public sealed record Moved(string Player, int X, int Y);", "public sealed record Moved(string Player, int X, int Y, int Z);"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        AssertAll(result, TrackingNames.Contracts, IncrementalStepRunReason.Modified);
+        AssertAll(result, TrackingNames.AsyncApiDocument, IncrementalStepRunReason.Modified);
+    }
+
     /// <summary>
     /// Walks what every step that carries specs holds (the spec of a parse result, the JSON check's result, the valid
     /// endpoints, the module) and fails on a symbol, syntax, location or compilation; returns how many valid specs there were.
@@ -274,14 +300,14 @@ public sealed class IncrementalCachingTests
         var result = GeneratorHarness.Ours(run);
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
         foreach (var step in new[] { TrackingNames.ParseEndpoints, TrackingNames.JsonCoverage, TrackingNames.JsonContexts, TrackingNames.ValidEndpoints,
-                     TrackingNames.EndpointsWithModule, TrackingNames.AllEndpoints, TrackingNames.Module })
+                     TrackingNames.EndpointsWithModule, TrackingNames.AllEndpoints, TrackingNames.Module, TrackingNames.Contracts, TrackingNames.AsyncApiApp })
         {
             foreach (var (value, _) in result.TrackedSteps[step].SelectMany(s => s.Outputs))
             {
                 // A parse result carries real diagnostics and the route's place beside its spec, by design: only its spec is plain data.
                 var plain = value switch
                 {
-                    EndpointParseResult parsed => parsed.Spec,
+                    EndpointParseResult parsed => (parsed.Spec, parsed.Contract),
                     _ when value.GetType().GetProperty("Spec") is { } spec => spec.GetValue(value),
                     _ => value,
                 };

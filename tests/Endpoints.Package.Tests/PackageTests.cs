@@ -30,7 +30,7 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
                      "lib/net10.0/Endpoints.Runtime.dll", "lib/net10.0/Endpoints.Runtime.xml",
                      "lib/net10.0/Endpoints.Abstractions.dll", "lib/net10.0/Endpoints.Abstractions.xml",
                      "analyzers/dotnet/roslyn4.14/cs/Endpoints.Generator.dll", "analyzers/dotnet/roslyn4.14/cs/Endpoints.CodeFixes.dll",
-                     "README.md", "clients/browser/endpoints-client.js", "clients/browser/endpoints-client.d.ts",
+                     "README.md", "clients/browser/endpoints-client.js", "clients/browser/endpoints-client.d.ts", "build/Endpoints.targets",
                  })
         {
             Assert.Contains(expected, entries);
@@ -86,6 +86,7 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
             var app = builder.Build();
             app.MapWebSocketEndpoints();
             app.MapWebSocketClientScript();
+            app.MapAsyncApiDocument();
             app.Run();
 
             public sealed record Ping(int Number);
@@ -119,6 +120,17 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
         Assert.Equal("""{"number":2}""", await running.RoundTripAsync("/ping", """{"number":1}"""));
         using var http = new HttpClient { BaseAddress = running.Address };
         Assert.Contains("export class EndpointsSocket", await http.GetStringAsync("/_endpoints/client.js"));
+
+        // The AsyncAPI document: written next to the app by the package's build/Endpoints.targets, and served.
+        var written = await File.ReadAllTextAsync(Path.Combine(app, "bin", "Release", "net10.0", "asyncapi.json"));
+        Assert.Contains("\"address\": \"/ping\"", written);
+        Assert.Contains("\"number\": {", written);
+        Assert.Equal(System.Text.Json.Nodes.JsonNode.Parse(written)!.ToJsonString(), System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/asyncapi.json"))!.ToJsonString());
+
+        // <EndpointsAsyncApiDocument>false</EndpointsAsyncApiDocument> turns it off.
+        File.Delete(Path.Combine(app, "bin", "Release", "net10.0", "asyncapi.json"));
+        await DotNet.RunAsync(app, feed.Packages, ["build", "-c", "Release", "-p:EndpointsAsyncApiDocument=false"]);
+        Assert.False(File.Exists(Path.Combine(app, "bin", "Release", "net10.0", "asyncapi.json")));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace Endpoints.Generator.Model;
 /// kept here too (for WS0050, which needs the project's JSON contexts), so that the spec holds no location.
 /// </summary>
 internal sealed class EndpointParseResult(EndpointSpec? spec, ImmutableArray<Diagnostic> diagnostics, RouteInfo? route,
-    ImmutableArray<MessageTypeUse> messageTypeUses = default) : IEquatable<EndpointParseResult>
+    ImmutableArray<MessageTypeUse> messageTypeUses = default, EndpointContract? contract = null) : IEquatable<EndpointParseResult>
 {
     public static readonly EndpointParseResult Nothing = new(null, ImmutableArray<Diagnostic>.Empty, null);
 
@@ -27,9 +27,12 @@ internal sealed class EndpointParseResult(EndpointSpec? spec, ImmutableArray<Dia
     /// <summary>Where each typed message type is named, in the spec's order; empty without typed messages.</summary>
     public ImmutableArray<MessageTypeUse> MessageTypeUses { get; } = messageTypeUses.IsDefault ? ImmutableArray<MessageTypeUse>.Empty : messageTypeUses;
 
+    /// <summary>What the AsyncAPI document says of the endpoint, beside the spec so that the endpoint's code does not depend on it; null without a spec.</summary>
+    public EndpointContract? Contract { get; } = contract;
+
     public bool Equals(EndpointParseResult? other)
         => other is not null && Equals(Spec, other.Spec) && Equals(Route, other.Route) && Diagnostics.SequenceEqual(other.Diagnostics)
-           && MessageTypeUses.SequenceEqual(other.MessageTypeUses);
+           && MessageTypeUses.SequenceEqual(other.MessageTypeUses) && Equals(Contract, other.Contract);
 
     public override bool Equals(object? obj) => Equals(obj as EndpointParseResult);
 

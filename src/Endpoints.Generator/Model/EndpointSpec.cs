@@ -75,8 +75,11 @@ internal sealed record ReceivedMessageSpec(MessageTypeSpec Type, CallbackSpec Ca
 /// <summary>A JsonSerializerContext of the project and the types it covers (<c>global::</c>-qualified).</summary>
 /// <param name="NamingPolicy">Its PropertyNamingPolicy ("" for none, else a JsonKnownNamingPolicy name), for WS0077.</param>
 /// <param name="CaseInsensitive">Whether it reads property names case-insensitively.</param>
+/// <param name="StringEnums">The enums it writes as names (UseStringEnumConverter or a JsonStringEnumConverter in Converters): "*" for all, else
+/// the enums' full names without <c>global::</c>; for the AsyncAPI document.</param>
+/// <param name="RequiredConstructorParameters">RespectRequiredConstructorParameters: reading fails without a constructor parameter's value.</param>
 internal sealed record JsonContextSpec(string TypeName, string MetadataName, string Display, EquatableArray<string> Covered, string NamingPolicy = "",
-    bool CaseInsensitive = false);
+    bool CaseInsensitive = false, EquatableArray<string> StringEnums = default, bool RequiredConstructorParameters = false);
 
 /// <summary>A service resolved from the connection's scope.</summary>
 /// <param name="TypeName">The service type, <c>global::</c>-qualified.</param>

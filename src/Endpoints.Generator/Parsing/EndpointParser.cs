@@ -31,6 +31,9 @@ internal sealed class EndpointParser
     // Where the typed messages' types are named: beside the spec, for WS0050.
     private readonly List<MessageTypeUse> _messageTypeUses = new();
 
+    // The typed messages' types by full name: the AsyncAPI document reads their shapes (ContractReader).
+    private readonly Dictionary<string, ITypeSymbol> _messageTypes = new(StringComparer.Ordinal);
+
     private readonly GeneratorAttributeSyntaxContext _context;
     private readonly CancellationToken _cancellationToken;
     private readonly DiagnosticList _diagnostics = new();
@@ -88,7 +91,7 @@ internal sealed class EndpointParser
         methods.TryGetValue(CallbackKind.InvalidMessage, out var onInvalidMessage);
         methods.TryGetValue(CallbackKind.Text, out var onTextMethod);
         var typed = TypedMessageParser.Parse(type, attribute, _onMessages, onInvalidMessage, onTextMethod, binder, stateType, known, _diagnostics,
-            _messageTypeUses, _cancellationToken);
+            _messageTypeUses, _messageTypes, _cancellationToken);
         if (methods.TryGetValue(CallbackKind.Binary, out var onBinary))
         {
             BufferEscapeCheck.Run(onBinary, CallbackKind.Binary, _context.SemanticModel, known, _diagnostics, _cancellationToken);
@@ -140,7 +143,7 @@ internal sealed class EndpointParser
             OnClose: Get(CallbackKind.Close),
             OnError: Get(CallbackKind.Error),
             Typed: typed);
-        return Result(spec, routeInfo);
+        return Result(spec, routeInfo, ContractReader.Read(type, spec, route, _messageTypes, known, _cancellationToken));
 
         CallbackSpec? Get(CallbackKind kind) => callbacks.TryGetValue(kind, out var callback) ? callback : null;
     }
@@ -150,8 +153,8 @@ internal sealed class EndpointParser
         => (methods.TryGetValue(CallbackKind.Binary, out var binary) && binary.Parameters.Any(p => KnownTypeSymbols.IsOrDerivesFrom(p.Type, known.Stream)))
            || (methods.TryGetValue(CallbackKind.Text, out var text) && text.Parameters.Any(p => KnownTypeSymbols.IsOrDerivesFrom(p.Type, known.TextReader)));
 
-    private EndpointParseResult Result(EndpointSpec? spec, RouteInfo? route)
-        => new(spec, _diagnostics.ToImmutableArray(), route, spec?.Typed is null ? default : _messageTypeUses.ToImmutableArray());
+    private EndpointParseResult Result(EndpointSpec? spec, RouteInfo? route, EndpointContract? contract = null)
+        => new(spec, _diagnostics.ToImmutableArray(), route, spec?.Typed is null ? default : _messageTypeUses.ToImmutableArray(), contract);
 
     private void ReportNotAClass(ISymbol target)
     {

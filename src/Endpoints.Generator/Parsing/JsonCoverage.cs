@@ -31,8 +31,10 @@ internal static class JsonCoverage
             cancellationToken.ThrowIfCancellationRequested();
             if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is ITypeSymbol serializable) covered.Add(Symbols.FullName(serializable));
         }
-        var (policy, insensitive) = JsonNames.ReadOptions(type, KnownTypeSymbols.For(context.SemanticModel.Compilation));
-        return new JsonContextSpec(Symbols.FullName(type), MetadataName(type), type.Name, covered.ToEquatableArray(), policy, insensitive);
+        var known = KnownTypeSymbols.For(context.SemanticModel.Compilation);
+        var (policy, insensitive) = JsonNames.ReadOptions(type, known);
+        var (stringEnums, requiredParameters) = JsonNames.ReadSchemaOptions(type, known);
+        return new JsonContextSpec(Symbols.FullName(type), MetadataName(type), type.Name, covered.ToEquatableArray(), policy, insensitive, stringEnums, requiredParameters);
     }
 
     /// <summary>One entry per context, its partial declarations' attributes together.</summary>
@@ -95,6 +97,17 @@ internal static class JsonCoverage
         }
         chosen = contexts.OrderByDescending(c => types.Count(c.Covered.Contains)).ThenBy(static c => c.TypeName, StringComparer.Ordinal).FirstOrDefault();
         return true;
+    }
+
+    /// <summary>The context a contract's typed messages go through (as <see cref="Choose"/> picks it), or null when none can be read here.</summary>
+    public static ContractWithContext WithContext(EndpointContract contract, EquatableArray<JsonContextSpec> contexts)
+    {
+        if (contract.Messages is not { } messages) return new ContractWithContext(contract, null);
+        var types = messages.Received.Concat(messages.Sent).Select(static m => m.TypeName).Distinct().ToList();
+        var chosen = messages.ContextNamed
+            ? contexts.FirstOrDefault(c => c.TypeName == messages.Context)
+            : contexts.OrderByDescending(c => types.Count(c.Covered.Contains)).ThenBy(static c => c.TypeName, StringComparer.Ordinal).FirstOrDefault();
+        return new ContractWithContext(contract, chosen);
     }
 
     private static string MetadataName(INamedTypeSymbol type)

@@ -57,6 +57,41 @@ internal static class JsonNames
     }
 
     /// <summary>
+    /// What a context's options change in the shape of its JSON, for the AsyncAPI document: the enums written as names
+    /// ("*" for all: UseStringEnumConverter or a JsonStringEnumConverter in Converters; an enum's name for
+    /// JsonStringEnumConverter&lt;T&gt;), and whether constructor parameters are required (RespectRequiredConstructorParameters).
+    /// </summary>
+    public static (EquatableArray<string> StringEnums, bool RequiredConstructorParameters) ReadSchemaOptions(INamedTypeSymbol context, KnownTypeSymbols known)
+    {
+        var stringEnums = new List<string>();
+        var required = false;
+        foreach (var attribute in context.GetAttributes())
+        {
+            if (!KnownTypeSymbols.Is(attribute.AttributeClass, known.JsonSourceGenerationOptions)) continue;
+            foreach (var named in attribute.NamedArguments)
+            {
+                switch (named.Key)
+                {
+                    case "UseStringEnumConverter" when named.Value.Value is true:
+                        stringEnums.Add("*");
+                        break;
+                    case "RespectRequiredConstructorParameters" when named.Value.Value is bool value:
+                        required = value;
+                        break;
+                    case "Converters" when named.Value.Kind == TypedConstantKind.Array && !named.Value.IsNull:
+                        foreach (var converter in named.Value.Values)
+                        {
+                            if (converter.Value is not INamedTypeSymbol converterType || !known.IsStringEnumConverter(converterType)) continue;
+                            stringEnums.Add(converterType.IsGenericType ? Symbols.FullName(converterType.TypeArguments[0]).Replace("global::", "") : "*");
+                        }
+                        break;
+                }
+            }
+        }
+        return (stringEnums.Distinct().OrderBy(static n => n, StringComparer.Ordinal).ToEquatableArray(), required);
+    }
+
+    /// <summary>
     /// The properties of <paramref name="type"/> that System.Text.Json writes and whose JSON name could be
     /// <paramref name="name"/> under some naming policy (compared ignoring case): the few a check against one name needs.
     /// </summary>

@@ -23,6 +23,8 @@ internal sealed class KnownTypeSymbols
     private Slot? _channelWriterOfT, _jsonSerializerContext;
     private Slot? _clientsOfT, _target, _authorizeData, _allowAnonymous;
     private Slot? _jsonSourceGenerationOptions, _jsonPropertyName, _jsonIgnore, _jsonInclude, _jsonExtensionData;
+    private Slot? _dictionaryOfKV, _readOnlyDictionaryOfKV, _jsonRequired, _jsonConverterAttribute, _jsonStringEnumConverter, _jsonStringEnumConverterOfT;
+    private Slot? _jsonConstructor, _jsonPropertyOrder, _jsonStringEnumMemberName, _flags;
 
     private KnownTypeSymbols(Compilation compilation) => _compilation = compilation;
 
@@ -69,6 +71,19 @@ internal sealed class KnownTypeSymbols
     public INamedTypeSymbol? JsonIgnore => Get(ref _jsonIgnore, "System.Text.Json.Serialization.JsonIgnoreAttribute");
     public INamedTypeSymbol? JsonInclude => Get(ref _jsonInclude, "System.Text.Json.Serialization.JsonIncludeAttribute");
     public INamedTypeSymbol? JsonExtensionData => Get(ref _jsonExtensionData, "System.Text.Json.Serialization.JsonExtensionDataAttribute");
+    public INamedTypeSymbol? DictionaryOfKV => Get(ref _dictionaryOfKV, "System.Collections.Generic.IDictionary`2");
+    public INamedTypeSymbol? ReadOnlyDictionaryOfKV => Get(ref _readOnlyDictionaryOfKV, "System.Collections.Generic.IReadOnlyDictionary`2");
+    public INamedTypeSymbol? JsonRequired => Get(ref _jsonRequired, "System.Text.Json.Serialization.JsonRequiredAttribute");
+    public INamedTypeSymbol? JsonConverterAttribute => Get(ref _jsonConverterAttribute, "System.Text.Json.Serialization.JsonConverterAttribute");
+    public INamedTypeSymbol? JsonStringEnumConverter => Get(ref _jsonStringEnumConverter, "System.Text.Json.Serialization.JsonStringEnumConverter");
+    public INamedTypeSymbol? JsonStringEnumConverterOfT => Get(ref _jsonStringEnumConverterOfT, "System.Text.Json.Serialization.JsonStringEnumConverter`1");
+    public INamedTypeSymbol? JsonConstructor => Get(ref _jsonConstructor, "System.Text.Json.Serialization.JsonConstructorAttribute");
+    public INamedTypeSymbol? JsonPropertyOrder => Get(ref _jsonPropertyOrder, "System.Text.Json.Serialization.JsonPropertyOrderAttribute");
+    public INamedTypeSymbol? JsonStringEnumMemberName => Get(ref _jsonStringEnumMemberName, "System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute");
+    public INamedTypeSymbol? Flags => Get(ref _flags, "System.FlagsAttribute");
+
+    /// <summary>Whether <paramref name="converter"/> (a [JsonConverter]'s type) writes enums as their names.</summary>
+    public bool IsStringEnumConverter(ITypeSymbol? converter) => Is(converter, JsonStringEnumConverter) || IsConstructedFrom(converter, JsonStringEnumConverterOfT);
 
     /// <summary><c>ReadOnlyMemory&lt;byte&gt;</c>: a binary message, or a text message's UTF-8 bytes.</summary>
     public bool IsReadOnlyMemoryOfByte(ITypeSymbol type) => IsConstructedFrom(type, ReadOnlyMemoryOfT, SpecialType.System_Byte);

@@ -18,9 +18,10 @@ namespace Endpoints.Generator.Parsing;
 internal static class TypedMessageParser
 {
     /// <param name="uses">Where each type is named, for WS0050: kept beside the spec, not in it.</param>
+    /// <param name="types">Each message type by its full name, for the AsyncAPI document's schemas (<see cref="ContractReader"/>).</param>
     public static TypedMessagesSpec? Parse(INamedTypeSymbol endpoint, AttributeData attribute, IReadOnlyList<IMethodSymbol> onMessages, IMethodSymbol? onInvalid,
         IMethodSymbol? onText, CallbackBinder binder, ITypeSymbol? stateType, KnownTypeSymbols known, DiagnosticList diagnostics, List<MessageTypeUse> uses,
-        CancellationToken cancellationToken)
+        Dictionary<string, ITypeSymbol> types, CancellationToken cancellationToken)
     {
         var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         INamedTypeSymbol? context = null;
@@ -104,6 +105,7 @@ internal static class TypedMessageParser
                 continue;
             }
             received.Add(new ReceivedMessageSpec(message, callback));
+            types[fullName] = type;
             uses.Add(Use(type, fullName, location, onMessages.Count > 1 ? MessageRoles.Received : MessageRoles.None, typeProperty, known, cancellationToken));
         }
 
@@ -126,6 +128,7 @@ internal static class TypedMessageParser
                 continue;
             }
             sent.Add(message);
+            types[fullName] = type;
             var index = uses.FindIndex(u => u.TypeName == fullName);
             if (index < 0)
             {

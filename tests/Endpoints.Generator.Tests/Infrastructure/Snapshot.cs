@@ -54,6 +54,16 @@ internal static partial class Snapshot
         Assert.True(failures.Length == 0, failures.ToString());
     }
 
+    /// <summary>One text that is not a generated source (a document): <c>_snapshots/{Class}.{Method}#{name}.verified{extension}</c>.</summary>
+    public static void VerifyText(string name, string extension, string text, [CallerFilePath] string testFile = "", [CallerMemberName] string testMethod = "")
+    {
+        var directory = Path.Combine(Path.GetDirectoryName(testFile)!, "_snapshots");
+        Directory.CreateDirectory(directory);
+        var failures = new StringBuilder();
+        Compare(directory, $"{Path.GetFileNameWithoutExtension(testFile)}.{testMethod}#{name}", extension, text.Replace("\r\n", "\n"), failures);
+        Assert.True(failures.Length == 0, failures.ToString());
+    }
+
     // "Class.Method#…" and "Class.Method.verified.txt" belong to this test; "Class.MethodTwo#…" does not.
     private static bool IsOwnSnapshot(string fileName, string prefix)
         => fileName.StartsWith(prefix + "#", StringComparison.Ordinal) || fileName == prefix + ".verified.txt";
