@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test in the solution (needs the .NET SDK; installs redis-server, chromium, chromium-driver, python3-websockets and nodejs/npm
-# from Debian when missing, and @asyncapi/parser from npm into artifacts/npm) and ends with "tests: N passed, N failed".
+# from Debian when missing, and @asyncapi/parser and typescript from npm into artifacts/npm) and ends with "tests: N passed, N failed".
 # Extra arguments go to each `dotnet test`, e.g. ./test.sh --filter FullyQualifiedName~Snapshot
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -13,7 +13,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 { [ -x /usr/bin/chromedriver ] || command -v chromedriver >/dev/null 2>&1; } || missing+=(chromium-driver)
 # The compression interop test drives Debian's python-websockets client (it imports only under /usr/bin/python3).
 /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || missing+=(python3-websockets)
-# The AsyncAPI test validates documents with the official parser (@asyncapi/parser, from npm) under node.
+# The AsyncAPI test validates documents with the official parser (@asyncapi/parser, from npm) under node; the
+# TypeScript client tests run tsc (typescript, from npm) under node.
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
@@ -29,6 +30,12 @@ if command -v npm >/dev/null 2>&1 && [ ! -d artifacts/npm/node_modules/@asyncapi
   mkdir -p artifacts/npm
   npm install --prefix artifacts/npm --no-audit --no-fund @asyncapi/parser@3 >/dev/null \
     || echo "Could not install @asyncapi/parser: the AsyncAPI parser test will fail saying so." >&2
+fi
+# TypeScript (tsc), for the generated TypeScript client's tests; installed the same way.
+if command -v npm >/dev/null 2>&1 && [ ! -f artifacts/npm/node_modules/typescript/bin/tsc ]; then
+  mkdir -p artifacts/npm
+  npm install --prefix artifacts/npm --no-audit --no-fund typescript@5 >/dev/null \
+    || echo "Could not install typescript: the TypeScript client's tsc tests will fail saying so." >&2
 fi
 
 results=artifacts/test-results

@@ -21,4 +21,5 @@ internal static class TrackingNames
     public const string Contracts = nameof(Contracts);
     public const string AsyncApiApp = nameof(AsyncApiApp);
     public const string AsyncApiDocument = nameof(AsyncApiDocument);
+    public const string TypeScriptClient = nameof(TypeScriptClient);
 }

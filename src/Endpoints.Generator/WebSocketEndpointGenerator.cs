@@ -164,5 +164,18 @@ public sealed class WebSocketEndpointGenerator : IIncrementalGenerator
             if (!anyEndpoint) return;
             output.AddSource(AsyncApiEmitter.HintName, AsyncApiEmitter.Emit(json, appSpec, s_version));
         });
+
+        // The app's typed TypeScript client, from the same contracts and contexts: cached alike.
+        var typeScript = contracts
+            .Combine(jsonContexts)
+            .Combine(app)
+            .Select(static (item, _) => TypeScriptEmitter.Module(item.Left.Left.Select(c => JsonCoverage.WithContext(c, item.Left.Right)).ToList(), item.Right))
+            .WithTrackingName(TrackingNames.TypeScriptClient);
+        context.RegisterSourceOutput(typeScript.Combine(app).Combine(anyEndpointClass), static (output, item) =>
+        {
+            var ((module, appSpec), anyEndpoint) = item;
+            if (!anyEndpoint) return;
+            output.AddSource(TypeScriptEmitter.HintName, TypeScriptEmitter.Emit(module, appSpec, s_version));
+        });
     }
 }

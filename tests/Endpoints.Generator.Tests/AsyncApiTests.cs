@@ -225,7 +225,7 @@ public sealed class AsyncApiTests
     }
 
     /// <summary>A sample's C# files (not its Program.cs, whose top-level statements make an executable) and the Web SDK's usings.</summary>
-    private static string[] SampleSources(string sample)
+    internal static string[] SampleSources(string sample)
         => [WebUsings, .. Directory.GetFiles(Path.Combine(RepositoryRoot(), "samples", sample), "*.cs")
             .Where(path => Path.GetFileName(path) != "Program.cs")
             .Order(StringComparer.Ordinal)
@@ -244,7 +244,7 @@ public sealed class AsyncApiTests
         return npm;
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string directory, IEnumerable<string> arguments)
+    internal static async Task<(int ExitCode, string Output)> RunAsync(string program, string directory, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(program) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
@@ -267,7 +267,7 @@ public sealed class AsyncApiTests
         }
     }
 
-    private static string RepositoryRoot() => Path.GetFullPath(Path.Combine(ThisDirectory(), "..", ".."));
+    internal static string RepositoryRoot() => Path.GetFullPath(Path.Combine(ThisDirectory(), "..", ".."));
 
     private static string ThisDirectory([System.Runtime.CompilerServices.CallerFilePath] string file = "") => Path.GetDirectoryName(file)!;
 }

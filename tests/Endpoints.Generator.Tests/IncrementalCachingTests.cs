@@ -291,6 +291,30 @@ public sealed class IncrementalCachingTests
         AssertAll(result, TrackingNames.AsyncApiDocument, IncrementalStepRunReason.Modified);
     }
 
+    [Fact]
+    public void AnEditThatLeavesTheContractAloneLeavesTheTypeScriptClientCached()
+    {
+        var (driver, compilation) = FirstRun(Chat, Echo, Helper, Game, Upload);
+        // A callback's body and a new constructor service: the endpoint's code changes, what goes over the wire does not.
+        var edited = Replace(compilation, "Source3.cs", Game
+            .Replace("move.X, move.Y", "move.X + 0, move.Y")
+            .Replace("(IWebSocketClients<GameEndpoint> clients)", "(IWebSocketClients<GameEndpoint> clients, System.TimeProvider time)"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, TrackingNames.ValidEndpoints));
+        AssertAll(result, TrackingNames.TypeScriptClient, IncrementalStepRunReason.Cached);
+    }
+
+    [Fact]
+    public void AChangedMessageTypeWritesTheTypeScriptClientAgain()
+    {
+        var (driver, compilation) = FirstRun(Chat, Echo, Helper, Game, Upload);
+        var edited = Replace(compilation, "Source3.cs", Game.Replace("public sealed record Moved(string Player, int X, int Y);", "public sealed record Moved(string Player, int X, int Y, int Z);"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        AssertAll(result, TrackingNames.TypeScriptClient, IncrementalStepRunReason.Modified);
+    }
+
     /// <summary>
     /// Walks what every step that carries specs holds (the spec of a parse result, the JSON check's result, the valid
     /// endpoints, the module) and fails on a symbol, syntax, location or compilation; returns how many valid specs there were.

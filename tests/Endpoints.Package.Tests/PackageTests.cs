@@ -112,7 +112,9 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
                 public static EndpointsClient Connect(Uri uri) => new(uri, new EndpointsClientOptions { QueueCapacity = 10 });
             }
             """);
-        AddProperties(app, "TypedApp", "<TreatWarningsAsErrors>true</TreatWarningsAsErrors>");
+        // The TypeScript client is also copied into a front-end folder, importing a vendored browser client.
+        AddProperties(app, "TypedApp", "<TreatWarningsAsErrors>true</TreatWarningsAsErrors>"
+            + "<EndpointsTypeScriptClientCopyTo>ClientApp/api</EndpointsTypeScriptClientCopyTo><EndpointsTypeScriptClientImport>./endpoints-client.js</EndpointsTypeScriptClientImport>");
         var (_, build) = await DotNet.RunAsync(app, feed.Packages, ["build", "-c", "Release"]);
         Assert.Contains("0 Warning(s)", build);
 
@@ -127,10 +129,23 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
         Assert.Contains("\"number\": {", written);
         Assert.Equal(System.Text.Json.Nodes.JsonNode.Parse(written)!.ToJsonString(), System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/asyncapi.json"))!.ToJsonString());
 
-        // <EndpointsAsyncApiDocument>false</EndpointsAsyncApiDocument> turns it off.
+        // The typed TypeScript client: written beside it, and copied to the front-end folder with the import set.
+        var typeScript = await File.ReadAllTextAsync(Path.Combine(app, "bin", "Release", "net10.0", "endpoints.ts"));
+        Assert.Contains("export class PingEndpointClient {", typeScript);
+        Assert.Contains("export interface Ping {\n  /** Integer (int32). */\n  number?: number;\n}", typeScript);
+        Assert.Contains("export interface Pong {\n  /** Integer (int32). */\n  number: number;\n}", typeScript);
+        Assert.Contains("from \"./endpoints-client.js\";", typeScript);
+        Assert.DoesNotContain("/_endpoints/client.js\";", typeScript);
+        Assert.Equal(typeScript, await File.ReadAllTextAsync(Path.Combine(app, "ClientApp", "api", "endpoints.ts")));
+
+        // <EndpointsAsyncApiDocument>false</EndpointsAsyncApiDocument> and <EndpointsTypeScriptClient>false</EndpointsTypeScriptClient> turn them off.
         File.Delete(Path.Combine(app, "bin", "Release", "net10.0", "asyncapi.json"));
-        await DotNet.RunAsync(app, feed.Packages, ["build", "-c", "Release", "-p:EndpointsAsyncApiDocument=false"]);
+        File.Delete(Path.Combine(app, "bin", "Release", "net10.0", "endpoints.ts"));
+        File.Delete(Path.Combine(app, "ClientApp", "api", "endpoints.ts"));
+        await DotNet.RunAsync(app, feed.Packages, ["build", "-c", "Release", "-p:EndpointsAsyncApiDocument=false", "-p:EndpointsTypeScriptClient=false"]);
         Assert.False(File.Exists(Path.Combine(app, "bin", "Release", "net10.0", "asyncapi.json")));
+        Assert.False(File.Exists(Path.Combine(app, "bin", "Release", "net10.0", "endpoints.ts")));
+        Assert.False(File.Exists(Path.Combine(app, "ClientApp", "api", "endpoints.ts")));
     }
 
     [Fact]
