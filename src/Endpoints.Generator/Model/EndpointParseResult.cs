@@ -59,4 +59,5 @@ internal enum MessageRoles
 }
 
 /// <summary>A property of a message type: its C# name, its [JsonPropertyName] if any, and where it is declared (null in metadata).</summary>
-internal sealed record MessagePropertyUse(string Name, string? JsonName, Location? Location);
+/// <param name="Readable">Whether System.Text.Json reads into it (a setter or init, a constructor parameter, or [JsonInclude]).</param>
+internal sealed record MessagePropertyUse(string Name, string? JsonName, Location? Location, bool Readable);

@@ -321,8 +321,11 @@ internal sealed class EndpointParser
                     candidates.Add(method);
                 }
             }
-            ReportInterfaceOnly(type, name);
-            if (candidates.Count == 0) continue;
+            if (candidates.Count == 0)
+            {
+                ReportInterfaceOnly(type, name);
+                continue;
+            }
             found[CallbackNames.KindOf(name)] = candidates[0];
             if (name == "OnMessage")
             {
@@ -338,8 +341,8 @@ internal sealed class EndpointParser
     }
 
     /// <summary>
-    /// WS0061 for each interface method named <paramref name="name"/> that the class implements only through the
-    /// interface: the generated code calls <c>endpoint.OnText(…)</c>, which does not reach a default interface method
+    /// WS0061 for each method of the project's own interfaces named <paramref name="name"/> that the class, having no
+    /// callback of that name, implements only through the interface: the generated code calls <c>endpoint.OnText(…)</c>, which does not reach a default interface method
     /// or an explicit implementation, so it would never run.
     /// </summary>
     private void ReportInterfaceOnly(INamedTypeSymbol type, string name)
@@ -347,6 +350,8 @@ internal sealed class EndpointParser
         var reported = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         foreach (var contract in type.AllInterfaces)
         {
+            // A library's interface (IObserver<T>.OnError) has its own meaning: implementing it is not a callback mistake.
+            if (!contract.Locations.Any(static l => l.IsInSource)) continue;
             foreach (var member in contract.GetMembers(name))
             {
                 if (member is not IMethodSymbol { IsStatic: false, MethodKind: MethodKind.Ordinary } method) continue;

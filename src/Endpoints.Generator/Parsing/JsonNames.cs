@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Text;
@@ -120,10 +121,22 @@ internal static class JsonNames
                 var candidates = explicitName is null ? s_policies.Select(p => Convert(p, member.Name)) : new[] { explicitName };
                 if (!candidates.Any(c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase))) continue;
                 var location = member.Locations.FirstOrDefault(static l => l.IsInSource);
-                found.Add(new MessagePropertyUse(member.Name, explicitName, location));
+                found.Add(new MessagePropertyUse(member.Name, explicitName, location, IsReadInto(type, member, attributes, known)));
             }
         }
         return found.ToEquatableArray();
+    }
+
+    /// <summary>
+    /// Whether System.Text.Json reads a value into the member: a property with a public setter or init, a public field
+    /// that is not read-only, a member marked [JsonInclude], or one a public constructor takes by name.
+    /// </summary>
+    private static bool IsReadInto(ITypeSymbol type, ISymbol member, ImmutableArray<AttributeData> attributes, KnownTypeSymbols known)
+    {
+        if (attributes.Any(a => KnownTypeSymbols.Is(a.AttributeClass, known.JsonInclude))) return true;
+        if (member is IPropertySymbol { SetMethod.DeclaredAccessibility: Accessibility.Public } or IFieldSymbol { IsReadOnly: false }) return true;
+        return type is INamedTypeSymbol named && named.InstanceConstructors.Any(c => c.DeclaredAccessibility == Accessibility.Public
+            && c.Parameters.Any(p => string.Equals(p.Name, member.Name, StringComparison.OrdinalIgnoreCase)));
     }
 
     /// <summary>The JSON name of a property called <paramref name="name"/> under <paramref name="policy"/>.</summary>

@@ -35,7 +35,7 @@ internal static class TypePropertyCheck
             {
                 var json = property.JsonName ?? JsonNames.Convert(policy, property.Name);
                 var sent = (use.Discriminated & MessageRoles.Sent) != 0 && string.Equals(json, typed.TypeProperty, StringComparison.Ordinal);
-                var received = (use.Discriminated & MessageRoles.Received) != 0
+                var received = (use.Discriminated & MessageRoles.Received) != 0 && property.Readable
                                && string.Equals(json, typed.TypeProperty, insensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
                 if (!sent && !received) continue;
                 var typeName = use.Display.Substring(use.Display.LastIndexOf('.') + 1);

@@ -1,6 +1,7 @@
 // A message property called Type that does not meet the type property: a single message type (no type property is
-// read or written), a name JSON keeps as "Type" (no naming policy), and a type property of another name.
-// generates: Shapes.SingleEndpoint, Shapes.PlainEndpoint, Shapes.KindEndpoint
+// read or written), a name JSON keeps as "Type" (no naming policy), a type property of another name, and a received
+// type whose Type has no setter (JSON never reads into it).
+// generates: Shapes.SingleEndpoint, Shapes.PlainEndpoint, Shapes.KindEndpoint, Shapes.SaidEndpoint
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Endpoints;
@@ -40,4 +41,23 @@ public sealed class KindEndpoint
 {
     public void OnMessage(Token token) { }
     public void OnMessage(Spin spin) { }
+}
+
+public sealed record Say(string Text)
+{
+    public string Type => "say";
+}
+
+public sealed record Wave(int Times);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(Say))]
+[JsonSerializable(typeof(Wave))]
+internal partial class SaidJson : JsonSerializerContext;
+
+[WebSocketEndpoint("/said", JsonContext = typeof(SaidJson))]
+public sealed class SaidEndpoint
+{
+    public void OnMessage(Say say) { }
+    public void OnMessage(Wave wave) { }
 }
