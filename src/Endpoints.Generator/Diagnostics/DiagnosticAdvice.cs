@@ -262,6 +262,31 @@ internal static partial class DiagnosticDescriptors
         /// <summary>Another type property to suggest: "kind", or "messageType" where "kind" is the one that collides.</summary>
         public static string OtherTypeProperty(string current) => current == "kind" ? "messageType" : "kind";
 
+        // WS0080 PropertyNotJson {0}, {2}, {3} and {4}; WS0081 CustomConverter {0} and {2}
+        public static string TheProperty(string property, string type) => $"'{property}' of '{type}'";
+
+        public const string ADelegate = "a delegate, which is code, not data";
+        public const string APointer = "a pointer, an address in this process";
+        public const string AHandle = "a native handle or address, which System.Text.Json refuses";
+        public const string ASystemType = "a System.Type, which System.Text.Json refuses";
+        public const string AStream = "a stream, which is not JSON data";
+        public const string InterfaceValue = "an interface, which cannot be created from JSON";
+        public const string AbstractValue = "an abstract class, which cannot be created from JSON";
+        public const string ThrowsWhenWrittenOrRead = "System.Text.Json throws NotSupportedException when it writes or reads one";
+        public const string ThrowsWhenRead = "reading a message that carries one throws NotSupportedException";
+        public const string IgnoreIt = "remove it from the message, or mark it [JsonIgnore] if it is not meant to be sent";
+        public const string SendTheTypeName = "carry its name instead (a 'string' property), or mark it [JsonIgnore]";
+        public const string SendBytes = "change its type to 'byte[]' (written as base64), or mark it [JsonIgnore]";
+
+        public static string ConcreteOrDerivedTypes(string type)
+            => $"change its type to a class or record that is not abstract, or put [JsonDerivedType(typeof(…), \"…\")] on '{type}' for each of its concrete types";
+
+        public static string RemoveConverterFromProperty(string converter, string type)
+            => $"remove [JsonConverter(typeof({converter}))] from the property, so that the context writes '{type}' as the contract describes it";
+
+        public static string RemoveConverterFromType(string converter, string type)
+            => $"remove [JsonConverter(typeof({converter}))] from '{type}', so that the context writes it property by property";
+
         // WS0057 InvalidWireName {1}
         public const string TheTypeProperty = "the type property";
 

@@ -7,7 +7,7 @@ namespace Endpoints.Generator.Diagnostics;
 /// basics, 001x the class and its constructor, 002x the route and the attribute's settings, 003x callbacks and their
 /// messages, 004x use of received data, 005x typed messages, 006x which methods are callbacks and what callbacks do
 /// with what they are given, 007x use of the connection, groups, streams and the attribute's limits across the
-/// project. Each id has a page in docs/diagnostics. Severity: an error where the
+/// project, 008x what the app's contract (the AsyncAPI document and the TypeScript client) needs of the messages. Each id has a page in docs/diagnostics. Severity: an error where the
 /// mistake would fail at run time or silently do nothing; a warning where it is likely, not certain, to be one.
 /// Every message's wording is here: the whole format beside its descriptor, and the texts that fill its slots in
 /// <see cref="Advice"/>; the parser chooses among them and composes none.
@@ -252,6 +252,18 @@ internal static partial class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor TypePropertyCollision = Error("WS0077", MessagesCategory,
         "Message property has the name of the type property",
         "'{0}' of '{1}' is written as \"{2}\", the property that names the message's type on {3}'s wire, so {4}; rename it ([JsonPropertyName(\"{5}\")]), or choose another type property (MessageTypeProperty = \"{6}\" on [WebSocketEndpoint])");
+
+    // WS008x: what the app's contract (the AsyncAPI document, the TypeScript client) needs of the messages.
+
+    private const string ContractCategory = "Endpoints.Contract";
+
+    public static readonly DiagnosticDescriptor PropertyNotJson = Error("WS0080", ContractCategory,
+        "Message property has a type JSON cannot carry",
+        "{0} has type '{1}', {2}, so {3}; {4}");
+
+    public static readonly DiagnosticDescriptor CustomConverter = Warning("WS0081", ContractCategory,
+        "Message shape is hidden by a custom JsonConverter",
+        "{0} is written by the custom converter '{1}', whose JSON the generator cannot see, so the AsyncAPI document and the TypeScript client describe it as any JSON; {2}, or, if free-form JSON is meant, silence WS0081 where it is reported ('#pragma warning disable WS0081')");
 
     private static DiagnosticDescriptor Error(string id, string category, string title, string message)
         => Create(id, category, title, message, DiagnosticSeverity.Error);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Text;
 using Endpoints.Generator.Common;
@@ -35,10 +36,17 @@ internal static class AsyncApiEmitter
         var channels = new JsonObject();
         var operations = new JsonObject();
         var simpleNames = endpoints.GroupBy(static e => e.Contract.Name).Where(static g => g.Count() == 1).Select(static g => g.Key).ToList();
+        // Keys keep ASCII letters and digits only, so two names may give one key ("Éclair" and "Ãclair"): each channel
+        // gets its own (its full name, else a number), or the document would hold a key twice and a reader keep one.
+        var taken = new HashSet<string>(StringComparer.Ordinal);
         foreach (var endpoint in endpoints)
         {
             var contract = endpoint.Contract;
             var key = Key(simpleNames.Contains(contract.Name) ? contract.Name : contract.DisplayName);
+            if (taken.Contains(key)) key = Key(contract.DisplayName);
+            var unique = key;
+            for (var n = 2; !taken.Add(unique); n++) unique = key + "_" + n.ToString(CultureInfo.InvariantCulture);
+            key = unique;
             WriteChannel(contract, endpoint.Context, key, channels, operations, components);
         }
 

@@ -92,6 +92,7 @@ internal sealed class EndpointParser
         methods.TryGetValue(CallbackKind.Text, out var onTextMethod);
         var typed = TypedMessageParser.Parse(type, attribute, _onMessages, onInvalidMessage, onTextMethod, binder, stateType, known, _diagnostics,
             _messageTypeUses, _messageTypes, _cancellationToken);
+        if (typed is not null) ContractShapeCheck.Run(typed, _messageTypeUses, _messageTypes, known, _diagnostics, _cancellationToken);
         if (methods.TryGetValue(CallbackKind.Binary, out var onBinary))
         {
             BufferEscapeCheck.Run(onBinary, CallbackKind.Binary, _context.SemanticModel, known, _diagnostics, _cancellationToken);
