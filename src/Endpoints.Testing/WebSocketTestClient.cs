@@ -56,7 +56,8 @@ public sealed class WebSocketTestClient : IAsyncDisposable
     /// Sends a typed message as an endpoint's <c>OnMessage</c> reads it: JSON through <paramref name="typeInfo"/> (from the
     /// app's <c>JsonSerializerContext</c>), with the type property first, <c>{"type":"subscribe",…}</c>. The type's name
     /// is <paramref name="typeName"/>, else its <c>[WebSocketMessage("…")]</c>, else its name with the first letter in
-    /// lower case, as the generator names it. An endpoint with a single <c>OnMessage</c> ignores the property.
+    /// lower case, as the generator names it. An endpoint with a single <c>OnMessage</c> ignores the property; a message
+    /// whose JSON already has a member of that name (a single message type's own <c>Type</c>) is sent as it is.
     /// </summary>
     /// <param name="message">The message.</param>
     /// <param name="typeInfo">The message type's metadata, e.g. <c>AppJson.Default.Subscribe</c>.</param>
@@ -70,6 +71,12 @@ public sealed class WebSocketTestClient : IAsyncDisposable
         typeName ??= WireName(typeof(T));
         var json = JsonSerializer.SerializeToUtf8Bytes(message, typeInfo);
         if (json.Length < 2 || json[0] != (byte)'{') throw new InvalidOperationException($"'{typeof(T).Name}' must serialize as a JSON object to carry its type.");
+        // Its own member of that name: only an endpoint with a single OnMessage can take it (WS0077 stops the others at
+        // compile time), and that endpoint reads the message as the type it has.
+        using (var document = JsonDocument.Parse(json))
+        {
+            if (document.RootElement.TryGetProperty(typeProperty, out _)) return SendAsync(json, WebSocketMessageType.Text, cancellationToken);
+        }
         var buffer = new ArrayBufferWriter<byte>(json.Length + typeProperty.Length + typeName.Length + 8);
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -306,7 +313,10 @@ public sealed class WebSocketTestClient : IAsyncDisposable
     private static string WireName(Type type)
     {
         if (type.GetCustomAttribute<WebSocketMessageAttribute>(inherit: false) is { } attribute) return attribute.Discriminator;
+        // A generic type is named without its arity (Envelope`1 is "envelope"), as the generator names it.
         var name = type.Name;
+        var tick = name.IndexOf('`', StringComparison.Ordinal);
+        if (tick >= 0) name = name[..tick];
         return name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
     }
 

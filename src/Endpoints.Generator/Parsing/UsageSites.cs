@@ -209,7 +209,8 @@ internal static class UsageSites
 
         void Report(ExpressionSyntax userId, string problem)
         {
-            if (model.GetTypeInfo(userId, cancellationToken).Nullability.FlowState == NullableFlowState.NotNull) return;
+            // Only where the compiler tracks nulls: without nullable analysis a checked UserId cannot be told from an unchecked one.
+            if (model.GetTypeInfo(userId, cancellationToken).Nullability.FlowState != NullableFlowState.MaybeNull) return;
             diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UserIdMayBeNull, userId.GetLocation(), userId.ToString(), problem));
         }
     }

@@ -14,12 +14,14 @@ namespace Endpoints.Testing.Internal;
 internal static class HostBuildHook
 {
     private static readonly AsyncLocal<Pending?> s_pending = new();
-    private static int s_subscribed;
+    // Every caller waits until the listener is attached: a flag set before it was would let a parallel test build its
+    // app unseen.
+    private static readonly Lazy<IDisposable> s_subscription = new(static () => DiagnosticListener.AllListeners.Subscribe(new ListenerObserver()));
 
     /// <summary>Runs <paramref name="build"/>, applying <paramref name="configure"/> to the host it builds; false when it built none.</summary>
     public static T Run<T>(Func<T> build, Action<IHostBuilder> configure, out bool applied)
     {
-        if (Interlocked.Exchange(ref s_subscribed, 1) == 0) DiagnosticListener.AllListeners.Subscribe(new ListenerObserver());
+        _ = s_subscription.Value;
         var pending = new Pending(configure);
         var outer = s_pending.Value;
         s_pending.Value = pending;

@@ -50,6 +50,12 @@ internal static class TestAuthentication
         services.PostConfigure<AuthenticationOptions>(options =>
         {
             var previous = options.DefaultAuthenticateScheme ?? options.DefaultScheme;
+            // As ASP.NET Core does: with no default named, an app's only scheme is its default.
+            if (previous is null)
+            {
+                var own = options.Schemes.Where(static s => s.Name != TestAuthenticationHandler.SchemeName).Select(static s => s.Name).ToList();
+                if (own.Count == 1) previous = own[0];
+            }
             appDefault.Name = previous == TestAuthenticationHandler.SchemeName ? null : previous;
             options.DefaultScheme = TestAuthenticationHandler.SchemeName;
             options.DefaultAuthenticateScheme = TestAuthenticationHandler.SchemeName;
