@@ -71,7 +71,8 @@ public sealed class SendPathTests
         // The close frame cannot go out while the message is unfinished; the close deadline (3 s) drops the connection,
         // and that ends the writer, the connection and its registration.
         await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("hang").Any(e => e.StartsWith("OnClose", StringComparison.Ordinal)), "OnClose");
-        Assert.Contains("stream ended by the connection's end", server.Probe.EventsOf("hang"));
+        // The drop wakes both the loop (OnClose) and the writer's token, on their own threads: either may record first.
+        await Eventually.WaitUntilAsync(() => server.Probe.EventsOf("hang").Contains("stream ended by the connection's end"), "the writer to end");
         var clients = server.Services.GetRequiredService<IWebSocketClients<SendPathEndpoint>>();
         await Eventually.WaitUntilAsync(async () => await clients.Presence.CountConnectionsAsync() == 0, "the registry to forget the connection");
     }
