@@ -73,10 +73,7 @@ public sealed class WebSocketTestClient : IAsyncDisposable
         if (json.Length < 2 || json[0] != (byte)'{') throw new InvalidOperationException($"'{typeof(T).Name}' must serialize as a JSON object to carry its type.");
         // Its own member of that name: only an endpoint with a single OnMessage can take it (WS0077 stops the others at
         // compile time), and that endpoint reads the message as the type it has.
-        using (var document = JsonDocument.Parse(json))
-        {
-            if (document.RootElement.TryGetProperty(typeProperty, out _)) return SendAsync(json, WebSocketMessageType.Text, cancellationToken);
-        }
+        if (HasTopLevelProperty(json, typeProperty)) return SendAsync(json, WebSocketMessageType.Text, cancellationToken);
         var buffer = new ArrayBufferWriter<byte>(json.Length + typeProperty.Length + typeName.Length + 8);
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -308,6 +305,18 @@ public sealed class WebSocketTestClient : IAsyncDisposable
 
     private string CloseText()
         => _socket.CloseStatus is { } status ? $" (the server closed it with {(int)status} \"{_socket.CloseStatusDescription}\")" : "";
+
+    /// <summary>Whether the JSON object has a member named <paramref name="name"/> at its top level (read, not parsed into a tree).</summary>
+    private static bool HasTopLevelProperty(ReadOnlySpan<byte> json, string name)
+    {
+        var reader = new Utf8JsonReader(json);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals(name)) return true;
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= 1) reader.Skip();
+        }
+        return false;
+    }
 
     /// <summary>[WebSocketMessage("name")], else the type's name with its first letter in lower case, as the generator names it.</summary>
     private static string WireName(Type type)

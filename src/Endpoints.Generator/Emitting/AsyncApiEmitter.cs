@@ -449,10 +449,7 @@ internal static class AsyncApiEmitter
         var rest = new SourceWriter();
         rest.Line();
         rest.Line("/// <summary>The document's UTF-8 bytes between two markers: the build finds them in the compiled assembly and writes asyncapi.json.</summary>");
-        // The markers' first letters are escaped, so that this source text (in a PDB, say) never holds them.
-        // ASCII only (other characters as JSON escapes): the build writes the file through an ASCII text output, without a BOM.
-        var literal = CSharpText.Literal(AsciiOnly(json));
-        rest.Line($"internal static global::System.ReadOnlySpan<byte> BuildOutput => \"\\u{(int)BeginMarker[0]:x4}{BeginMarker.Substring(1)}{literal.Substring(1, literal.Length - 2)}\\u{(int)EndMarker[0]:x4}{EndMarker.Substring(1)}\"u8;");
+        rest.Line(BuildOutputProperty(BeginMarker, EndMarker, AsciiOnly(json)));
         var indented = Indent(rest.ToString(), 2);
 
         var extensions = new SourceWriter();
@@ -484,17 +481,6 @@ internal static class AsyncApiEmitter
         return text + indented + "    }\n}\n" + extensions;
     }
 
-    private static string AsciiOnly(string json)
-    {
-        var text = new StringBuilder(json.Length);
-        foreach (var c in json)
-        {
-            // Only inside strings, where a JSON escape means the same character.
-            if (c > '~') text.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
-            else text.Append(c);
-        }
-        return text.ToString();
-    }
 
     private static string Indent(string text, int levels)
     {

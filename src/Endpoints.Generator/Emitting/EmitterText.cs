@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Text;
+using Endpoints.Generator.Common;
 
 namespace Endpoints.Generator.Emitting;
 
@@ -25,6 +27,33 @@ internal static class EmitterText
         writer.Line("#nullable enable");
         writer.Line();
         return writer;
+    }
+
+    /// <summary>
+    /// Every character after '~' as a <c>\u</c> escape: in JSON and TypeScript strings and identifiers it reads as the same
+    /// character, and the build writes the documents through an ASCII text output, without a BOM.
+    /// </summary>
+    public static string AsciiOnly(string text)
+    {
+        var result = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c > '~') result.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            else result.Append(c);
+        }
+        return result.ToString();
+    }
+
+    /// <summary>
+    /// The <c>BuildOutput</c> property of a generated document class: <paramref name="asciiText"/>'s bytes between two
+    /// markers, which build/Endpoints.targets finds in the compiled assembly. The markers' first letters are escaped, so
+    /// that the source text (in a PDB, say) never holds them.
+    /// </summary>
+    public static string BuildOutputProperty(string beginMarker, string endMarker, string asciiText)
+    {
+        var literal = CSharpText.Literal(asciiText);
+        return $"internal static global::System.ReadOnlySpan<byte> BuildOutput => \"\\u{(int)beginMarker[0]:x4}{beginMarker.Substring(1)}"
+            + $"{literal.Substring(1, literal.Length - 2)}\\u{(int)endMarker[0]:x4}{endMarker.Substring(1)}\"u8;";
     }
 
     public static string Join<T>(IEnumerable<T> items, Func<T, string> format)

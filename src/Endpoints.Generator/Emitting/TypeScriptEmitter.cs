@@ -484,42 +484,12 @@ internal static class TypeScriptEmitter
         return bare ? name : StringLiteral(name);
     }
 
-    /// <summary>A double-quoted string literal (JSON's escapes, which TypeScript reads alike).</summary>
-    internal static string StringLiteral(string value)
-    {
-        var text = new StringBuilder(value.Length + 2).Append('"');
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"': text.Append("\\\""); break;
-                case '\\': text.Append("\\\\"); break;
-                case '\n': text.Append("\\n"); break;
-                case '\r': text.Append("\\r"); break;
-                case '\t': text.Append("\\t"); break;
-                default:
-                    if (c < ' ' || c > '~') text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else text.Append(c);
-                    break;
-            }
-        }
-        return text.Append('"').ToString();
-    }
+    /// <summary>A double-quoted string literal: JSON's escapes, which TypeScript reads alike (the module is made ASCII-only as a whole).</summary>
+    internal static string StringLiteral(string value) => JsonNode.Quote(value);
 
     /// <summary>Text for a comment: no "*/", no line break.</summary>
     private static string Comment(string text) => text.Replace("*/", "* /").Replace('\n', ' ').Replace('\r', ' ');
 
-    /// <summary>Every character after '~' as a \u escape (in strings and identifiers TypeScript reads it as the character): the build writes the file as ASCII.</summary>
-    private static string AsciiOnly(string text)
-    {
-        var result = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            if (c > '~') result.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-            else result.Append(c);
-        }
-        return result.ToString();
-    }
 
     /// <summary>The C# file: the module as a constant, and its bytes between markers (which the build writes to endpoints.ts).</summary>
     public static string Emit(string module, AsyncApiApp app, string version)
@@ -534,9 +504,7 @@ internal static class TypeScriptEmitter
         writer.Line("public const string Source = " + CSharpText.Literal(module) + ";");
         writer.Line();
         writer.Line("/// <summary>The module's bytes between two markers: the build finds them in the compiled assembly and writes endpoints.ts.</summary>");
-        // The markers' first letters are escaped, so that this source text (in a PDB, say) never holds them.
-        var literal = CSharpText.Literal(module);
-        writer.Line($"internal static global::System.ReadOnlySpan<byte> BuildOutput => \"\\u{(int)BeginMarker[0]:x4}{BeginMarker.Substring(1)}{literal.Substring(1, literal.Length - 2)}\\u{(int)EndMarker[0]:x4}{EndMarker.Substring(1)}\"u8;");
+        writer.Line(BuildOutputProperty(BeginMarker, EndMarker, module));
         writer.Close();
         writer.Close();
         return writer.ToString();
