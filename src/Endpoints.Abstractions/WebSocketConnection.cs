@@ -44,6 +44,17 @@ public abstract class WebSocketConnection
     public virtual bool TrySend<TMessage>(TMessage message)
         => throw new NotSupportedException("This connection's endpoint declares no typed messages.");
 
+    /// <summary>
+    /// Sends a typed message as a request and completes with the client's reply, decoded through the endpoint's
+    /// <c>JsonSerializerContext</c>. Needs a client that negotiated <c>endpoints.v1</c> (the browser module and
+    /// <c>Endpoints.Client</c> do); see docs/protocol.md. Never hangs: <see cref="TimeoutException"/> after
+    /// <paramref name="timeout"/>, <see cref="WebSocketRequestException"/> when the client rejects it or the connection
+    /// ends first, <see cref="OperationCanceledException"/> when cancelled, <see cref="NotSupportedException"/> on a plain
+    /// WebSocket connection.
+    /// </summary>
+    public virtual Task<TReply> RequestAsync<TMessage, TReply>(TMessage message, TimeSpan timeout, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This connection cannot make requests.");
+
     /// <summary>The subprotocol agreed in the handshake, if any.</summary>
     public abstract string? SubProtocol { get; }
 

@@ -69,6 +69,36 @@ public sealed class GeneratedCodeSnapshotTests
     }
 
     [Fact]
+    public void RepliesAnswerTheClientsRequest()
+    {
+        var run = GeneratorHarness.Run(Usings + """
+            using System.Text.Json.Serialization;
+
+            namespace Samples;
+
+            public sealed record Join(string Name);
+            public sealed record Joined(int Members);
+            public sealed record Ask(int Number);
+            public sealed record Told(int Number);
+
+            [JsonSerializable(typeof(Join))]
+            [JsonSerializable(typeof(Joined))]
+            [JsonSerializable(typeof(Ask))]
+            [JsonSerializable(typeof(Told))]
+            internal partial class ReplyJson : JsonSerializerContext;
+
+            [WebSocketEndpoint("/join", Sends = new[] { typeof(Told) })]
+            public sealed class JoinEndpoint
+            {
+                public Task<Joined> OnMessage(Join join) => Task.FromResult(new Joined(join.Name.Length));
+                public Told OnMessage(Ask ask) => new(ask.Number);
+            }
+            """);
+        run.AssertCompilesCleanly();
+        Snapshot.Verify(run);
+    }
+
+    [Fact]
     public void StatefulSync()
     {
         var run = GeneratorHarness.Run(Usings + """

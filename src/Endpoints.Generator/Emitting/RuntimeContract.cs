@@ -66,6 +66,7 @@ internal static class RuntimeContract
     public const string OnErrorAsync = "OnErrorAsync";
     public const string DecodeText = "DecodeText";
     public const string RejectMessageAsync = "RejectMessageAsync";
+    public const string ReplyAsync = "ReplyAsync";
 
     // Members of Json and Codec.
     public const string TryReadType = "TryReadType";

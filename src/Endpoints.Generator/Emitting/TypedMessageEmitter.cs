@@ -21,6 +21,8 @@ internal static class TypedMessageEmitter
     {
         writer.Line();
         foreach (var message in typed.Received) WriteTypeInfo(writer, typed, message.Type);
+        var replies = typed.Received.Where(static m => m.Reply is not null).Select(static m => m.Reply!).GroupBy(static r => r.Identifier).Select(static g => g.First());
+        foreach (var reply in replies.Where(r => !typed.Received.Any(m => m.Type.Identifier == r.Identifier))) WriteTypeInfo(writer, typed, reply);
         var several = typed.Received.Count > 1;
         var property = CSharpText.Literal(typed.TypeProperty);
         writer.Line();
@@ -64,6 +66,12 @@ internal static class TypedMessageEmitter
         writer.Open($"if (!{RuntimeContract.Json}.{RuntimeContract.TryDeserialize}(utf8.Span, {TypeInfoField(message.Type)}, out var message, out var error))");
         writer.Line($"return InvalidMessageAsync(new {InvalidMessage}({InvalidReason}.InvalidJson, error!, {typeName}));");
         writer.Close();
+        if (message.Reply is { } reply)
+        {
+            // The reply answers the client's request (endpoints.v1), else goes out as an ordinary message.
+            writer.Line($"return {RuntimeContract.ReplyAsync}({EndpointEmitter.Call(spec, message.Callback)}, {TypeInfoField(reply)});");
+            return;
+        }
         WriteReturnCall(writer, message.Callback.Return, EndpointEmitter.Call(spec, message.Callback));
     }
 
@@ -104,6 +112,9 @@ internal static class TypedMessageEmitter
         writer.Line("encoded = default;");
         writer.Line("return false;");
         writer.Close();
+        writer.Line();
+        // Replies to the server's requests are read through the context.
+        writer.Line($"public override global::System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(global::System.Type type) => {typed.Context}.Default.GetTypeInfo(type);");
         writer.Close();
     }
 

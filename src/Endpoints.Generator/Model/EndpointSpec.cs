@@ -63,14 +63,16 @@ internal sealed record TypedMessagesSpec(
     CallbackSpec? OnInvalidMessage)
 {
     /// <summary>Every type the endpoint receives or sends, <c>global::</c>-qualified, each once.</summary>
-    public IEnumerable<string> TypeNames => Received.Select(static r => r.Type.TypeName).Concat(Sent.Select(static s => s.TypeName)).Distinct();
+    public IEnumerable<string> TypeNames => Received.Select(static r => r.Type.TypeName)
+        .Concat(Received.Where(static r => r.Reply is not null).Select(static r => r.Reply!.TypeName))
+        .Concat(Sent.Select(static s => s.TypeName)).Distinct();
 }
 
 /// <summary>A message type and its name on the wire.</summary>
 internal sealed record MessageTypeSpec(string TypeName, string Identifier, string WireName);
 
 /// <summary>One OnMessage: its type and how to call it.</summary>
-internal sealed record ReceivedMessageSpec(MessageTypeSpec Type, CallbackSpec Callback);
+internal sealed record ReceivedMessageSpec(MessageTypeSpec Type, CallbackSpec Callback, MessageTypeSpec? Reply = null);
 
 /// <summary>A JsonSerializerContext of the project and the types it covers (<c>global::</c>-qualified).</summary>
 /// <param name="NamingPolicy">Its PropertyNamingPolicy ("" for none, else a JsonKnownNamingPolicy name), for WS0077.</param>
@@ -133,6 +135,12 @@ internal enum CallbackReturn
     TaskOfState,
     /// <summary>OnOpen only: returns <c>ValueTask&lt;T&gt;</c>.</summary>
     ValueTaskOfState,
+    /// <summary>OnMessage only: returns the reply to the client's request directly.</summary>
+    Reply,
+    /// <summary>OnMessage only: returns the reply through <c>Task&lt;T&gt;</c>.</summary>
+    TaskOfReply,
+    /// <summary>OnMessage only: returns the reply through <c>ValueTask&lt;T&gt;</c>.</summary>
+    ValueTaskOfReply,
 }
 
 /// <summary>One argument of a callback: where its value comes from.</summary>

@@ -75,11 +75,12 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
     /// Binds an OnMessage; <paramref name="messageParameter"/> is the parameter that takes the typed message: the first
     /// one that is none of the other things a callback can take.
     /// </summary>
-    public CallbackSpec? BindTypedMessage(IMethodSymbol method, ITypeSymbol? stateType, out IParameterSymbol? messageParameter)
+    public CallbackSpec? BindTypedMessage(IMethodSymbol method, ITypeSymbol? stateType, out IParameterSymbol? messageParameter, out ITypeSymbol? replyType)
     {
         messageParameter = null;
+        replyType = null;
         if (!CheckMethod(method, out var valid)) return null;
-        var returns = ClassifyReturn(method);
+        var returns = ClassifyMessageReturn(method, out replyType);
         if (returns is null) return null;
         messageParameter = method.Parameters.FirstOrDefault(p => p.RefKind == RefKind.None && IsTypedMessageCandidate(p, stateType));
         if (messageParameter is null)
@@ -172,6 +173,32 @@ internal sealed class CallbackBinder(string pattern, IReadOnlyList<RouteParamete
             if (named is not null) return named;
         }
         return candidates[candidates.Count - 1];
+    }
+
+    /// <summary>
+    /// What an OnMessage returns: nothing, a task to wait for, or a reply (<paramref name="replyType"/>), directly or
+    /// through a task, that answers the client's request.
+    /// </summary>
+    private CallbackReturn? ClassifyMessageReturn(IMethodSymbol method, out ITypeSymbol? replyType)
+    {
+        replyType = null;
+        var returnType = method.ReturnType;
+        if (method.ReturnsVoid || returnType.TypeKind == TypeKind.Error || KnownTypeSymbols.Is(returnType, known.Task) || KnownTypeSymbols.Is(returnType, known.ValueTask))
+        {
+            return ClassifyReturn(method);
+        }
+        if (IsTaskOfT(returnType, out var isValueTask))
+        {
+            replyType = ((INamedTypeSymbol)returnType).TypeArguments[0];
+            if (replyType.TypeKind == TypeKind.Error)
+            {
+                HasUnresolvedTypes = true;
+                return null;
+            }
+            return isValueTask ? CallbackReturn.ValueTaskOfReply : CallbackReturn.TaskOfReply;
+        }
+        replyType = returnType;
+        return CallbackReturn.Reply;
     }
 
     /// <summary>What a callback other than OnOpen returns: nothing, or a task to wait for.</summary>

@@ -8,13 +8,13 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Endpoints.Generator.Parsing;
 
 /// <summary>
-/// Checks each typed send (<c>connection.SendAsync(message)</c> / <c>TrySend</c> in an endpoint class, and
+/// Checks each typed send (<c>connection.SendAsync(message)</c> / <c>TrySend</c> / <c>RequestAsync</c> in an endpoint class, and
 /// <c>IWebSocketTarget&lt;TEndpoint&gt;.SendAsync(message)</c> anywhere) against the endpoint's declared Sends (WS0056).
 /// </summary>
 internal static class SendSites
 {
     public static bool IsCandidate(SyntaxNode node, CancellationToken _)
-        => node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "SendAsync" or "TrySend" }, ArgumentList.Arguments.Count: > 0 };
+        => node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "SendAsync" or "TrySend" or "RequestAsync" }, ArgumentList.Arguments.Count: > 0 };
 
     public static Diagnostic? Check(GeneratorSyntaxContext context, CancellationToken cancellationToken)
     {

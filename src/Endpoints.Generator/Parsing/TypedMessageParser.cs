@@ -78,7 +78,7 @@ internal static class TypedMessageParser
         var valid = true;
         foreach (var method in onMessages)
         {
-            var callback = binder.BindTypedMessage(method, stateType, out var parameter);
+            var callback = binder.BindTypedMessage(method, stateType, out var parameter, out var replyType);
             if (callback is null || parameter is null)
             {
                 valid = false;
@@ -104,9 +104,21 @@ internal static class TypedMessageParser
                 valid = false;
                 continue;
             }
-            received.Add(new ReceivedMessageSpec(message, callback));
             types[fullName] = type;
             uses.Add(Use(type, fullName, location, onMessages.Count > 1 ? MessageRoles.Received : MessageRoles.None, typeProperty, known, cancellationToken));
+            MessageTypeSpec? reply = null;
+            if (replyType is not null)
+            {
+                // A reply is a JSON object like the messages, and its JSON context must cover it (WS0050 at the return type).
+                reply = Reply(replyType.WithNullableAnnotation(NullableAnnotation.None), SyntaxLocations.ReturnType(method, cancellationToken), known, diagnostics, uses, types,
+                    cancellationToken);
+                if (reply is null)
+                {
+                    valid = false;
+                    continue;
+                }
+            }
+            received.Add(new ReceivedMessageSpec(message, callback, reply));
         }
 
         var sent = new List<MessageTypeSpec>();
@@ -152,6 +164,18 @@ internal static class TypedMessageParser
         if (!valid) return null;
         return new TypedMessagesSpec(context is null ? null : Symbols.FullName(context), contextNamed, typeProperty,
             received.ToEquatableArray(), sent.ToEquatableArray(), invalid);
+    }
+
+    /// <summary>The reply an OnMessage returns, checked as a message type is; null after WS0054 or WS0057.</summary>
+    private static MessageTypeSpec? Reply(ITypeSymbol type, Location? location, KnownTypeSymbols known, DiagnosticList diagnostics, List<MessageTypeUse> uses,
+        Dictionary<string, ITypeSymbol> types, CancellationToken cancellationToken)
+    {
+        if (!CheckType(type, location, known, diagnostics)) return null;
+        if (WireName(type, known, diagnostics, cancellationToken) is not { } wire) return null;
+        var fullName = Symbols.FullName(type);
+        types[fullName] = type;
+        if (!uses.Any(u => u.TypeName == fullName)) uses.Add(Use(type, fullName, location, MessageRoles.None, "type", known, cancellationToken));
+        return new MessageTypeSpec(fullName, CSharpText.Identifier(Symbols.Display(type)), wire);
     }
 
     /// <summary>Where a type is named and, when the type property meets it, those of its properties that may share that name (WS0077).</summary>

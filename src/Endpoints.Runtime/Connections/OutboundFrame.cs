@@ -6,9 +6,10 @@ namespace Endpoints.Runtime.Connections;
 /// </summary>
 internal readonly struct OutboundFrame
 {
-    private OutboundFrame(WebSocketMessage message, PendingSend? written, byte control, byte[]? controlPayload, StreamTurn? turn)
+    private OutboundFrame(WebSocketMessage message, PendingSend? written, byte control, byte[]? controlPayload, StreamTurn? turn, byte[]? header = null)
     {
         Message = message;
+        Header = header;
         Written = written;
         Control = control;
         ControlPayload = controlPayload;
@@ -19,6 +20,9 @@ internal readonly struct OutboundFrame
 
     public PendingSend? Written { get; }
 
+    /// <summary>The message's <c>endpoints.v1</c> header with its line feed, when it has one (a request or an answer).</summary>
+    public byte[]? Header { get; }
+
     /// <summary>The control opcode (ping or pong); 0 for anything else.</summary>
     public byte Control { get; }
 
@@ -26,7 +30,7 @@ internal readonly struct OutboundFrame
 
     public StreamTurn? Turn { get; }
 
-    public static OutboundFrame ForMessage(WebSocketMessage message, PendingSend? written = null) => new(message, written, 0, null, null);
+    public static OutboundFrame ForMessage(WebSocketMessage message, PendingSend? written = null, byte[]? header = null) => new(message, written, 0, null, null, header);
 
     public static OutboundFrame ForControl(byte opcode, byte[] payload) => new(default, null, opcode, payload, null);
 

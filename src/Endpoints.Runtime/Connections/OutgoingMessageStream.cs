@@ -6,13 +6,21 @@ namespace Endpoints.Runtime.Connections;
 /// <summary>
 /// The write-only stream a streamed send writes one message into. Writes are gathered into a pooled chunk and go out as
 /// a fragment when it is full (or on <see cref="FlushAsync(CancellationToken)"/>); <see cref="CompleteAsync"/> sends the
-/// last fragment. A small message is one frame.
+/// last fragment. A small message is one frame. An <c>endpoints.v1</c> header (<paramref name="prefix"/>) starts the first
+/// fragment.
 /// </summary>
-internal sealed class OutgoingMessageStream(FrameWriter writer, bool text, StreamControls controls) : Stream
+internal sealed class OutgoingMessageStream(FrameWriter writer, bool text, StreamControls controls, byte[]? prefix = null) : Stream
 {
     private const int ChunkSize = 16 * 1024;
-    private byte[]? _chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
-    private int _length;
+    private byte[]? _chunk = Rent(prefix);
+    private int _length = prefix?.Length ?? 0;
+
+    private static byte[] Rent(byte[]? prefix)
+    {
+        var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        prefix?.CopyTo(chunk, 0);
+        return chunk;
+    }
     private bool _started;
     private bool _compressed;
     private bool _completed;

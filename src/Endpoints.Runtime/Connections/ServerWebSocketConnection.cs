@@ -40,6 +40,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         Endpoint = endpoint;
         Stream = stream;
         SubProtocol = subProtocol;
+        SpeaksEnvelope = Envelope.IsNegotiated(subProtocol);
         Deflate = deflate;
         if (deflate is not null) _deflater = new MessageDeflater(deflate.ServerNoContextTakeover);
         Transmitter = new Transmitter(this, new FrameWriter(stream, _deflater));
@@ -113,6 +114,86 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
 
     private ITypedMessageEncoder Codec
         => Endpoint.Registry.Codec ?? throw new NotSupportedException("This connection's endpoint declares no typed messages (Sends on its [WebSocketEndpoint]).");
+
+    /// <summary>Whether the client negotiated <c>endpoints.v1</c>: its messages carry headers, and it can be asked and answered.</summary>
+    public bool SpeaksEnvelope { get; }
+
+    // The client's request being handled (0: none), and whether the handler answered it with a reply already.
+    private long _handling;
+    private bool _answered;
+
+    /// <summary>The receive loop hands a message to the handler; <paramref name="requestId"/> is its request id, 0 if it asks for no answer.</summary>
+    public void BeginHandling(long requestId)
+    {
+        _handling = requestId;
+        _answered = false;
+    }
+
+    /// <summary>The request id of the message just handled that is still owed an answer; 0 when none is.</summary>
+    public long UnansweredRequest => _answered ? 0 : _handling;
+
+    /// <summary>
+    /// What an <c>OnMessage</c> returned: the answer to the client's request when the message was one, else an ordinary
+    /// message (a plain client, or a message sent without asking for an answer).
+    /// </summary>
+    public ValueTask ReplyAsync(WebSocketMessage reply)
+    {
+        if (_handling == 0 || _answered) return Transmitter.SendAsync(reply, CancellationToken.None);
+        _answered = true;
+        return Transmitter.SendAsync(reply, CancellationToken.None, Envelope.Answer(_handling));
+    }
+
+    /// <summary>This server's requests to the client that wait for an answer; made on the first one.</summary>
+    public PendingRequests Requests
+    {
+        get
+        {
+            if (Volatile.Read(ref _requests) is { } requests) return requests;
+            var created = new PendingRequests();
+            if (Interlocked.CompareExchange(ref _requests, created, null) is { } existing) return existing;
+            // Made after the connection ended: nothing will answer, so it takes no request.
+            if (Volatile.Read(ref _markedEnded)) created.End();
+            return created;
+        }
+    }
+
+    private PendingRequests? _requests;
+
+    public override async Task<TReply> RequestAsync<TMessage, TReply>(TMessage message, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (!SpeaksEnvelope)
+        {
+            throw new NotSupportedException($"The client did not negotiate the {Envelope.SubProtocol} subprotocol, so it cannot answer a request (docs/protocol.md).");
+        }
+        if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be positive or infinite.");
+        cancellationToken.ThrowIfCancellationRequested();
+        var codec = Codec;
+        var encoded = codec.Encode(message);
+        var replyType = codec.TypeInfo<TReply>()
+            ?? throw new NotSupportedException($"'{typeof(TReply).Name}' is not in the endpoint's JsonSerializerContext; add [JsonSerializable(typeof({typeof(TReply).Name}))] to it.");
+        var pending = new PendingRequest<TReply>(replyType);
+        var id = Requests.Add(pending);
+        if (id == 0) throw PendingRequests.Ended();
+        using var timer = timeout == Timeout.InfiniteTimeSpan ? null : Endpoint.Time.CreateTimer(static state =>
+            ((PendingRequest)state!).Fail(new TimeoutException("The client did not answer the request in time.")), pending, timeout, Timeout.InfiniteTimeSpan);
+        using var cancelled = cancellationToken.Register(static (state, token) => ((PendingRequest)state!).Cancel(token), pending);
+        try
+        {
+            try
+            {
+                await Transmitter.SendAsync(encoded, cancellationToken, Envelope.Request(id)).ConfigureAwait(false);
+            }
+            catch (WebSocketException exception)
+            {
+                throw PendingRequests.Ended(exception);
+            }
+            return await pending.Reply.ConfigureAwait(false);
+        }
+        finally
+        {
+            Requests.Remove(id);
+        }
+    }
 
     public override ClaimsPrincipal User { get; }
 
@@ -244,6 +325,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     {
         Volatile.Write(ref _markedEnded, true);
         CloseHandshake.End();
+        Volatile.Read(ref _requests)?.End();
         _keepAlive?.Dispose();
         try
         {

@@ -17,6 +17,8 @@ internal sealed class Transmitter
     private readonly ServerWebSocketConnection _connection;
     private readonly FrameWriter _writer;
     private readonly CloseHandshake _close;
+    // On an endpoints.v1 connection a message without a header of its own still starts with the header's line feed.
+    private readonly byte[]? _noHeader;
 
     /// <summary>The connection's send side, and its close handshake, which the transmitter finishes with the close frame.</summary>
     public Transmitter(ServerWebSocketConnection connection, FrameWriter writer)
@@ -24,6 +26,7 @@ internal sealed class Transmitter
         _connection = connection;
         _writer = writer;
         _close = new CloseHandshake(connection, this);
+        _noHeader = Envelope.IsNegotiated(connection.SubProtocol) ? Envelope.NoHeader : null;
     }
 
     /// <summary>The connection's close handshake: the transmitter writes its frame after the queued messages.</summary>
@@ -47,18 +50,22 @@ internal sealed class Transmitter
 
     public FrameWriter Writer => _writer;
 
-    /// <summary>Sends and completes when the frame was written; throws if it could not be.</summary>
-    public ValueTask SendAsync(WebSocketMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends and completes when the frame was written; throws if it could not be. On an <c>endpoints.v1</c> connection
+    /// <paramref name="header"/> (a request's or an answer's, with its line feed) goes in front of the payload; without
+    /// one the message goes with an empty header.
+    /// </summary>
+    public ValueTask SendAsync(WebSocketMessage message, CancellationToken cancellationToken, byte[]? header = null)
     {
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
-        if (TryWriteNow(message, out var write)) return write;
-        return new ValueTask(SendQueuedAsync(message, cancellationToken));
+        if (TryWriteNow(message, header, out var write)) return write;
+        return new ValueTask(SendQueuedAsync(message, header, cancellationToken));
     }
 
     /// <summary>Queues without waiting for the write; waits for room when the outbox is full (unless the policy closes).</summary>
     public ValueTask EnqueueAsync(WebSocketMessage message, CancellationToken cancellationToken)
     {
-        if (TryWriteNow(message, out var write))
+        if (TryWriteNow(message, null, out var write))
         {
             Observe(write);
             return default;
@@ -67,14 +74,14 @@ internal sealed class Transmitter
     }
 
     /// <summary>Queues without waiting at all; false when the outbox is full or closed (a full one closes a slow consumer under that policy).</summary>
-    public bool TryEnqueue(WebSocketMessage message)
+    public bool TryEnqueue(WebSocketMessage message, byte[]? header = null)
     {
-        if (TryWriteNow(message, out var write))
+        if (TryWriteNow(message, header, out var write))
         {
             Observe(write);
             return true;
         }
-        if (TryQueue(OutboundFrame.ForMessage(message))) return true;
+        if (TryQueue(OutboundFrame.ForMessage(message, header: header))) return true;
         if (Endpoint.Options.OutboxFullPolicy == OutboxFullPolicy.Close && !_close.IsRequested) CloseSlowConsumer();
         return false;
     }
@@ -125,7 +132,7 @@ internal sealed class Transmitter
         }
         var between = new StreamControls(_writer, _close);
         Volatile.Write(ref _streamControls, between);
-        var stream = new OutgoingMessageStream(_writer, text, between);
+        var stream = new OutgoingMessageStream(_writer, text, between, _noHeader);
         // The writer also hears of the connection being dropped, so a writer that waits on something else ends then.
         using var dropped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _connection.Aborted);
         try
@@ -178,14 +185,14 @@ internal sealed class Transmitter
     /// counted before they enter the outbox and stay counted until the pump holds the send lock, so a zero count means
     /// nothing is waiting to go out before this message.
     /// </summary>
-    private bool TryWriteNow(WebSocketMessage message, out ValueTask write)
+    private bool TryWriteNow(WebSocketMessage message, byte[]? header, out ValueTask write)
     {
         if (!TryTakeLockToWrite())
         {
             write = default;
             return false;
         }
-        write = WriteHoldingLock(message);
+        write = WriteHoldingLock(message, header);
         return true;
     }
 
@@ -206,10 +213,10 @@ internal sealed class Transmitter
     /// An awaited send that has to queue. Cancellation takes it back while it waits (its memory is never read after the
     /// task completes); once the pump has begun writing it, it is let finish and the send completes when it has.
     /// </summary>
-    private async Task SendQueuedAsync(WebSocketMessage message, CancellationToken cancellationToken)
+    private async Task SendQueuedAsync(WebSocketMessage message, byte[]? header, CancellationToken cancellationToken)
     {
         var pending = new PendingSend();
-        await QueueAsync(OutboundFrame.ForMessage(message, pending), cancellationToken).ConfigureAwait(false);
+        await QueueAsync(OutboundFrame.ForMessage(message, pending, header), cancellationToken).ConfigureAwait(false);
         try
         {
             await pending.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -283,12 +290,12 @@ internal sealed class Transmitter
     }
 
     /// <summary>Writes while holding the send lock and releases it; completes synchronously when the transport takes the bytes at once.</summary>
-    private ValueTask WriteHoldingLock(WebSocketMessage message)
+    private ValueTask WriteHoldingLock(WebSocketMessage message, byte[]? header)
     {
         ValueTask write;
         try
         {
-            write = Write(message);
+            write = Write(message, header);
         }
         catch (Exception exception)
         {
@@ -434,7 +441,7 @@ internal sealed class Transmitter
         if (frame.Written is { } pending && !pending.TryStart()) return; // taken back by a cancelled sender: never read
         try
         {
-            await Write(frame.Message).ConfigureAwait(false);
+            await Write(frame.Message, frame.Header).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -445,10 +452,11 @@ internal sealed class Transmitter
         CountSent(frame.Message);
     }
 
-    private ValueTask Write(WebSocketMessage message)
+    private ValueTask Write(WebSocketMessage message, byte[]? header)
     {
-        if (message.MessageType == WebSocketMessageType.Binary) return _writer.WriteBinaryAsync(message.Binary);
-        return message.Text is { } text ? _writer.WriteTextAsync(text) : _writer.WriteUtf8TextAsync(message.Utf8Text);
+        var prefix = header ?? _noHeader;
+        if (message.MessageType == WebSocketMessageType.Binary) return _writer.WriteBinaryAsync(message.Binary, prefix);
+        return message.Text is { } text ? _writer.WriteTextAsync(text, prefix) : _writer.WriteUtf8TextAsync(message.Utf8Text, prefix);
     }
 
     /// <summary>A write failed: the connection cannot go on. Returns what the sender should see.</summary>

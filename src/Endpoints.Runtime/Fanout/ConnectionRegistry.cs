@@ -337,4 +337,10 @@ internal interface ITypedMessageEncoder
 {
     /// <summary>Encodes or says which type the endpoint does not declare.</summary>
     WebSocketMessage Encode<TMessage>(TMessage message);
+
+    /// <summary>Encodes; false when the endpoint does not send this type.</summary>
+    bool TryEncode<TMessage>(TMessage message, out WebSocketMessage encoded);
+
+    /// <summary>How the endpoint's JSON context reads and writes <typeparamref name="T"/>; null when it does not cover it.</summary>
+    System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>? TypeInfo<T>();
 }

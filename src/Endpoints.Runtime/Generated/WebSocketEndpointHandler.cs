@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text;
+using System.Text.Json.Serialization.Metadata;
 using Endpoints.Runtime.Connections;
 using Endpoints.Runtime.Transport;
 using Microsoft.AspNetCore.Http;
@@ -86,6 +87,32 @@ public abstract class WebSocketEndpointHandler : IEndpointCallbacks
         if (Connection is ServerWebSocketConnection server) server.CloseHandshake.TryRequest(status, description, WebSocketCloseReason.ProtocolError);
         return default;
     }
+
+    /// <summary>
+    /// Sends what an <c>OnMessage</c> returned: the answer to the client's request (<c>endpoints.v1</c>), else an ordinary
+    /// message. Encoded as a send of its type would be; a type the endpoint does not send as plain JSON.
+    /// </summary>
+    protected ValueTask ReplyAsync<TReply>(TReply reply, JsonTypeInfo<TReply> typeInfo)
+    {
+        var server = (ServerWebSocketConnection)Connection;
+        // Encoded as a send of its type would be; a type that is not one of the endpoint's Sends as plain JSON.
+        var encoded = server.Endpoint.Registry.Codec is { } codec && codec.TryEncode(reply, out var sent) ? sent : WebSocketJson.Serialize(reply, typeInfo, default, default);
+        return server.ReplyAsync(encoded);
+    }
+
+    /// <summary>As <see cref="ReplyAsync{TReply}(TReply, JsonTypeInfo{TReply})"/>, once the callback's task has its value.</summary>
+    protected async ValueTask ReplyAsync<TReply>(Task<TReply> reply, JsonTypeInfo<TReply> typeInfo)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        await ReplyAsync(await reply.ConfigureAwait(false), typeInfo).ConfigureAwait(false);
+    }
+
+    /// <summary>As <see cref="ReplyAsync{TReply}(TReply, JsonTypeInfo{TReply})"/>, once the callback's task has its value.</summary>
+    protected ValueTask ReplyAsync<TReply>(ValueTask<TReply> reply, JsonTypeInfo<TReply> typeInfo)
+        => reply.IsCompletedSuccessfully ? ReplyAsync(reply.Result, typeInfo) : ReplyLaterAsync(reply, typeInfo);
+
+    private async ValueTask ReplyLaterAsync<TReply>(ValueTask<TReply> reply, JsonTypeInfo<TReply> typeInfo)
+        => await ReplyAsync(await reply.ConfigureAwait(false), typeInfo).ConfigureAwait(false);
 
     ValueTask IEndpointCallbacks.OnOpenAsync() => OnOpenAsync();
 

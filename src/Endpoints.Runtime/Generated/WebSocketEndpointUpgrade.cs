@@ -45,10 +45,11 @@ public static class WebSocketEndpointUpgrade
             return WebSocketEndpointRouting.Reject(context, refusal, problem!);
         }
 
-        string? subProtocol = null;
+        // The endpoint's own subprotocols first; then endpoints.v1, which every endpoint speaks to the clients that offer it.
+        var subProtocol = settings.SubProtocols.Count > 0 ? UpgradeChecks.ChooseSubProtocol(context, settings.SubProtocols) : null;
+        subProtocol ??= UpgradeChecks.OffersEnvelope(context) ? Envelope.SubProtocol : null;
         if (settings.SubProtocols.Count > 0)
         {
-            subProtocol = UpgradeChecks.ChooseSubProtocol(context, settings.SubProtocols);
             if (subProtocol is null)
             {
                 return WebSocketEndpointRouting.BadRequest(context,

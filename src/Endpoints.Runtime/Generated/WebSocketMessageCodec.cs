@@ -18,6 +18,15 @@ public abstract class WebSocketMessageCodec : ITypedMessageEncoder
     /// <summary>Encodes <paramref name="message"/>; false when its type is not one the endpoint sends.</summary>
     public abstract bool TryEncode<TMessage>(TMessage message, out WebSocketMessage encoded);
 
+    /// <summary>
+    /// How the endpoint's JSON context reads and writes <paramref name="type"/> (a reply to a server's request is read
+    /// with it); null when the context does not cover it.
+    /// </summary>
+    public virtual JsonTypeInfo? GetTypeInfo(Type type) => null;
+
+    /// <summary>As <see cref="GetTypeInfo(Type)"/>, typed.</summary>
+    public JsonTypeInfo<T>? TypeInfo<T>() => GetTypeInfo(typeof(T)) as JsonTypeInfo<T>;
+
     /// <summary>Encodes or says which type the endpoint does not declare.</summary>
     public WebSocketMessage Encode<TMessage>(TMessage message)
         => TryEncode(message, out var encoded)

@@ -24,6 +24,18 @@ internal static class UpgradeChecks
         return false;
     }
 
+    /// <summary>Whether the client offers <c>endpoints.v1</c> (our clients do).</summary>
+    public static bool OffersEnvelope(HttpContext context)
+    {
+        // Most clients offer no subprotocol: nothing to split.
+        if (context.Request.Headers.SecWebSocketProtocol.Count == 0) return false;
+        foreach (var offered in WebSocketHandshake.RequestedSubProtocols(context))
+        {
+            if (offered == Envelope.SubProtocol) return true;
+        }
+        return false;
+    }
+
     /// <summary>The first subprotocol the client offers that the endpoint speaks; null when there is none.</summary>
     public static string? ChooseSubProtocol(HttpContext context, IReadOnlyList<string> supported)
     {

@@ -18,7 +18,9 @@ internal sealed class FrameWriter(Stream stream, MessageDeflater? deflater)
     /// <summary>Whether messages are sent compressed (permessage-deflate was agreed).</summary>
     public bool Compresses => deflater is not null;
 
-    public ValueTask WriteTextAsync(string text) => deflater is null ? WriteTextFrameAsync(text) : WriteEncodedThenCompressedAsync(text);
+    /// <summary>A whole text message; <paramref name="prefix"/> (an <c>endpoints.v1</c> header) goes in front of it, in the same message.</summary>
+    public ValueTask WriteTextAsync(string text, byte[]? prefix = null)
+        => deflater is null ? WriteTextFrameAsync(text, prefix ?? []) : WriteEncodedThenCompressedAsync(text, prefix ?? []);
 
     /// <summary>Writes one data frame: a whole message, or one fragment of a streamed one.</summary>
     /// <param name="opcode">Text or Binary for a message's first frame, Continuation after.</param>
@@ -29,16 +31,40 @@ internal sealed class FrameWriter(Stream stream, MessageDeflater? deflater)
     {
         if (compressedMessage) return WriteCompressedAsync(opcode, payload.Span, fin);
         if (payload.Length <= CopyLimit) return WriteCopiedAsync(opcode, payload.Span, fin, compressed: false);
-        return WriteHeaderThenPayloadAsync(opcode, payload, fin);
+        return WriteHeaderThenPayloadAsync(opcode, payload, fin, prefix: []);
     }
 
     /// <summary>Whether a whole message of this size would be compressed; streamed senders decide once, on the first frame.</summary>
     public bool ShouldCompress(int firstFragmentLength) => deflater is not null && firstFragmentLength > 0;
 
-    public ValueTask WriteBinaryAsync(ReadOnlyMemory<byte> data) => WriteDataAsync(Frame.Binary, data, fin: true, ShouldCompress(data.Length));
+    public ValueTask WriteBinaryAsync(ReadOnlyMemory<byte> data, byte[]? prefix = null) => WriteWholeAsync(Frame.Binary, data, prefix);
 
     /// <summary>Text already encoded as UTF-8 (a fan-out encodes once for every member).</summary>
-    public ValueTask WriteUtf8TextAsync(ReadOnlyMemory<byte> utf8) => WriteDataAsync(Frame.Text, utf8, fin: true, ShouldCompress(utf8.Length));
+    public ValueTask WriteUtf8TextAsync(ReadOnlyMemory<byte> utf8, byte[]? prefix = null) => WriteWholeAsync(Frame.Text, utf8, prefix);
+
+    /// <summary>A whole message in one frame, with <paramref name="prefix"/> (an <c>endpoints.v1</c> header) in front of its payload.</summary>
+    private ValueTask WriteWholeAsync(byte opcode, ReadOnlyMemory<byte> payload, byte[]? prefix)
+    {
+        if (prefix is null || prefix.Length == 0) return WriteDataAsync(opcode, payload, fin: true, ShouldCompress(payload.Length));
+        if (deflater is not null)
+        {
+            // Compressed as one message: the header and the payload go through the deflater together.
+            var joined = ArrayPool<byte>.Shared.Rent(prefix.Length + payload.Length);
+            try
+            {
+                prefix.CopyTo(joined, 0);
+                payload.Span.CopyTo(joined.AsSpan(prefix.Length));
+                // Compress copies what it needs before it returns, so the joined buffer can go back at once.
+                return WriteCompressedAsync(opcode, joined.AsSpan(0, prefix.Length + payload.Length), fin: true);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(joined);
+            }
+        }
+        if (prefix.Length + payload.Length <= CopyLimit) return WriteCopiedAsync(opcode, prefix, payload.Span, fin: true, compressed: false);
+        return WriteHeaderThenPayloadAsync(opcode, payload, fin: true, prefix);
+    }
 
     /// <summary>A ping, pong or close frame (payload at most 125 bytes).</summary>
     public ValueTask WriteControlAsync(byte opcode, ReadOnlySpan<byte> payload) => WriteCopiedAsync(opcode, payload, fin: true, compressed: false);
@@ -54,13 +80,14 @@ internal sealed class FrameWriter(Stream stream, MessageDeflater? deflater)
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteTextFrameAsync(string text)
+    private async ValueTask WriteTextFrameAsync(string text, byte[] prefix)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Frame.MaxServerHeaderLength + Encoding.UTF8.GetMaxByteCount(text.Length));
+        var buffer = ArrayPool<byte>.Shared.Rent(Frame.MaxServerHeaderLength + prefix.Length + Encoding.UTF8.GetMaxByteCount(text.Length));
         try
         {
-            // Encode after room for the longest header, then write the header right before the text.
-            var length = Encoding.UTF8.GetBytes(text, buffer.AsSpan(Frame.MaxServerHeaderLength));
+            // Encode after room for the longest header (and the prefix), then write the header right before the text.
+            prefix.CopyTo(buffer, Frame.MaxServerHeaderLength);
+            var length = prefix.Length + Encoding.UTF8.GetBytes(text, buffer.AsSpan(Frame.MaxServerHeaderLength + prefix.Length));
             var start = Frame.WriteServerHeaderBefore(buffer, Frame.MaxServerHeaderLength, Frame.Text, fin: true, compressed: false, length);
             await stream.WriteAsync(buffer.AsMemory(start, Frame.MaxServerHeaderLength + length - start)).ConfigureAwait(false);
         }
@@ -71,12 +98,13 @@ internal sealed class FrameWriter(Stream stream, MessageDeflater? deflater)
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteEncodedThenCompressedAsync(string text)
+    private async ValueTask WriteEncodedThenCompressedAsync(string text, byte[] prefix)
     {
-        var encoded = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        var encoded = ArrayPool<byte>.Shared.Rent(prefix.Length + Encoding.UTF8.GetMaxByteCount(text.Length));
         try
         {
-            var length = Encoding.UTF8.GetBytes(text, encoded);
+            prefix.CopyTo(encoded, 0);
+            var length = prefix.Length + Encoding.UTF8.GetBytes(text, encoded.AsSpan(prefix.Length));
             await WriteCompressedAsync(Frame.Text, encoded.AsSpan(0, length), fin: true).ConfigureAwait(false);
         }
         finally
@@ -108,14 +136,19 @@ internal sealed class FrameWriter(Stream stream, MessageDeflater? deflater)
     }
 
     private ValueTask WriteCopiedAsync(byte opcode, ReadOnlySpan<byte> payload, bool fin, bool compressed)
+        => WriteCopiedAsync(opcode, default, payload, fin, compressed);
+
+    private ValueTask WriteCopiedAsync(byte opcode, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload, bool fin, bool compressed)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Frame.MaxServerHeaderLength + payload.Length);
-        payload.CopyTo(buffer.AsSpan(Frame.MaxServerHeaderLength));
-        var start = Frame.WriteServerHeaderBefore(buffer, Frame.MaxServerHeaderLength, opcode, fin, compressed, payload.Length);
+        var length = prefix.Length + payload.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(Frame.MaxServerHeaderLength + length);
+        prefix.CopyTo(buffer.AsSpan(Frame.MaxServerHeaderLength));
+        payload.CopyTo(buffer.AsSpan(Frame.MaxServerHeaderLength + prefix.Length));
+        var start = Frame.WriteServerHeaderBefore(buffer, Frame.MaxServerHeaderLength, opcode, fin, compressed, length);
         ValueTask write;
         try
         {
-            write = stream.WriteAsync(buffer.AsMemory(start, Frame.MaxServerHeaderLength + payload.Length - start));
+            write = stream.WriteAsync(buffer.AsMemory(start, Frame.MaxServerHeaderLength + length - start));
         }
         catch
         {
@@ -144,13 +177,15 @@ internal sealed class FrameWriter(Stream stream, MessageDeflater? deflater)
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteHeaderThenPayloadAsync(byte opcode, ReadOnlyMemory<byte> payload, bool fin)
+    private async ValueTask WriteHeaderThenPayloadAsync(byte opcode, ReadOnlyMemory<byte> payload, bool fin, byte[] prefix)
     {
-        var header = ArrayPool<byte>.Shared.Rent(Frame.MaxServerHeaderLength);
+        var header = ArrayPool<byte>.Shared.Rent(Frame.MaxServerHeaderLength + prefix.Length);
         try
         {
-            var start = Frame.WriteServerHeaderBefore(header, Frame.MaxServerHeaderLength, opcode, fin, compressed: false, payload.Length);
-            await stream.WriteAsync(header.AsMemory(start, Frame.MaxServerHeaderLength - start)).ConfigureAwait(false);
+            // The frame's header, then the prefix: the start of the payload.
+            prefix.CopyTo(header, Frame.MaxServerHeaderLength);
+            var start = Frame.WriteServerHeaderBefore(header, Frame.MaxServerHeaderLength, opcode, fin, compressed: false, prefix.Length + payload.Length);
+            await stream.WriteAsync(header.AsMemory(start, Frame.MaxServerHeaderLength + prefix.Length - start)).ConfigureAwait(false);
         }
         finally
         {

@@ -29,6 +29,8 @@ internal sealed class ReceiveLoop : IHostStoppingListener
     private readonly IEndpointCallbacks _handler;
     private readonly MappedEndpoint _endpoint;
     private readonly MessageRateLimiter? _rateLimiter;
+    // endpoints.v1: every message starts with a header (docs/protocol.md).
+    private readonly bool _envelope;
 
     // The size of the last message assembled from pieces: once the next one outgrows the first buffer, it grows straight
     // to this size rather than doubling from small. Not rented up front: a client that starts a message and stalls holds
@@ -50,6 +52,7 @@ internal sealed class ReceiveLoop : IHostStoppingListener
         _close = connection.CloseHandshake;
         _handler = handler;
         _endpoint = connection.Endpoint;
+        _envelope = connection.SpeaksEnvelope;
         _rateLimiter = _endpoint.Options.MessageRateLimit is { } limit ? new MessageRateLimiter(limit, _endpoint.Time) : null;
         _reader = new FrameReader(connection.Stream, _endpoint.ReceiveBufferSize, connection, connection.Deflate is { } deflate ? new MessageInflater(deflate.ClientNoContextTakeover) : null)
         {
@@ -233,11 +236,9 @@ internal sealed class ReceiveLoop : IHostStoppingListener
             return await SkipMessageAsync().ConfigureAwait(false);
         }
         var streamed = text ? _handler.StreamsText : _handler.StreamsBinary;
-        if (!streamed && !(text ? _handler.AcceptsText : _handler.AcceptsBinary))
-        {
-            return await FailAsync(WebSocketCloseStatus.InvalidMessageType, text ? "Text messages are not accepted" : "Binary messages are not accepted",
-                WebSocketCloseReason.ProtocolError).ConfigureAwait(false);
-        }
+        var accepted = streamed || (text ? _handler.AcceptsText : _handler.AcceptsBinary);
+        // With endpoints.v1 a message of a kind the endpoint does not take may still be an answer to one of its requests.
+        if (!accepted && !_envelope) return await NotAcceptedAsync(text).ConfigureAwait(false);
         if (_rateLimiter is not null && !_rateLimiter.TryAcquire())
         {
             if (_rateLimiter.Policy == MessageRateLimitPolicy.Close)
@@ -246,18 +247,24 @@ internal sealed class ReceiveLoop : IHostStoppingListener
             }
             return await SkipMessageAsync().ConfigureAwait(false);
         }
-        return streamed ? await ReceiveStreamedAsync(text).ConfigureAwait(false) : await ReceiveWholeAsync(text).ConfigureAwait(false);
+        return streamed ? await ReceiveStreamedAsync(text).ConfigureAwait(false) : await ReceiveWholeAsync(text, answersOnly: !accepted).ConfigureAwait(false);
     }
+
+    private Task<WebSocketCloseInfo> NotAcceptedAsync(bool text)
+        => FailAsync(WebSocketCloseStatus.InvalidMessageType, text ? "Text messages are not accepted" : "Binary messages are not accepted", WebSocketCloseReason.ProtocolError);
+
+    private Task<WebSocketCloseInfo> InvalidHeaderAsync()
+        => FailAsync(WebSocketCloseStatus.ProtocolError, "Invalid " + Envelope.SubProtocol + " header", WebSocketCloseReason.ProtocolError);
 
     /// <summary>A whole message: handed over without a copy when it arrived in one piece, else assembled up to the limit.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<WebSocketCloseInfo?> ReceiveWholeAsync(bool text)
+    private async ValueTask<WebSocketCloseInfo?> ReceiveWholeAsync(bool text, bool answersOnly)
     {
         if (_reader.TryTakeWholeMessage(out var whole))
         {
             if (whole.Length > _endpoint.MaxMessageSize) return await TooBigAsync().ConfigureAwait(false);
             if (text && !Utf8.IsValid(whole.Span)) return await InvalidUtf8Async().ConfigureAwait(false);
-            return await DispatchAsync(text, whole).ConfigureAwait(false);
+            return await DispatchAsync(text, whole, answersOnly).ConfigureAwait(false);
         }
 
         // One byte more than the limit shows a message that is too big; in long, so a limit of int.MaxValue does not overflow.
@@ -280,7 +287,7 @@ internal sealed class ReceiveLoop : IHostStoppingListener
                 if (read.EndOfMessage) break;
             }
             _sizeHint = count;
-            return await DispatchAsync(text, buffer.AsMemory(0, count)).ConfigureAwait(false);
+            return await DispatchAsync(text, buffer.AsMemory(0, count), answersOnly).ConfigureAwait(false);
         }
         finally
         {
@@ -297,12 +304,27 @@ internal sealed class ReceiveLoop : IHostStoppingListener
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<WebSocketCloseInfo?> DispatchAsync(bool text, ReadOnlyMemory<byte> message)
+    private async ValueTask<WebSocketCloseInfo?> DispatchAsync(bool text, ReadOnlyMemory<byte> message, bool answersOnly)
     {
+        long request = 0;
+        if (_envelope)
+        {
+            if (!Envelope.TryRead(message.Span, out var header, out var payloadStart)) return await InvalidHeaderAsync().ConfigureAwait(false);
+            if (header.IsUnknownControl) return null;
+            if (header.Answers != 0)
+            {
+                _connection.Requests.Answer(header, message.Span[payloadStart..]);
+                return null;
+            }
+            if (answersOnly) return await NotAcceptedAsync(text).ConfigureAwait(false);
+            message = message[payloadStart..];
+            request = header.Id;
+        }
         _endpoint.Metrics.MessagesReceived.Add(1, _endpoint.Tag);
         _endpoint.Metrics.BytesReceived.Add(message.Length, _endpoint.Tag);
         Exception? callbackError = null;
         var started = _endpoint.Metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        _connection.BeginHandling(request);
         EnterCallback();
         try
         {
@@ -314,7 +336,35 @@ internal sealed class ReceiveLoop : IHostStoppingListener
         }
         LeaveCallback();
         if (started != 0) _endpoint.Metrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _endpoint.Tag);
+        if (request != 0) return await AnswerAsync(callbackError).ConfigureAwait(false);
         return callbackError is null ? null : await CallbackFailedAsync(callbackError).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The client's request has been handled: unless the handler replied, it is acknowledged, or rejected when the handler
+    /// threw. A request that fails does not end the connection.
+    /// </summary>
+    private async ValueTask<WebSocketCloseInfo?> AnswerAsync(Exception? callbackError)
+    {
+        // A rejection the endpoint meant is the client's answer, not a server error.
+        if (callbackError is not null and not WebSocketRequestException) await ReportErrorAsync(callbackError).ConfigureAwait(false);
+        var request = _connection.UnansweredRequest;
+        if (request == 0) return null;
+        var answer = callbackError switch
+        {
+            null => Envelope.Answer(request),
+            WebSocketRequestException rejected => Envelope.Error(request, rejected.Message),
+            _ => Envelope.Error(request, "The server could not handle the request."),
+        };
+        try
+        {
+            await _connection.Transmitter.SendAsync(WebSocketMessage.FromUtf8Text(ReadOnlyMemory<byte>.Empty), CancellationToken.None, answer).ConfigureAwait(false);
+        }
+        catch (WebSocketException)
+        {
+            // The connection is going: the next read sees it end.
+        }
+        return null;
     }
 
     /// <summary>A streamed message: the callback reads it while it arrives; what it leaves unread is skipped.</summary>
@@ -322,8 +372,18 @@ internal sealed class ReceiveLoop : IHostStoppingListener
     private async ValueTask<WebSocketCloseInfo?> ReceiveStreamedAsync(bool text)
     {
         using var stream = new IncomingMessageStream(_reader, text, _endpoint.MaxStreamedMessageSize);
+        long request = 0;
+        if (_envelope)
+        {
+            var (valid, header) = await ReadHeaderAsync(stream).ConfigureAwait(false);
+            if (stream.Fault != StreamFault.None) return await StreamFailedAsync(stream).ConfigureAwait(false);
+            if (!valid) return await InvalidHeaderAsync().ConfigureAwait(false);
+            if (header.Answers != 0 || header.IsUnknownControl) return await ReceiveStreamedAnswerAsync(stream, header).ConfigureAwait(false);
+            request = header.Id;
+        }
         Exception? callbackError = null;
         var started = _endpoint.Metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        _connection.BeginHandling(request);
         EnterCallback();
         try
         {
@@ -346,7 +406,7 @@ internal sealed class ReceiveLoop : IHostStoppingListener
         if (started != 0) _endpoint.Metrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _endpoint.Tag);
 
         // A fault is the peer's doing (too big, bad UTF-8, gone), even if the callback threw because of it.
-        if (stream.Fault == StreamFault.None && callbackError is not null) return await CallbackFailedAsync(callbackError).ConfigureAwait(false);
+        if (stream.Fault == StreamFault.None && callbackError is not null && request == 0) return await CallbackFailedAsync(callbackError).ConfigureAwait(false);
         if (stream.Fault == StreamFault.None && !stream.Completed)
         {
             var scratch = ArrayPool<byte>.Shared.Rent(4096);
@@ -359,18 +419,69 @@ internal sealed class ReceiveLoop : IHostStoppingListener
                 ArrayPool<byte>.Shared.Return(scratch);
             }
         }
-        switch (stream.Fault)
-        {
-            case StreamFault.TooBig:
-                return await TooBigAsync().ConfigureAwait(false);
-            case StreamFault.InvalidUtf8:
-                return await InvalidUtf8Async().ConfigureAwait(false);
-            case StreamFault.InputEnded:
-                return await InputEndedAsync(stream.EndSignal).ConfigureAwait(false);
-        }
+        if (stream.Fault != StreamFault.None) return await StreamFailedAsync(stream).ConfigureAwait(false);
         _endpoint.Metrics.MessagesReceived.Add(1, _endpoint.Tag);
         _endpoint.Metrics.BytesReceived.Add(stream.MessageLength, _endpoint.Tag);
-        return null;
+        return request == 0 ? null : await AnswerAsync(callbackError).ConfigureAwait(false);
+    }
+
+    private async Task<WebSocketCloseInfo> StreamFailedAsync(IncomingMessageStream stream) => stream.Fault switch
+    {
+        StreamFault.TooBig => await TooBigAsync().ConfigureAwait(false),
+        StreamFault.InvalidUtf8 => await InvalidUtf8Async().ConfigureAwait(false),
+        _ => await InputEndedAsync(stream.EndSignal).ConfigureAwait(false),
+    };
+
+    /// <summary>
+    /// Reads the <c>endpoints.v1</c> header that starts a streamed message, a byte at a time so that the callback's
+    /// reading starts right after its line feed. Not valid without a line feed within the limit.
+    /// </summary>
+    private static async ValueTask<(bool Valid, EnvelopeHeader Header)> ReadHeaderAsync(IncomingMessageStream stream)
+    {
+        var line = ArrayPool<byte>.Shared.Rent(Envelope.MaxHeaderLength + 1);
+        try
+        {
+            for (var length = 0; length <= Envelope.MaxHeaderLength; length++)
+            {
+                if (await stream.ReadAsync(line.AsMemory(length, 1)).ConfigureAwait(false) == 0) return (false, default);
+                if (line[length] != (byte)'\n') continue;
+                var valid = Envelope.TryParse(line.AsSpan(0, length), out var header);
+                return (valid, header);
+            }
+            return (false, default);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(line);
+        }
+    }
+
+    /// <summary>An answer to one of this server's requests (or a control message this version ignores) on a streaming endpoint: read whole, not handed to the callback.</summary>
+    private async ValueTask<WebSocketCloseInfo?> ReceiveStreamedAnswerAsync(IncomingMessageStream stream, EnvelopeHeader header)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            var count = 0;
+            while (true)
+            {
+                if (count == buffer.Length)
+                {
+                    if (count >= _endpoint.MaxMessageSize) return await TooBigAsync().ConfigureAwait(false);
+                    buffer = Grow(buffer, count, (int)Math.Min((long)_endpoint.MaxMessageSize + 1, Array.MaxLength), _sizeHint);
+                }
+                var read = await stream.ReadAsync(buffer.AsMemory(count)).ConfigureAwait(false);
+                if (stream.Fault != StreamFault.None) return await StreamFailedAsync(stream).ConfigureAwait(false);
+                if (read == 0) break;
+                count += read;
+            }
+            if (header.Answers != 0) _connection.Requests.Answer(header, buffer.AsSpan(0, count));
+            return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Drops the current message unread; the close if the input ended meanwhile, else null.</summary>

@@ -112,5 +112,7 @@ namespace Endpoints.Generated
             encoded = default;
             return false;
         }
+
+        public override global::System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(global::System.Type type) => global::Samples.GameJson.Default.GetTypeInfo(type);
     }
 }
