@@ -14,7 +14,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # The compression interop test drives Debian's python-websockets client (it imports only under /usr/bin/python3).
 /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || missing+=(python3-websockets)
 # The AsyncAPI test validates documents with the official parser (@asyncapi/parser, from npm) under node; the
-# TypeScript client tests run tsc (typescript, from npm) under node.
+# TypeScript client tests run tsc (typescript, from npm) under node; the browser client's tests run under node --test.
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""

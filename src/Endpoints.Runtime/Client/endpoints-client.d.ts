@@ -6,6 +6,9 @@ export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 /** Close codes after which the client does not reconnect (1000, 1008). */
 export declare const FinalCloseCodes: readonly number[];
 
+/** The subprotocol that carries acknowledgements and request/reply (docs/protocol.md). */
+export declare const EndpointsProtocol: "endpoints.v1";
+
 export interface ReconnectPolicy {
   /** The first wait's ceiling. Default 500 ms. */
   initialDelayMs: number;
@@ -20,12 +23,20 @@ export interface ReconnectPolicy {
 }
 
 export interface EndpointsSocketOptions {
+  /** Subprotocols to offer; the endpoint picks its own first. endpoints.v1 is offered after them unless endpointsProtocol is false. */
   protocols?: string | string[];
+  /**
+   * Offer endpoints.v1 (default true): when the server picks it, messages carry a small header (added and stripped
+   * here) and request, sendWithAck and onRequest work. false: plain messages only, exactly as sent.
+   */
+  endpointsProtocol?: boolean;
   binaryType?: BinaryType;
   /** The JSON property naming a typed message's type. Default "type". */
   typeProperty?: string;
   /** Called before every connection attempt; the token is sent as ?access_token=. */
   accessToken?: () => string | null | undefined | Promise<string | null | undefined>;
+  /** How long request, sendWithAck and requestRaw wait for their answer unless told otherwise. Default 30 s. */
+  requestTimeoutMs?: number;
   reconnect?: Partial<ReconnectPolicy>;
   /** Sends while not open wait here. Default capacity 100, overflow "drop-oldest". */
   queue?: { capacity?: number; overflow?: "drop-oldest" | "drop-newest" | "error" };
@@ -40,7 +51,26 @@ export interface StateChangeDetail {
   status?: number;
   attempt?: number;
   delayMs?: number;
+  /** On "open": the subprotocol the server picked ("endpoints.v1", one of `protocols`, or ""). */
+  protocol?: string;
 }
+
+export interface RequestOptions {
+  /** How long to wait for the answer, counted from the call (time in the queue included). Default: requestTimeoutMs. */
+  timeoutMs?: number;
+  /** Gives the request up: it rejects with signal.reason, and one still queued is not sent. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The name of the Error a request rejects with: "TimeoutError" (no answer in time), "RequestError" (the endpoint
+ * answered with an error: its text is the message), "ConnectionError" (the connection ended first; the request is not
+ * sent again), "NotSupportedError" (the server did not pick endpoints.v1), "QueueFullError" (dropped from the queue).
+ */
+export type RequestErrorName = "TimeoutError" | "RequestError" | "ConnectionError" | "NotSupportedError" | "QueueFullError";
+
+/** What a message can be: text, or binary (sent as one binary message). */
+export type MessageData = string | ArrayBufferLike | ArrayBufferView | Blob;
 
 /** Full jitter: a random wait in [0, min(maxDelayMs, initialDelayMs × multiplier^attempt)). */
 export declare function reconnectDelay(attempt: number, policy?: ReconnectPolicy, random?: () => number): number;
@@ -49,10 +79,26 @@ export declare class EndpointsSocket extends EventTarget {
   constructor(url: string | URL, options?: EndpointsSocketOptions);
   readonly state: ConnectionState;
   readonly queued: number;
-  send(data: string | ArrayBufferLike | Blob | ArrayBufferView): boolean;
+  /** The subprotocol the server picked for the open connection ("endpoints.v1", one of `protocols`, or ""); "" when not open. */
+  readonly protocol: string;
+  send(data: MessageData): boolean;
   sendJson(value: unknown): boolean;
   sendTyped(type: string, value: object): boolean;
+  /** Sends {"type": type, ...value} as a request; resolves with the reply parsed from JSON (undefined for an acknowledgement). */
+  request<TReply = unknown>(type: string, value: object, options?: RequestOptions): Promise<TReply>;
+  /** Sends {"type": type, ...value}; resolves once the endpoint has handled it. */
+  sendWithAck(type: string, value: object, options?: RequestOptions): Promise<void>;
+  /** Sends text or binary as a request; resolves with the answer's payload text ("" for an acknowledgement). */
+  requestRaw(data: MessageData, options?: RequestOptions): Promise<string>;
   on<T = any>(type: string, handler: (value: T) => void): () => void;
+  /**
+   * Answers the endpoint's requests of this type with what handler returns (sent as JSON; undefined: an
+   * acknowledgement); a throw or rejection answers with its message as the error. One handler per type.
+   */
+  onRequest<TRequest = any, TReply = unknown>(type: string, handler: (request: TRequest) => TReply | Promise<TReply>): () => void;
+  /** Answers the requests no typed handler takes: the parsed JSON, or the text or binary when it is not JSON. */
+  onRequest(handler: (request: unknown) => unknown): () => void;
+  /** Closes for good: no reconnect. Unanswered requests reject. */
   close(code?: number, reason?: string): void;
   addEventListener(type: "statechange", listener: (event: CustomEvent<StateChangeDetail>) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: "message", listener: (event: CustomEvent<{ data: string | ArrayBuffer | Blob }>) => void, options?: boolean | AddEventListenerOptions): void;

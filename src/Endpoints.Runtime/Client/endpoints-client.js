@@ -7,6 +7,13 @@
 //   socket.addEventListener("message", e => show(e.detail.data));
 //   socket.on("moved", moved => draw(moved));      // typed JSON messages: {"type":"moved",…}
 //   socket.send("hello"); socket.sendTyped("move", { x: 1, y: 2 });
+//   const { members } = await socket.request("join", { name: "ann" });   // answered by the endpoint
+//   await socket.sendWithAck("say", { text: "hi" });                      // resolves once the endpoint handled it
+//   socket.onRequest("confirm", question => ({ ok: window.confirm(question.text) }));   // the endpoint asks us
+//
+// Requests and acknowledgements need the endpoints.v1 subprotocol (docs/protocol.md), which the client offers and an
+// Endpoints server picks: every message then carries a small header (a JSON object and a line feed) in front of its
+// payload. The client adds and strips it; "message" listeners and on() handlers see the payload as before.
 
 /** The connection states, in the order a connection goes through them. */
 export const State = Object.freeze({ Connecting: "connecting", Open: "open", Reconnecting: "reconnecting", Closed: "closed" });
@@ -14,11 +21,16 @@ export const State = Object.freeze({ Connecting: "connecting", Open: "open", Rec
 /** Close codes after which the client does not reconnect: the server meant it (1000 normal, 1008 policy). */
 export const FinalCloseCodes = Object.freeze([1000, 1008]);
 
+/** The subprotocol that carries acknowledgements and request/reply (docs/protocol.md). */
+export const EndpointsProtocol = "endpoints.v1";
+
 const defaults = Object.freeze({
   protocols: undefined,
+  endpointsProtocol: true,
   binaryType: "arraybuffer",
   typeProperty: "type",
   accessToken: undefined,
+  requestTimeoutMs: 30000,
   reconnect: Object.freeze({ initialDelayMs: 500, maxDelayMs: 30000, multiplier: 2, stableAfterMs: 10000, maxAttempts: Infinity }),
   queue: Object.freeze({ capacity: 100, overflow: "drop-oldest" }),
 });
@@ -37,12 +49,15 @@ export function reconnectDelay(attempt, policy = defaults.reconnect, random = Ma
 export class EndpointsSocket extends EventTarget {
   #url; #options; #socket = null; #state = State.Connecting; #attempt = 0; #queue = []; #timer = null;
   #stableTimer = null; #handlers = new Map(); #closedByUser = false; #opened = false;
+  // Requests waiting for their answer, by id: { resolve, reject, read, socket (null while queued), timer, signal, onAbort }.
+  #pending = new Map(); #lastId = 0; #requestHandlers = new Map(); #anyRequestHandler = null;
 
   /**
    * @param {string} url ws://, wss://, or a path on this page's host ("/chat/lobby").
-   * @param {object} [options] protocols, binaryType, typeProperty, accessToken (async () => token, sent as
-   *   ?access_token=; called before every attempt, so it can refresh), reconnect { initialDelayMs, maxDelayMs,
-   *   multiplier, stableAfterMs, maxAttempts }, queue { capacity, overflow: "drop-oldest" | "drop-newest" | "error" }.
+   * @param {object} [options] protocols, endpointsProtocol (offer endpoints.v1 after protocols; default true),
+   *   binaryType, typeProperty, accessToken (async () => token, sent as ?access_token=; called before every attempt,
+   *   so it can refresh), requestTimeoutMs (default 30000), reconnect { initialDelayMs, maxDelayMs, multiplier,
+   *   stableAfterMs, maxAttempts }, queue { capacity, overflow: "drop-oldest" | "drop-newest" | "error" }.
    */
   constructor(url, options = {}) {
     super();
@@ -54,31 +69,45 @@ export class EndpointsSocket extends EventTarget {
   /** "connecting", "open", "reconnecting" or "closed". */
   get state() { return this.#state; }
 
+  /** The subprotocol the server picked for the open connection ("endpoints.v1", one of `protocols`, or ""); "" when not open. */
+  get protocol() { return this.#state === State.Open ? this.#socket.protocol : ""; }
+
   /** Messages waiting for the connection (sent while it was not open). */
   get queued() { return this.#queue.length; }
 
-  /** Sends text or binary now, or when the connection is (re)opened. Returns false if the queue dropped it. */
+  /**
+   * Sends text or binary (ArrayBuffer, a typed array or DataView, Blob) now, or when the connection is (re)opened.
+   * Returns false if the queue dropped it.
+   */
   send(data) {
     if (this.#state === State.Closed) throw new Error("The connection is closed for good; create a new EndpointsSocket.");
-    if (this.#state === State.Open && this.#socket?.readyState === WebSocket.OPEN) {
-      this.#socket.send(data);
-      return true;
-    }
-    const { capacity, overflow } = this.#options.queue;
-    if (this.#queue.length >= capacity) {
-      if (overflow === "error") throw new Error(`The send queue is full (${capacity} messages) while the connection is ${this.#state}.`);
-      if (overflow === "drop-newest") return false;
-      this.#queue.shift(); // drop-oldest
-    }
-    this.#queue.push(data);
-    return true;
+    return this.#submit(data, 0);
   }
 
   /** Sends a value as JSON text. */
   sendJson(value) { return this.send(JSON.stringify(value)); }
 
   /** Sends a typed message: {"type": type, ...value} (the endpoint's MessageTypeProperty, "type" by default). */
-  sendTyped(type, value) { return this.send(JSON.stringify({ [this.#options.typeProperty]: type, ...value })); }
+  sendTyped(type, value) { return this.send(this.#typed(type, value)); }
+
+  /**
+   * Sends a typed message as a request and resolves with the endpoint's reply, parsed from JSON (undefined when the
+   * endpoint only acknowledged it). Rejects, never hangs: see requestRaw.
+   */
+  request(type, value, options) { return this.#ask(this.#typed(type, value), readJson, options); }
+
+  /** Sends a typed message and resolves (with undefined) once the endpoint has handled it. Rejects as requestRaw does. */
+  sendWithAck(type, value, options) { return this.#ask(this.#typed(type, value), readNothing, options); }
+
+  /**
+   * Sends text or binary as a request and resolves with the answer's payload text ("" for an acknowledgement).
+   * Rejects with an Error named "TimeoutError" (no answer within timeoutMs, counted from the call, time in the queue
+   * included), "RequestError" (the endpoint answered with an error; its text is the message), "ConnectionError" (the
+   * connection ended before the answer: a request is never sent again after a reconnect, as the endpoint may have
+   * handled it), "NotSupportedError" (the server did not pick endpoints.v1, so it cannot answer), or "QueueFullError";
+   * or with signal.reason when options.signal aborts. A request made while away waits in the queue like a send.
+   */
+  requestRaw(data, options) { return this.#ask(data, readText, options); }
 
   /** Calls handler(value) for every received typed message of this type. Returns a function that stops it. */
   on(type, handler) {
@@ -87,13 +116,123 @@ export class EndpointsSocket extends EventTarget {
     return () => this.#handlers.get(type)?.delete(handler);
   }
 
-  /** Closes for good: no reconnect. */
+  /**
+   * Answers the endpoint's requests of this type (connection.RequestAsync): handler(value) returns the reply (a value
+   * sent as JSON, or a Promise of it; undefined answers with an acknowledgement); a throw or a rejection answers with
+   * its message as the error. One handler per type: a later one replaces it. onRequest(handler) without a type answers
+   * the requests no typed handler takes (the parsed JSON, or the raw text or binary when it is not JSON), such as those
+   * of an endpoint whose only message type has no type property. A request nobody handles is answered with an error.
+   * Requests are not dispatched to on() or "message". Returns a function that stops it.
+   */
+  onRequest(type, handler) {
+    if (typeof type === "function") {
+      const any = type;
+      this.#anyRequestHandler = any;
+      return () => { if (this.#anyRequestHandler === any) this.#anyRequestHandler = null; };
+    }
+    this.#requestHandlers.set(type, handler);
+    return () => { if (this.#requestHandlers.get(type) === handler) this.#requestHandlers.delete(type); };
+  }
+
+  /** Closes for good: no reconnect. Unanswered requests reject. */
   close(code = 1000, reason = "") {
     this.#closedByUser = true;
     clearTimeout(this.#timer);
     clearTimeout(this.#stableTimer);
     if (this.#socket && this.#socket.readyState <= WebSocket.OPEN) this.#socket.close(code, reason);
     this.#setState(State.Closed, { code, reason });
+  }
+
+  #typed(type, value) { return JSON.stringify({ [this.#options.typeProperty]: type, ...value }); }
+
+  /** The one place a message goes to the wire now or to the queue (request id 0: an ordinary message). */
+  #submit(data, id) {
+    const socket = this.#socket;
+    if (this.#state === State.Open && socket?.readyState === WebSocket.OPEN) {
+      this.#transmit(socket, data, id);
+      return true;
+    }
+    const { capacity, overflow } = this.#options.queue;
+    if (this.#queue.length >= capacity) {
+      if (overflow === "error") throw failure("QueueFullError", `The send queue is full (${capacity} messages) while the connection is ${this.#state}.`);
+      if (overflow === "drop-newest") return false;
+      const dropped = this.#queue.shift(); // drop-oldest
+      if (dropped.id) this.#settle(dropped.id, failure("QueueFullError", `Request ${dropped.id} was dropped from the full send queue (${capacity} messages).`));
+    }
+    this.#queue.push({ data, id });
+    return true;
+  }
+
+  /** Writes a message on an open socket, with the endpoints.v1 header when the server picked it (decided here, not when queued). */
+  #transmit(socket, data, id) {
+    if (socket.protocol !== EndpointsProtocol) {
+      if (id) this.#settle(id, failure("NotSupportedError", `The server did not pick the ${EndpointsProtocol} subprotocol, so it cannot answer request ${id}.`));
+      else socket.send(data);
+      return;
+    }
+    if (id) {
+      const pending = this.#pending.get(id);
+      if (!pending) return;
+      pending.socket = socket;
+    }
+    socket.send(withHeader(id ? `{"id":${id}}` : "", data));
+  }
+
+  #ask(data, read, options = {}) {
+    return new Promise((resolve, reject) => {
+      if (!this.#options.endpointsProtocol) {
+        reject(failure("NotSupportedError", `Requests need the ${EndpointsProtocol} subprotocol, which this socket does not offer (endpointsProtocol: false).`));
+        return;
+      }
+      if (this.#state === State.Closed) {
+        reject(failure("ConnectionError", "The connection is closed for good; create a new EndpointsSocket."));
+        return;
+      }
+      const { signal } = options;
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const id = ++this.#lastId;
+      const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs;
+      const pending = { resolve, reject, read, socket: null, timer: null, signal, onAbort: null };
+      this.#pending.set(id, pending);
+      if (timeoutMs !== Infinity) {
+        // setTimeout takes at most 2^31 - 1 ms (a longer wait would fire at once).
+        pending.timer = setTimeout(() => this.#settle(id, failure("TimeoutError", `Request ${id} was not answered within ${timeoutMs} ms.`)),
+          Math.min(timeoutMs, 2147483647));
+      }
+      if (signal) {
+        pending.onAbort = () => this.#settle(id, signal.reason);
+        signal.addEventListener("abort", pending.onAbort, { once: true });
+      }
+      try {
+        if (!this.#submit(data, id)) this.#settle(id, failure("QueueFullError", `Request ${id} was not queued: the send queue is full (drop-newest).`));
+      } catch (error) {
+        this.#settle(id, error);
+      }
+    });
+  }
+
+  /** Ends a request: resolves it with value, or rejects it with error; a request still in the queue leaves it unsent. */
+  #settle(id, error, value) {
+    const pending = this.#pending.get(id);
+    if (!pending) return;
+    this.#pending.delete(id);
+    clearTimeout(pending.timer);
+    pending.signal?.removeEventListener("abort", pending.onAbort);
+    if (pending.socket === null) {
+      const index = this.#queue.findIndex(entry => entry.id === id);
+      if (index >= 0) this.#queue.splice(index, 1);
+    }
+    if (error) pending.reject(error);
+    else pending.resolve(value);
+  }
+
+  #failPending(socket, message) {
+    for (const [id, pending] of this.#pending) {
+      if (socket === undefined || pending.socket === socket) this.#settle(id, failure("ConnectionError", `Request ${id} was not answered: ${message}.`));
+    }
   }
 
   async #connect() {
@@ -112,29 +251,49 @@ export class EndpointsSocket extends EventTarget {
     }
     if (this.#closedByUser) return;
     this.#opened = false;
-    const socket = new WebSocket(url, this.#options.protocols);
+    const socket = new WebSocket(url, this.#protocols());
     socket.binaryType = this.#options.binaryType;
     this.#socket = socket;
+    // Set when a message broke endpoints.v1: nothing after it is handled, and the close goes the failure path.
+    let violation = null;
     socket.onopen = () => {
       this.#opened = true;
-      this.#setState(State.Open, {});
+      // Headers are read from bytes; a Blob payload is made from them (binaryType "blob") when handed on.
+      if (socket.protocol === EndpointsProtocol) socket.binaryType = "arraybuffer";
+      this.#setState(State.Open, { protocol: socket.protocol });
       // The backoff starts over only once the connection has stayed up for a while (a server that accepts and
       // drops at once must not be hammered).
       clearTimeout(this.#stableTimer);
       this.#stableTimer = setTimeout(() => { this.#attempt = 0; }, this.#options.reconnect.stableAfterMs);
       const waiting = this.#queue.splice(0);
-      for (const data of waiting) socket.send(data);
+      for (const entry of waiting) this.#transmit(socket, entry.data, entry.id);
     };
-    socket.onmessage = event => this.#receive(event.data);
+    socket.onmessage = event => {
+      if (violation) return;
+      if (socket.protocol !== EndpointsProtocol) this.#deliver(event.data);
+      else violation = this.#receive(socket, event.data);
+    };
     socket.onclose = event => {
       clearTimeout(this.#stableTimer);
+      const detail = violation ?? { code: event.code, reason: event.reason };
+      // Not sent again after a reconnect: the endpoint may have handled it.
+      this.#failPending(socket, `the connection closed (${detail.code}${detail.reason ? " " + detail.reason : ""}) first`);
       if (this.#socket !== socket || this.#closedByUser) return;
-      if (this.#opened && FinalCloseCodes.includes(event.code)) {
-        this.#setState(State.Closed, { code: event.code, reason: event.reason });
+      if (this.#opened && !violation && FinalCloseCodes.includes(event.code)) {
+        this.#setState(State.Closed, detail);
         return;
       }
-      this.#afterFailure(url, token, { code: event.code, reason: event.reason }, this.#opened);
+      this.#afterFailure(url, token, detail, this.#opened);
     };
+  }
+
+  /** The user's protocols, then endpoints.v1 (an endpoint picks its own first, so the user's still win). */
+  #protocols() {
+    const own = this.#options.protocols;
+    if (!this.#options.endpointsProtocol) return own;
+    const protocols = own === undefined ? [] : typeof own === "string" ? [own] : [...own];
+    if (!protocols.includes(EndpointsProtocol)) protocols.push(EndpointsProtocol);
+    return protocols;
   }
 
   async #afterFailure(url, token, detail, wasOpen) {
@@ -162,7 +321,75 @@ export class EndpointsSocket extends EventTarget {
     this.#timer = setTimeout(() => this.#connect(), delay);
   }
 
-  #receive(data) {
+  /** Handles an endpoints.v1 message; returns the close detail when it broke the protocol (the socket is then closing). */
+  #receive(socket, data) {
+    const message = parseMessage(data);
+    if (typeof message === "string") return violate(socket, message);
+    const { header, payload } = message;
+    if (header === null) {
+      this.#deliver(this.#forApplication(payload));
+      return null;
+    }
+    const { k, re, id, error } = header;
+    if (k !== undefined) return null; // a control message of a later version: ignored whole
+    if (re !== undefined) {
+      if (!Number.isSafeInteger(re) || (error !== undefined && typeof error !== "string")) return violate(socket, "invalid re or error");
+      this.#answered(socket, re, error, payload);
+      return null;
+    }
+    if (id !== undefined) {
+      if (!Number.isSafeInteger(id) || id < 1) return violate(socket, "invalid id");
+      this.#answerRequest(socket, id, payload);
+      return null;
+    }
+    this.#deliver(this.#forApplication(payload));
+    return null;
+  }
+
+  #answered(socket, re, error, payload) {
+    const pending = this.#pending.get(re);
+    if (!pending || pending.socket !== socket) return; // an answer nobody waits for any more (timed out): dropped
+    if (error !== undefined) {
+      this.#settle(re, failure("RequestError", error));
+      return;
+    }
+    let value;
+    try {
+      value = pending.read(typeof payload === "string" ? payload : new TextDecoder().decode(payload));
+    } catch (parseError) {
+      this.#settle(re, parseError);
+      return;
+    }
+    this.#settle(re, null, value);
+  }
+
+  async #answerRequest(socket, id, payload) {
+    let value = payload;
+    if (typeof payload === "string") {
+      try { value = JSON.parse(payload); } catch { /* not JSON: the handler without a type gets the text */ }
+    } else {
+      value = this.#forApplication(payload);
+    }
+    const type = typeof value === "object" && value !== null ? value[this.#options.typeProperty] : undefined;
+    const handler = (typeof type === "string" ? this.#requestHandlers.get(type) : undefined) ?? this.#anyRequestHandler;
+    let answer;
+    try {
+      if (!handler) throw new Error(typeof type === "string" ? `No handler for '${type}'.` : "No handler for the request.");
+      const reply = await handler(value);
+      const json = reply === undefined ? undefined : JSON.stringify(reply);
+      answer = `{"re":${id}}\n` + (json ?? "");
+    } catch (error) {
+      answer = errorHeader(id, error instanceof Error ? error.message : String(error)) + "\n";
+    }
+    // Only on the connection that asked: a new one does not know the id.
+    if (socket.readyState === WebSocket.OPEN) socket.send(answer);
+  }
+
+  #forApplication(payload) {
+    return typeof payload !== "string" && this.#options.binaryType === "blob" ? new Blob([payload]) : payload;
+  }
+
+  #deliver(data) {
     this.dispatchEvent(new CustomEvent("message", { detail: { data } }));
     if (typeof data !== "string" || this.#handlers.size === 0 || data[0] !== "{") return;
     let value;
@@ -176,8 +403,88 @@ export class EndpointsSocket extends EventTarget {
   #setState(state, detail) {
     const previous = this.#state;
     this.#state = state;
+    if (state === State.Closed) this.#failPending(undefined, `the connection is closed${detail.reason ? " (" + detail.reason + ")" : ""}`);
     this.dispatchEvent(new CustomEvent("statechange", { detail: { state, previous, ...detail } }));
   }
+}
+
+// endpoints.v1 (docs/protocol.md): header (a JSON object, at most 1,024 bytes of UTF-8) LF payload; an empty header is nothing.
+const MaxHeaderBytes = 1024;
+const LineFeed = 0x0a;
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+const readJson = text => (text === "" ? undefined : JSON.parse(text));
+const readNothing = () => undefined;
+const readText = text => text;
+
+function failure(name, message) {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+/** The message with its header: still text for text; for binary, one buffer (a Blob stays a Blob, read by the browser as it sends). */
+function withHeader(header, data) {
+  if (typeof data === "string") return header + "\n" + data;
+  const prefix = utf8.encode(header + "\n");
+  if (typeof Blob !== "undefined" && data instanceof Blob) return new Blob([prefix, data]);
+  const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  const message = new Uint8Array(prefix.length + bytes.length);
+  message.set(prefix);
+  message.set(bytes, prefix.length);
+  return message;
+}
+
+/** { header (an object, or null when empty), payload (string or ArrayBuffer) }, or why the message breaks the protocol. */
+function parseMessage(data) {
+  let headerText, payload;
+  if (typeof data === "string") {
+    const end = data.indexOf("\n");
+    // A UTF-16 unit is at most 3 bytes of UTF-8: only a long header needs counting.
+    if (end < 0 || end > MaxHeaderBytes || (end * 3 > MaxHeaderBytes && utf8.encode(data.slice(0, end)).length > MaxHeaderBytes)) {
+      return "no line feed after a header of at most 1024 bytes";
+    }
+    headerText = data.slice(0, end);
+    payload = data.slice(end + 1);
+  } else {
+    const bytes = new Uint8Array(data);
+    const end = bytes.subarray(0, MaxHeaderBytes + 1).indexOf(LineFeed);
+    if (end < 0) return "no line feed after a header of at most 1024 bytes";
+    try { headerText = strictUtf8.decode(bytes.subarray(0, end)); } catch { return "header not UTF-8"; }
+    payload = data.slice(end + 1);
+  }
+  if (headerText === "") return { header: null, payload };
+  let header;
+  try { header = JSON.parse(headerText); } catch { return "header not JSON"; }
+  if (typeof header !== "object" || header === null || Array.isArray(header)) return "header not a JSON object";
+  return { header, payload };
+}
+
+/** Closes a socket whose peer broke endpoints.v1; returns the close detail its failure reports. */
+function violate(socket, why) {
+  const reason = `${EndpointsProtocol} protocol error: ${why}`;
+  try {
+    socket.close(1002, reason);
+  } catch {
+    // Browsers let a page close only with 1000 or 3000-4999: 4002 stands for 1002 there.
+    socket.close(4002, reason);
+  }
+  return { code: 1002, reason };
+}
+
+/** {"re":id,"error":message}, the message cut (marked with "…") to the longest that keeps the header within 1,024 bytes. */
+function errorHeader(id, message) {
+  const header = text => JSON.stringify({ re: id, error: text });
+  if (utf8.encode(header(message)).length <= MaxHeaderBytes) return header(message);
+  // Every character is at least one byte: only the first 1,024 can fit. Then the longest prefix that fits.
+  let fits = 0, tooLong = Math.min(message.length, MaxHeaderBytes) + 1;
+  while (tooLong - fits > 1) {
+    const middle = (fits + tooLong) >> 1;
+    if (utf8.encode(header(message.slice(0, middle) + "…")).length <= MaxHeaderBytes) fits = middle;
+    else tooLong = middle;
+  }
+  return header(message.slice(0, fits) + "…");
 }
 
 async function probe(url, token) {
