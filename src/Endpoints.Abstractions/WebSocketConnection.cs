@@ -55,6 +55,13 @@ public abstract class WebSocketConnection
     public virtual Task<TReply> RequestAsync<TMessage, TReply>(TMessage message, TimeSpan timeout, CancellationToken cancellationToken = default)
         => throw new NotSupportedException("This connection cannot make requests.");
 
+    /// <summary>
+    /// Whether this connection continues a session of the same client (on a <see cref="WebSocketDelivery.Resumable"/>
+    /// endpoint, a client that came back with its session token): what the session missed is replayed, so
+    /// <c>OnOpen</c> may skip a welcome it sent the first time.
+    /// </summary>
+    public virtual bool IsResumed => false;
+
     /// <summary>The subprotocol agreed in the handshake, if any.</summary>
     public abstract string? SubProtocol { get; }
 

@@ -71,4 +71,11 @@ public sealed class WebSocketEndpointAttribute : Attribute
     /// <c>{"type":"move",…}</c>. Default <c>"type"</c>, as System.Text.Json's polymorphism writes it.
     /// </summary>
     public string MessageTypeProperty { get; set; } = "type";
+
+    /// <summary>
+    /// Whether messages to this endpoint's clients survive reconnects: <see cref="WebSocketDelivery.Resumable"/> numbers,
+    /// keeps and replays them (for clients that speak <c>endpoints.v1</c>); <see cref="WebSocketDelivery.Live"/> (the
+    /// default) keeps nothing.
+    /// </summary>
+    public WebSocketDelivery Delivery { get; set; }
 }

@@ -101,6 +101,7 @@ internal static class EndpointEmitter
         if (spec.SubProtocols.Count > 0) writer.Line($"    SubProtocols = new string[] {{ {Join(spec.SubProtocols, CSharpText.Literal)} }},");
         if (spec.AllowedOrigins.Count > 0) writer.Line($"    AllowedOrigins = new string[] {{ {Join(spec.AllowedOrigins, CSharpText.Literal)} }},");
         if (spec.EnableCompression) writer.Line("    EnableCompression = true,");
+        if (spec.Resumable) writer.Line("    Resumable = true,");
         if (spec.Typed is { Sent.Count: > 0 }) writer.Line($"    Codec = new {TypedMessageEmitter.CodecName(spec)}(),");
         if (spec.RequiredServices.Count > 0)
         {

@@ -19,6 +19,7 @@ namespace Endpoints.Generator.Model;
 /// <param name="AllowedOrigins">The endpoint's own allowed origins; empty uses the options.</param>
 /// <param name="EnableCompression">Whether to negotiate permessage-deflate.</param>
 /// <param name="Metadata">C# expressions constructing the class's attributes, handed to routing as endpoint metadata.</param>
+/// <param name="Resumable">Whether the endpoint's messages are numbered, kept and replayed (Delivery = Resumable).</param>
 /// <param name="StateType">What OnOpen returns (<c>global::</c>-qualified, nullable annotation kept), or null when it returns no state.</param>
 internal sealed record EndpointSpec(
     string TypeName,
@@ -41,7 +42,8 @@ internal sealed record EndpointSpec(
     CallbackSpec? OnBinary,
     CallbackSpec? OnClose,
     CallbackSpec? OnError,
-    TypedMessagesSpec? Typed = null)
+    TypedMessagesSpec? Typed = null,
+    bool Resumable = false)
 {
     public string HintName => DisplayName + ".WebSocketEndpoint.g.cs";
 }

@@ -25,6 +25,8 @@ internal sealed class AttributeSettings
 
     public bool EnableCompression { get; private set; }
 
+    public bool Resumable { get; private set; }
+
     public static AttributeSettings Read(AttributeData attribute, DiagnosticList diagnostics, CancellationToken cancellationToken)
     {
         var settings = new AttributeSettings();
@@ -48,6 +50,10 @@ internal sealed class AttributeSettings
                     break;
                 case "EnableCompression" when named.Value.Value is bool enabled:
                     settings.EnableCompression = enabled;
+                    break;
+                case "Delivery" when named.Value.Value is int delivery:
+                    // WebSocketDelivery.Resumable; an undefined value is the compiler's to accept or not.
+                    settings.Resumable = delivery == 1;
                     break;
             }
         }

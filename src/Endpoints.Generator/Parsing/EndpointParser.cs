@@ -143,7 +143,8 @@ internal sealed class EndpointParser
             OnBinary: Get(CallbackKind.Binary),
             OnClose: Get(CallbackKind.Close),
             OnError: Get(CallbackKind.Error),
-            Typed: typed);
+            Typed: typed,
+            Resumable: settings.Resumable);
         return Result(spec, routeInfo, ContractReader.Read(type, spec, route, _messageTypes, known, _cancellationToken));
 
         CallbackSpec? Get(CallbackKind kind) => callbacks.TryGetValue(kind, out var callback) ? callback : null;

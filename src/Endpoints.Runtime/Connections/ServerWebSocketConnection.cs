@@ -84,16 +84,117 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         Registration = Endpoint.Registry.Add(this, userId, hostStopping);
     }
 
-    /// <summary>Leaves every group and the registry. Idempotent.</summary>
+    /// <summary>Leaves every group and the registry (and its session, which is kept for its client to come back). Idempotent.</summary>
     public void Unregister()
     {
-        if (Registration is { } registration) Endpoint.Registry.Remove(registration);
+        if (Registration is not { } registration) return;
+        if (Subscriber is { } subscriber && Interlocked.Exchange(ref _leftSession, 1) == 0)
+        {
+            Endpoint.Registry.Streams?.Close(subscriber, registration.UserId, Endpoint.Registry.GroupsOf(registration));
+        }
+        Endpoint.Registry.Remove(registration);
+    }
+
+    private int _leftSession;
+
+    /// <summary>Its session on a resumable endpoint, once its client's hello opened or resumed one.</summary>
+    public StreamSubscriber? Subscriber { get; private set; }
+
+    // A client that speaks endpoints.v1 on a resumable endpoint takes no live stream message before its hello's replay.
+    private bool AwaitsReplay => SpeaksEnvelope && Endpoint.Registry.Streams is not null;
+
+    public override bool IsResumed => Subscriber?.Resumed == true;
+
+    /// <summary>
+    /// The client's hello: opens or resumes its session, sends the welcome, then replays what the client missed of all,
+    /// its user and its session and makes them live. On an endpoint that is not resumable, just the welcome.
+    /// </summary>
+    public void Hello(string? token, Dictionary<string, StreamPosition> positions)
+    {
+        if (Endpoint.Registry.Streams is not { } streams || Registration is not { } registration || Subscriber is not null)
+        {
+            Transmitter.TryEnqueue(WebSocketMessage.FromUtf8Text(ResumableStreams.NotResumableWelcome), ResumableStreams.WelcomeHeader);
+            return;
+        }
+        var subscriber = streams.Open(Id, registration.UserId, token, positions, out var sessionToken);
+        Subscriber = subscriber;
+        Transmitter.TryEnqueue(WebSocketMessage.FromUtf8Text(ResumableStreams.Welcome(subscriber, sessionToken)), ResumableStreams.WelcomeHeader);
+        if (!streams.GoLive(registration, subscriber)) ReplayIncomplete();
+    }
+
+    bool IFanOutReceiver.TryEnqueue(WebSocketMessage message, byte[] header)
+    {
+        if (!SpeaksEnvelope) return Transmitter.TryEnqueue(message);
+        if (Transmitter.TryEnqueue(message, header)) return true;
+        // A numbered message this client does not get would be skipped silently by the next one: it comes back for it.
+        if (Subscriber is not null) ReplayIncomplete();
+        return false;
+    }
+
+    bool IFanOutReceiver.TryEnqueueControl(WebSocketMessage message, byte[] header) => !SpeaksEnvelope || Transmitter.TryEnqueue(message, header);
+
+    bool IFanOutReceiver.TakesLive(Endpoints.Scaleout.BackplaneTarget target) => Subscriber is { } subscriber ? subscriber.IsLive(target) : !AwaitsReplay;
+
+    /// <summary>A replay did not fit in the outbox: closed with 1013 so that the client comes back and resumes from what it got.</summary>
+    public void ReplayIncomplete()
+        => CloseHandshake.TryRequest((WebSocketCloseStatus)1013, "Try again later", WebSocketCloseReason.PolicyViolation);
+
+    /// <summary>
+    /// A message of the connection's own: on a resumable session numbered and kept in the session's stream (under its
+    /// lock, so the numbers go out in order), else as it is.
+    /// </summary>
+    private ValueTask SendOwnAsync(WebSocketMessage message, CancellationToken cancellationToken)
+    {
+        if (Subscriber is not { } subscriber || Endpoint.Registry.Streams is not { } streams) return Transmitter.SendAsync(message, cancellationToken);
+        while (true)
+        {
+            var stream = streams.Stream(subscriber.Session.StreamName);
+            lock (stream.Gate)
+            {
+                if (stream.Evicted) continue;
+                if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+                return Transmitter.SendAsync(message, cancellationToken, streams.Keep(stream, message).Header);
+            }
+        }
+    }
+
+    /// <summary>As <see cref="SendOwnAsync"/>, waiting only for room in the outbox.</summary>
+    private ValueTask EnqueueOwnAsync(WebSocketMessage message, CancellationToken cancellationToken)
+    {
+        if (Subscriber is not { } subscriber || Endpoint.Registry.Streams is not { } streams) return Transmitter.EnqueueAsync(message, cancellationToken);
+        while (true)
+        {
+            var stream = streams.Stream(subscriber.Session.StreamName);
+            lock (stream.Gate)
+            {
+                if (stream.Evicted) continue;
+                if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+                return Transmitter.EnqueueAsync(message, cancellationToken, streams.Keep(stream, message).Header);
+            }
+        }
+    }
+
+    /// <summary>As <see cref="SendOwnAsync"/>, without waiting.</summary>
+    private bool TryEnqueueOwn(WebSocketMessage message)
+    {
+        if (Subscriber is not { } subscriber || Endpoint.Registry.Streams is not { } streams) return Transmitter.TryEnqueue(message);
+        while (true)
+        {
+            var stream = streams.Stream(subscriber.Session.StreamName);
+            lock (stream.Gate)
+            {
+                if (stream.Evicted) continue;
+                if (Transmitter.TryEnqueue(message, streams.Keep(stream, message).Header)) return true;
+                ReplayIncomplete();
+                return false;
+            }
+        }
     }
 
     public override ValueTask JoinGroupAsync(string group, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(group);
-        if (Registration is not { } registration || !Endpoint.Registry.Join(registration, group)) return default;
+        if (Registration is not { } registration || !Endpoint.Registry.JoinGroup(registration, group)) return default;
         // With other servers: done when this one receives what they send to the group.
         return Endpoint.Registry.WhenBackplaneAppliedAsync(cancellationToken);
     }
@@ -108,9 +209,9 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     bool IFanOutReceiver.TryEnqueue(WebSocketMessage message) => Transmitter.TryEnqueue(message);
 
     public override ValueTask SendAsync<TMessage>(TMessage message, CancellationToken cancellationToken = default)
-        => Transmitter.SendAsync(Codec.Encode(message), cancellationToken);
+        => SendOwnAsync(Codec.Encode(message), cancellationToken);
 
-    public override bool TrySend<TMessage>(TMessage message) => Transmitter.TryEnqueue(Codec.Encode(message));
+    public override bool TrySend<TMessage>(TMessage message) => TryEnqueueOwn(Codec.Encode(message));
 
     private ITypedMessageEncoder Codec
         => Endpoint.Registry.Codec ?? throw new NotSupportedException("This connection's endpoint declares no typed messages (Sends on its [WebSocketEndpoint]).");
@@ -233,22 +334,22 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     public override ValueTask SendTextAsync(string text, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Transmitter.SendAsync(WebSocketMessage.FromText(text), cancellationToken);
+        return SendOwnAsync(WebSocketMessage.FromText(text), cancellationToken);
     }
 
     public override ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken = default)
     {
         // Checked here, in the sender's call: invalid UTF-8 on the wire would make the peer close the connection (1007).
         if (!Utf8.IsValid(utf8.Span)) throw new ArgumentException("The bytes are not valid UTF-8, so they cannot be sent as text.", nameof(utf8));
-        return Transmitter.SendAsync(WebSocketMessage.FromUtf8Text(utf8), cancellationToken);
+        return SendOwnAsync(WebSocketMessage.FromUtf8Text(utf8), cancellationToken);
     }
 
     public override ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-        => Transmitter.SendAsync(WebSocketMessage.FromBinary(data), cancellationToken);
+        => SendOwnAsync(WebSocketMessage.FromBinary(data), cancellationToken);
 
-    public override bool TrySendText(string text) => Transmitter.TryEnqueue(WebSocketMessage.FromText(text));
+    public override bool TrySendText(string text) => TryEnqueueOwn(WebSocketMessage.FromText(text));
 
-    public override bool TrySendBinary(ReadOnlyMemory<byte> data) => Transmitter.TryEnqueue(WebSocketMessage.FromBinary(data));
+    public override bool TrySendBinary(ReadOnlyMemory<byte> data) => TryEnqueueOwn(WebSocketMessage.FromBinary(data));
 
     public override ValueTask SendBinaryStreamAsync(Func<Stream, CancellationToken, ValueTask> write, CancellationToken cancellationToken = default)
     {
@@ -349,13 +450,13 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     /// <summary>The public face of the outbox: plain messages in, and completing it closes the connection.</summary>
     private sealed class OutboxWriter(ServerWebSocketConnection connection) : ChannelWriter<WebSocketMessage>
     {
-        public override bool TryWrite(WebSocketMessage item) => connection.Transmitter.TryEnqueue(item);
+        public override bool TryWrite(WebSocketMessage item) => connection.TryEnqueueOwn(item);
 
         public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
             => connection.Transmitter.WaitToWriteAsync(cancellationToken);
 
         public override ValueTask WriteAsync(WebSocketMessage item, CancellationToken cancellationToken = default)
-            => connection.Transmitter.EnqueueAsync(item, cancellationToken);
+            => connection.EnqueueOwnAsync(item, cancellationToken);
 
         public override bool TryComplete(Exception? error = null) => error is null
             ? connection.CloseHandshake.TryRequest(WebSocketCloseStatus.NormalClosure, null, WebSocketCloseReason.ServerClosed)

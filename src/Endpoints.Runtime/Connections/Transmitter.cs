@@ -63,14 +63,14 @@ internal sealed class Transmitter
     }
 
     /// <summary>Queues without waiting for the write; waits for room when the outbox is full (unless the policy closes).</summary>
-    public ValueTask EnqueueAsync(WebSocketMessage message, CancellationToken cancellationToken)
+    public ValueTask EnqueueAsync(WebSocketMessage message, CancellationToken cancellationToken, byte[]? header = null)
     {
-        if (TryWriteNow(message, null, out var write))
+        if (TryWriteNow(message, header, out var write))
         {
             Observe(write);
             return default;
         }
-        return QueueAsync(OutboundFrame.ForMessage(message), cancellationToken);
+        return QueueAsync(OutboundFrame.ForMessage(message, header: header), cancellationToken);
     }
 
     /// <summary>Queues without waiting at all; false when the outbox is full or closed (a full one closes a slow consumer under that policy).</summary>

@@ -62,7 +62,7 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
         if (!_byName.TryGetValue(endpoint, out var registry) || registry.Find(connectionId) is not { } entry) return false;
         try
         {
-            return join ? registry.Join(entry, group) : registry.Leave(entry, group);
+            return join ? registry.JoinGroup(entry, group) : registry.Leave(entry, group);
         }
         catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
         {

@@ -26,6 +26,9 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     /// <summary>How the endpoint's typed messages are encoded; null when it has none.</summary>
     public ITypedMessageEncoder? Codec { get; set; }
 
+    /// <summary>The numbered, kept streams of a resumable endpoint (null for one that is not).</summary>
+    public ResumableStreams? Streams { get; set; }
+
     /// <summary>The servers this one shares its connections with, if any.</summary>
     public IWebSocketBackplane? Backplane { get; } = backplane;
 
@@ -84,6 +87,12 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         }
     }
 
+    /// <summary>The groups a connection is in now.</summary>
+    public string[] GroupsOf(RegisteredConnection entry)
+    {
+        lock (_gate) return entry.Groups is { } joined ? [.. joined.Keys] : [];
+    }
+
     public RegisteredConnection? Find(string connectionId) => _connections.TryGetValue(connectionId, out var entry) ? entry : null;
 
     /// <summary>The limits on group names and groups per connection.</summary>
@@ -109,6 +118,18 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         }
         Report(change);
         return true;
+    }
+
+    /// <summary>
+    /// Joins a group, and on a resumable endpoint replays what the client missed of it first (under the stream's lock).
+    /// What every join from outside the registry goes through.
+    /// </summary>
+    public bool JoinGroup(RegisteredConnection entry, string group)
+    {
+        if (Streams is not { } streams) return Join(entry, group);
+        var changed = streams.Join(entry, group, out var replayComplete);
+        if (!replayComplete) entry.Connection.ReplayIncomplete();
+        return changed;
     }
 
     public bool Leave(RegisteredConnection entry, string group)
@@ -159,7 +180,11 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     /// Queues the message for this server's connections of the target, skipping <paramref name="except"/>, without
     /// waiting: a full or closing outbox is a drop. Counted in the metrics once per fan-out.
     /// </summary>
-    public WebSocketFanOutResult Deliver(BackplaneTarget target, string key, IReadOnlyCollection<string> except, WebSocketMessage message)
+    /// <remarks>
+    /// With <paramref name="header"/> (a resumable stream's position; the caller holds the stream's lock) a client that
+    /// speaks endpoints.v1 gets it, and one whose replay of the stream is not done yet gets the message from the replay.
+    /// </remarks>
+    public WebSocketFanOutResult Deliver(BackplaneTarget target, string key, IReadOnlyCollection<string> except, WebSocketMessage message, byte[]? header = null)
     {
         int queued = 0, dropped = 0;
         switch (target)
@@ -184,7 +209,17 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         void Deliver(RegisteredConnection entry)
         {
             if (except.Count > 0 && except.Contains(entry.Id)) return;
-            if (entry.Connection.TryEnqueue(message)) queued++;
+            bool taken;
+            if (header is null)
+            {
+                taken = entry.Connection.TryEnqueue(message);
+            }
+            else
+            {
+                if (!entry.Connection.TakesLive(target)) return;
+                taken = entry.Connection.TryEnqueue(message, header);
+            }
+            if (taken) queued++;
             else dropped++;
         }
     }
@@ -323,6 +358,24 @@ internal interface IFanOutReceiver
 
     /// <summary>Queues without waiting; false when the outbox is full or closed (the connection's policy applies).</summary>
     bool TryEnqueue(WebSocketMessage message);
+
+    /// <summary>
+    /// Queues a message of a resumable stream or a control message: with <paramref name="header"/> (an endpoints.v1
+    /// header with its line feed) to a client that speaks endpoints.v1; a control message is not sent to one that does not.
+    /// </summary>
+    bool TryEnqueue(WebSocketMessage message, byte[] header);
+
+    /// <summary>Its part in a resumable endpoint's streams; null for a plain client or an endpoint that is not resumable.</summary>
+    StreamSubscriber? Subscriber { get; }
+
+    /// <summary>Queues a control message (endpoints.v1 only: a plain client gets nothing, and that is a success).</summary>
+    bool TryEnqueueControl(WebSocketMessage message, byte[] header);
+
+    /// <summary>Whether live messages of a resumable stream of this kind go to it now (not before its replay is done).</summary>
+    bool TakesLive(BackplaneTarget target);
+
+    /// <summary>A replay did not fit in its outbox: the client must come back and resume from what it got.</summary>
+    void ReplayIncomplete();
 }
 
 /// <summary>What runs a registered connection, told when the host stops.</summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Endpoints.Runtime.Fanout;
 using Endpoints.Runtime.Hosting;
 using Endpoints.Runtime.Protocol;
 using Microsoft.AspNetCore.Builder;
@@ -30,7 +31,13 @@ public static class WebSocketEndpointRouting
         RequiredServices.ThrowIfMissing(services, settings);
         var endpointServices = EndpointServices.From(services);
         // The registry learns the codec now, so typed sends through IWebSocketClients work before any connection.
-        if (settings.EndpointType is { } type) endpointServices.Registries.For(type, settings.Name).Codec ??= settings.Codec;
+        if (settings.EndpointType is { } type)
+        {
+            var registry = endpointServices.Registries.For(type, settings.Name);
+            registry.Codec ??= settings.Codec;
+            var options = endpointServices.Options;
+            if (settings.Resumable) registry.Streams ??= new ResumableStreams(registry, endpointServices.Time, options.History, new SessionTokens(options.SessionKey));
+        }
         return routes.Map(settings.Pattern, accept)
             .WithMetadata(new HttpMethodMetadata(s_upgradeMethods))
             .WithMetadata(endpointServices)

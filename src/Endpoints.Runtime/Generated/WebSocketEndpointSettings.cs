@@ -33,6 +33,9 @@ public sealed class WebSocketEndpointSettings
     /// <summary>Whether to negotiate permessage-deflate when the client offers it.</summary>
     public bool EnableCompression { get; init; }
 
+    /// <summary>Whether messages are numbered, kept and replayed for clients that come back (<see cref="WebSocketDelivery.Resumable"/>).</summary>
+    public bool Resumable { get; init; }
+
     /// <summary>How the endpoint's typed messages are encoded (generated over its <c>JsonSerializerContext</c>); null without typed messages.</summary>
     public WebSocketMessageCodec? Codec { get; init; }
 

@@ -97,8 +97,24 @@ public sealed class WebSocketEndpointOptions
     /// </summary>
     public int MaxGroupsPerConnection { get; set; } = 1000;
 
+    /// <summary>
+    /// How much a <see cref="WebSocketDelivery.Resumable"/> endpoint keeps to replay: per stream (a group, a user, a
+    /// session, all) at most <see cref="WebSocketHistoryOptions.MaxMessages"/> messages for at most
+    /// <see cref="WebSocketHistoryOptions.MaxAge"/>, and a session as long after its last connection ended.
+    /// </summary>
+    public WebSocketHistoryOptions History { get; } = new();
+
+    /// <summary>
+    /// The key that signs session tokens (at least 32 bytes). Null (the default): a random key per process, so a token
+    /// resumes only on the server that made it; servers that share sessions (a backplane) share the key.
+    /// </summary>
+    public byte[]? SessionKey { get; set; }
+
     internal IEnumerable<string> Validate()
     {
+        if (History.MaxMessages <= 0) yield return $"{nameof(History)}.{nameof(WebSocketHistoryOptions.MaxMessages)} must be greater than zero (it is {History.MaxMessages}).";
+        if (History.MaxAge <= TimeSpan.Zero) yield return $"{nameof(History)}.{nameof(WebSocketHistoryOptions.MaxAge)} must be positive (it is {History.MaxAge}).";
+        if (SessionKey is { Length: < 32 }) yield return $"{nameof(SessionKey)} must be at least 32 bytes (it is {SessionKey.Length}).";
         if (MaxMessageSize <= 0) yield return $"{nameof(MaxMessageSize)} must be greater than zero (it is {MaxMessageSize}).";
         if (MaxStreamedMessageSize <= 0) yield return $"{nameof(MaxStreamedMessageSize)} must be greater than zero (it is {MaxStreamedMessageSize}).";
         if (ReceiveBufferSize <= 0) yield return $"{nameof(ReceiveBufferSize)} must be greater than zero (it is {ReceiveBufferSize}).";
@@ -118,6 +134,16 @@ public sealed class WebSocketEndpointOptions
             if (origin != "*" && !Uri.TryCreate(origin, UriKind.Absolute, out _)) yield return $"{nameof(AllowedOrigins)} holds '{origin}', which is neither \"*\" nor an origin such as https://app.example.com.";
         }
     }
+}
+
+/// <summary>How much history a resumable endpoint keeps per stream (see <see cref="WebSocketEndpointOptions.History"/>).</summary>
+public sealed class WebSocketHistoryOptions
+{
+    /// <summary>The most messages kept per stream. Default 300.</summary>
+    public int MaxMessages { get; set; } = 300;
+
+    /// <summary>How long a message is kept, and a session after its last connection. Default 2 minutes.</summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>A token bucket per connection: <see cref="Burst"/> messages at once, refilled at <see cref="MessagesPerSecond"/>.</summary>

@@ -43,9 +43,8 @@ internal static class Envelope
     {
         header = default;
         if (json.IsEmpty) return true;
-        long id = 0, answers = 0;
-        string? error = null;
-        var control = false;
+        long id = 0, answers = 0, number = 0;
+        string? error = null, control = null;
         try
         {
             var reader = new Utf8JsonReader(json);
@@ -65,11 +64,14 @@ internal static class Envelope
                     if (!reader.Read() || reader.TokenType != JsonTokenType.String) return false;
                     error = reader.GetString();
                 }
+                else if (reader.ValueTextEquals("n"u8))
+                {
+                    if (!TryReadId(ref reader, out number)) return false;
+                }
                 else if (reader.ValueTextEquals("k"u8))
                 {
-                    // A control message of a later version: ignored as a whole by this one.
-                    if (!reader.Read()) return false;
-                    control = true;
+                    if (!reader.Read() || reader.TokenType != JsonTokenType.String) return false;
+                    control = reader.GetString();
                 }
                 else
                 {
@@ -83,7 +85,7 @@ internal static class Envelope
         {
             return false;
         }
-        header = new EnvelopeHeader(id, answers, error, control);
+        header = new EnvelopeHeader(id, answers, error, control, number);
         return true;
     }
 
@@ -129,7 +131,8 @@ internal static class Envelope
 
 /// <summary>
 /// What a received <c>endpoints.v1</c> header says: a request (<see cref="Id"/>), an answer to one of ours
-/// (<see cref="Answers"/>, failed when <see cref="Error"/> is set), a control message this version does not know, or
-/// nothing (an ordinary message).
+/// (<see cref="Answers"/>, failed when <see cref="Error"/> is set), a control message (<see cref="Control"/>: <c>hello</c>,
+/// or one of a later version, ignored), the client's message number in its session (<see cref="Number"/>), or nothing
+/// (an ordinary message).
 /// </summary>
-internal readonly record struct EnvelopeHeader(long Id, long Answers, string? Error, bool IsUnknownControl);
+internal readonly record struct EnvelopeHeader(long Id, long Answers, string? Error, string? Control, long Number);

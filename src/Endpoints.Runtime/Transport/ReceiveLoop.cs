@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json;
 using System.Text.Unicode;
 using Endpoints.Runtime.Connections;
 using Endpoints.Runtime.Diagnostics;
@@ -31,6 +32,8 @@ internal sealed class ReceiveLoop : IHostStoppingListener
     private readonly MessageRateLimiter? _rateLimiter;
     // endpoints.v1: every message starts with a header (docs/protocol.md).
     private readonly bool _envelope;
+    // A resumable endpoint's endpoints.v1 client opens with its hello before anything else (and before OnOpen).
+    private bool _awaitingHello;
 
     // The size of the last message assembled from pieces: once the next one outgrows the first buffer, it grows straight
     // to this size rather than doubling from small. Not rented up front: a client that starts a message and stalls holds
@@ -53,6 +56,7 @@ internal sealed class ReceiveLoop : IHostStoppingListener
         _handler = handler;
         _endpoint = connection.Endpoint;
         _envelope = connection.SpeaksEnvelope;
+        _awaitingHello = _envelope && _endpoint.Registry.Streams is not null;
         _rateLimiter = _endpoint.Options.MessageRateLimit is { } limit ? new MessageRateLimiter(limit, _endpoint.Time) : null;
         _reader = new FrameReader(connection.Stream, _endpoint.ReceiveBufferSize, connection, connection.Deflate is { } deflate ? new MessageInflater(deflate.ClientNoContextTakeover) : null)
         {
@@ -89,6 +93,7 @@ internal sealed class ReceiveLoop : IHostStoppingListener
             }
             var opened = false;
             Exception? notReady = null;
+            WebSocketCloseInfo? endedBeforeHello = null;
             try
             {
                 await ready.ConfigureAwait(false);
@@ -98,7 +103,8 @@ internal sealed class ReceiveLoop : IHostStoppingListener
                 // The peer left (or the backplane gave up) before the connection could open.
                 notReady = exception;
             }
-            if (notReady is null)
+            if (notReady is null && _awaitingHello) endedBeforeHello = await AwaitHelloAsync().ConfigureAwait(false);
+            if (notReady is null && endedBeforeHello is null)
             {
                 try
                 {
@@ -146,6 +152,10 @@ internal sealed class ReceiveLoop : IHostStoppingListener
                         }
                     }
                 }
+                else if (endedBeforeHello is { } ended)
+                {
+                    close = ended;
+                }
                 else if (notReady is null)
                 {
                     close = await FailAsync(WebSocketCloseStatus.InternalServerError, "Internal error", WebSocketCloseReason.Error).ConfigureAwait(false);
@@ -183,6 +193,88 @@ internal sealed class ReceiveLoop : IHostStoppingListener
         finally
         {
             Ended(result);
+        }
+    }
+
+    /// <summary>Reads until the client's hello has opened or resumed its session; the close when the connection ended first.</summary>
+    private async Task<WebSocketCloseInfo?> AwaitHelloAsync()
+    {
+        while (_awaitingHello)
+        {
+            if (_reader.IsIdle)
+            {
+                try
+                {
+                    await _reader.WaitForInputAsync().ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    return await InputEndedAsync(_reader.InputFailed(exception)).ConfigureAwait(false);
+                }
+            }
+            if (await ReceiveMessageAsync().ConfigureAwait(false) is { } ended) return ended;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The client's hello: <c>{"session":…,"positions":{stream:{"e":…,"o":…}}}</c>. Opens or resumes its session (on a
+    /// resumable endpoint) and answers with the welcome. A malformed hello is a protocol error.
+    /// </summary>
+    private async ValueTask<WebSocketCloseInfo?> HelloAsync(ReadOnlyMemory<byte> payload)
+    {
+        if (!TryReadHello(payload.Span, _endpoint.Options.MaxGroupsPerConnection + 3, out var token, out var positions)) return await InvalidHeaderAsync().ConfigureAwait(false);
+        _awaitingHello = false;
+        _connection.Hello(token, positions);
+        return null;
+    }
+
+    private static bool TryReadHello(ReadOnlySpan<byte> json, int maxPositions, out string? token, out Dictionary<string, StreamPosition> positions)
+    {
+        token = null;
+        positions = new Dictionary<string, StreamPosition>(StringComparer.Ordinal);
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("session"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String) token = reader.GetString();
+                    else if (reader.TokenType != JsonTokenType.Null) return false;
+                }
+                else if (reader.ValueTextEquals("positions"u8))
+                {
+                    if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        var stream = reader.GetString()!;
+                        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+                        string? epoch = null;
+                        long offset = -1;
+                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                        {
+                            if (reader.ValueTextEquals("e"u8) && reader.Read() && reader.TokenType == JsonTokenType.String) epoch = reader.GetString();
+                            else if (reader.ValueTextEquals("o"u8) && reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var o) && o >= 0) offset = o;
+                            else return false;
+                        }
+                        if (epoch is null || offset < 0 || positions.Count >= maxPositions) return false;
+                        positions[stream] = new StreamPosition(epoch, offset);
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+            return reader.TokenType == JsonTokenType.EndObject && !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 
@@ -310,7 +402,13 @@ internal sealed class ReceiveLoop : IHostStoppingListener
         if (_envelope)
         {
             if (!Envelope.TryRead(message.Span, out var header, out var payloadStart)) return await InvalidHeaderAsync().ConfigureAwait(false);
-            if (header.IsUnknownControl) return null;
+            if (header.Control is { } control)
+            {
+                if (control == "hello" && text) return await HelloAsync(message[payloadStart..]).ConfigureAwait(false);
+                // A control message of a later version: ignored whole; but the first message must be the hello.
+                return _awaitingHello ? await InvalidHeaderAsync().ConfigureAwait(false) : null;
+            }
+            if (_awaitingHello) return await InvalidHeaderAsync().ConfigureAwait(false);
             if (header.Answers != 0)
             {
                 _connection.Requests.Answer(header, message.Span[payloadStart..]);
@@ -319,6 +417,16 @@ internal sealed class ReceiveLoop : IHostStoppingListener
             if (answersOnly) return await NotAcceptedAsync(text).ConfigureAwait(false);
             message = message[payloadStart..];
             request = header.Id;
+            // Sent again after a reconnect, and handled before it: handled once.
+            if (header.Number != 0 && _connection.Subscriber is { } subscriber && !subscriber.Session.TryHandle(header.Number))
+            {
+                if (request != 0)
+                {
+                    _connection.BeginHandling(request);
+                    return await AnswerAsync(null).ConfigureAwait(false);
+                }
+                return null;
+            }
         }
         _endpoint.Metrics.MessagesReceived.Add(1, _endpoint.Tag);
         _endpoint.Metrics.BytesReceived.Add(message.Length, _endpoint.Tag);
@@ -377,9 +485,31 @@ internal sealed class ReceiveLoop : IHostStoppingListener
         {
             var (valid, header) = await ReadHeaderAsync(stream).ConfigureAwait(false);
             if (stream.Fault != StreamFault.None) return await StreamFailedAsync(stream).ConfigureAwait(false);
-            if (!valid) return await InvalidHeaderAsync().ConfigureAwait(false);
-            if (header.Answers != 0 || header.IsUnknownControl) return await ReceiveStreamedAnswerAsync(stream, header).ConfigureAwait(false);
+            if (!valid || (_awaitingHello && header.Control != "hello")) return await InvalidHeaderAsync().ConfigureAwait(false);
+            if (header.Answers != 0 || header.Control is not null) return await ReceiveStreamedAnswerAsync(stream, header).ConfigureAwait(false);
             request = header.Id;
+            if (header.Number != 0 && _connection.Subscriber is { } subscriber && !subscriber.Session.TryHandle(header.Number))
+            {
+                // Sent again after a reconnect, and handled before it: skipped (the rest of the loop skips what is unread).
+                request = 0;
+                stream.Detach();
+                var scratch = ArrayPool<byte>.Shared.Rent(4096);
+                try
+                {
+                    await stream.SkipRestAsync(scratch).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(scratch);
+                }
+                if (stream.Fault != StreamFault.None) return await StreamFailedAsync(stream).ConfigureAwait(false);
+                if (header.Id != 0)
+                {
+                    _connection.BeginHandling(header.Id);
+                    return await AnswerAsync(null).ConfigureAwait(false);
+                }
+                return null;
+            }
         }
         Exception? callbackError = null;
         var started = _endpoint.Metrics.HandlerDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
@@ -476,6 +606,7 @@ internal sealed class ReceiveLoop : IHostStoppingListener
                 count += read;
             }
             if (header.Answers != 0) _connection.Requests.Answer(header, buffer.AsSpan(0, count));
+            else if (header.Control == "hello") return await HelloAsync(buffer.AsMemory(0, count)).ConfigureAwait(false);
             return null;
         }
         finally
