@@ -301,6 +301,48 @@ public sealed class EndpointsProtocolTests
     }
 
     [Fact]
+    public async Task AHandlerRunsOffTheReceiveLoopSoItMayAskTheServerInTurn()
+    {
+        await using var server = await FakeEndpointsServer.StartAsync();
+        await using var client = await StartedClient(server.Uri("/v1"));
+        // Run on the receive loop, this handler would wait for an answer that loop can no longer read.
+        client.OnRequest("confirm", ProtocolJson.Default.Confirm, ProtocolJson.Default.Total,
+            (confirm, ct) => new ValueTask<Total>(client.RequestAsync(new Add(confirm.Question.Length, 1), ProtocolJson.Default.Add, ProtocolJson.Default.Total, "add", cancellationToken: ct)));
+
+        Assert.Equal("{\"re\":1}\n{\"sum\":4}", (await server.RequestAsync("""{"type":"confirm","question":"abc"}""")).Text);
+    }
+
+    [Fact]
+    public async Task AHandlersTokenIsCancelledWhenItsConnectionEndsAndNothingIsAnsweredOnTheNext()
+    {
+        await using var server = await FakeEndpointsServer.StartAsync();
+        await using var client = await StartedClient(server.Uri("/v1"));
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var canceled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var returned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.OnRequest<Confirm, Confirmed>("confirm", ProtocolJson.Default.Confirm, ProtocolJson.Default.Confirmed, async (_, ct) =>
+        {
+            using var registration = ct.Register(canceled.SetResult);
+            started.SetResult();
+            await release.Task;
+            returned.SetResult();
+            return new Confirmed(true); // too late: the connection that asked is gone
+        });
+
+        await server.SendRawAsync("{\"id\":1}\n{\"type\":\"confirm\",\"question\":\"?\"}");
+        await started.Task.WaitAsync(Wait);
+        await server.AbortAsync();
+        await canceled.Task.WaitAsync(Wait);
+
+        await Until(() => client.State == ClientState.Open && server.Connections == 2, "the reconnect", advance: true);
+        release.SetResult();
+        await returned.Task.WaitAsync(Wait);
+        await client.SendTextAsync("after");
+        await AssertReceived(server, WebSocketMessageType.Text, "\nafter"u8.ToArray());
+    }
+
+    [Fact]
     public async Task AHandlerThatThrowsIsAnsweredWithItsMessageWithinTheHeadersLimit()
     {
         await using var server = await FakeEndpointsServer.StartAsync();
