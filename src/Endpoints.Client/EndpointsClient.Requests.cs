@@ -141,10 +141,10 @@ public sealed partial class EndpointsClient
     {
         var wait = timeout ?? _options.RequestTimeout;
         ValidateTimeout(wait, nameof(timeout));
-        return RequestCoreAsync(type, payload, wait, cancellationToken);
+        return SendRequestAsync(type, payload, wait, cancellationToken);
     }
 
-    private async Task<(long Id, byte[] Reply)> RequestCoreAsync(WebSocketMessageType type, byte[] payload, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<(long Id, byte[] Reply)> SendRequestAsync(WebSocketMessageType type, byte[] payload, TimeSpan timeout, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var current = Volatile.Read(ref _connection);
