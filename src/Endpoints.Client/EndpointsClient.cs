@@ -8,55 +8,30 @@ using System.Threading.Channels;
 
 namespace Endpoints.Client;
 
-/// <summary>Settings of an <see cref="EndpointsClient"/>.</summary>
-public sealed class EndpointsClientOptions
-{
-    /// <summary>When to reconnect. See <see cref="Client.ReconnectPolicy"/> for the defaults.</summary>
-    public ReconnectPolicy Reconnect { get; set; } = new();
-
-    /// <summary>How many sends wait while the connection is away. Default 100.</summary>
-    public int QueueCapacity { get; set; } = 100;
-
-    /// <summary>What a send does when the queue is full. Default <see cref="QueueOverflow.DropOldest"/>.</summary>
-    public QueueOverflow QueueOverflow { get; set; } = QueueOverflow.DropOldest;
-
-    /// <summary>Called before every attempt (so it can refresh); the token is sent as <c>?access_token=</c>, as browsers must.</summary>
-    public Func<CancellationToken, ValueTask<string?>>? AccessToken { get; set; }
-
-    /// <summary>Headers, subprotocols, certificates, proxies… of each attempt's <see cref="ClientWebSocket"/>.</summary>
-    public Action<ClientWebSocketOptions>? ConfigureSocket { get; set; }
-
-    /// <summary>The JSON property naming a typed message's type. Default <c>type</c>.</summary>
-    public string TypeProperty { get; set; } = "type";
-
-    /// <summary>Messages over this size close the connection (and it reconnects). Default 4 MiB.</summary>
-    public int MaxMessageSize { get; set; } = 4 * 1024 * 1024;
-
-    /// <summary>The clock for backoff waits (a fake one in tests).</summary>
-    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
-
-    /// <summary>The jitter's random source, uniform in [0, 1).</summary>
-    public Func<double> Random { get; set; } = System.Random.Shared.NextDouble;
-}
-
 /// <summary>
 /// A WebSocket connection to one URL that reconnects by itself: exponential backoff with full jitter, sends queued
 /// while away (bounded), state events, and received messages as an <see cref="IAsyncEnumerable{T}"/>. It stops for
 /// good after a deliberate server close (1000, 1008), a refused upgrade (4xx other than 408 and 429) or
 /// <see cref="CloseAsync"/>. Delivery is at most once: a message in flight when the connection drops is lost.
+/// When the server speaks <c>endpoints.v1</c> (see <see cref="EndpointsClientOptions.OfferEndpointsProtocol"/>),
+/// messages can also be answered both ways: <see cref="RequestAsync{TMessage, TReply}"/>, the <c>…WithAckAsync</c>
+/// sends and <see cref="OnRequest{TMessage, TReply}(string, JsonTypeInfo{TMessage}, JsonTypeInfo{TReply}, Func{TMessage, CancellationToken, ValueTask{TReply}})"/>.
 /// </summary>
-public sealed class EndpointsClient : IAsyncDisposable
+public sealed partial class EndpointsClient : IAsyncDisposable
 {
+    /// <summary>The subprotocol that carries a header in front of every message, which lets messages be answered.</summary>
+    public const string EndpointsSubProtocol = MessageHeader.SubProtocol;
+
     private static readonly WebSocketCloseStatus[] s_final = [WebSocketCloseStatus.NormalClosure, WebSocketCloseStatus.PolicyViolation];
 
     private readonly Uri _uri;
     private readonly EndpointsClientOptions _options;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly Queue<(WebSocketMessageType Type, byte[] Data)> _queue = new();
+    private readonly Queue<Outgoing> _queue = new();
     private readonly Channel<ClientMessage> _received = Channel.CreateBounded<ClientMessage>(new BoundedChannelOptions(1024) { SingleWriter = true });
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _firstOutcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ClientWebSocket? _socket;
+    private Connection? _connection;
     private int _state = (int)ClientState.Connecting;
     private Task? _run;
     private int _attempt;
@@ -68,10 +43,17 @@ public sealed class EndpointsClient : IAsyncDisposable
         _uri = uri;
         _options = options ?? new EndpointsClientOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.QueueCapacity);
+        ValidateTimeout(_options.RequestTimeout, "options.RequestTimeout");
     }
 
     /// <summary>Connecting, Open, Reconnecting or Closed.</summary>
     public ClientState State => (ClientState)Volatile.Read(ref _state);
+
+    /// <summary>
+    /// The subprotocol the server picked for the current connection (<see cref="EndpointsSubProtocol"/> when it speaks
+    /// <c>endpoints.v1</c>); null when it picked none or there is no connection.
+    /// </summary>
+    public string? SubProtocol => Volatile.Read(ref _connection)?.SubProtocol;
 
     /// <summary>Sends waiting for the connection.</summary>
     public int Queued
@@ -94,27 +76,25 @@ public sealed class EndpointsClient : IAsyncDisposable
 
     /// <summary>Sends text now, or when the connection is back. False when the queue dropped it (DropNewest).</summary>
     public ValueTask<bool> SendTextAsync(string text, CancellationToken cancellationToken = default)
-        => SendAsync(WebSocketMessageType.Text, Encoding.UTF8.GetBytes(text), cancellationToken);
+        => SendAsync(new Outgoing(WebSocketMessageType.Text, Encoding.UTF8.GetBytes(text)), cancellationToken);
 
     /// <summary>Sends binary now, or when the connection is back.</summary>
     public ValueTask<bool> SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-        => SendAsync(WebSocketMessageType.Binary, data.ToArray(), cancellationToken);
+        => SendAsync(new Outgoing(WebSocketMessageType.Binary, data.ToArray()), cancellationToken);
 
     /// <summary>Sends a typed message as JSON through source-generated metadata; with <paramref name="typeName"/>, as <c>{"type":"name",…}</c>.</summary>
     public ValueTask<bool> SendAsync<T>(T message, JsonTypeInfo<T> typeInfo, string? typeName = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
-        var json = JsonSerializer.SerializeToUtf8Bytes(message, typeInfo);
-        if (typeName is not null)
-        {
-            if (json.Length < 2 || json[0] != (byte)'{') throw new InvalidOperationException($"'{typeof(T).Name}' must serialize as a JSON object to carry its type.");
-            var head = Encoding.UTF8.GetBytes($"{{\"{JsonEncodedText.Encode(_options.TypeProperty)}\":\"{JsonEncodedText.Encode(typeName)}\"{(json.Length > 2 ? "," : "")}");
-            json = [.. head, .. json.AsSpan(1)];
-        }
-        return SendAsync(WebSocketMessageType.Text, json, cancellationToken);
+        return SendAsync(new Outgoing(WebSocketMessageType.Text, Serialize(message, typeInfo, typeName)), cancellationToken);
     }
 
-    /// <summary>Every received message, in order, across reconnects; ends when the client closes for good.</summary>
+    /// <summary>
+    /// Every received message, in order, across reconnects; ends when the client closes for good. On an
+    /// <c>endpoints.v1</c> connection, the payload without its header; answers to requests and the server's requests
+    /// are not delivered here. Read it steadily: after 1,024 unread messages the receive loop waits, and answers wait
+    /// behind it.
+    /// </summary>
     public IAsyncEnumerable<ClientMessage> ReadAllAsync(CancellationToken cancellationToken = default) => _received.Reader.ReadAllAsync(cancellationToken);
 
     /// <summary>Reads typed messages: each text message's JSON as <typeparamref name="T"/> (others are skipped).</summary>
@@ -136,12 +116,16 @@ public sealed class EndpointsClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes for good (1000), without reconnecting.</summary>
+    /// <summary>Closes for good (1000), without reconnecting. Requests still unanswered fail.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
-        if (State == ClientState.Closed) return;
+        if (State == ClientState.Closed)
+        {
+            FailAllRequests();
+            return;
+        }
         _closing.Cancel();
-        if (_socket is { State: WebSocketState.Open } socket)
+        if (Volatile.Read(ref _connection)?.Socket is { State: WebSocketState.Open } socket)
         {
             try
             {
@@ -154,36 +138,57 @@ public sealed class EndpointsClient : IAsyncDisposable
         }
         SetState(ClientState.Closed, null, "closed by the client");
         if (_run is not null) await _run.ConfigureAwait(false);
+        FailAllRequests();
     }
 
     /// <summary>Closes (see <see cref="CloseAsync"/>) and releases the socket.</summary>
     public async ValueTask DisposeAsync()
     {
         await CloseAsync().ConfigureAwait(false);
-        _socket?.Dispose();
-        _sendLock.Dispose();
         _closing.Dispose();
     }
 
-    private async ValueTask<bool> SendAsync(WebSocketMessageType type, byte[] data, CancellationToken cancellationToken)
+    private bool IsClosedForGood => State == ClientState.Closed || _closing.IsCancellationRequested;
+
+    private byte[] Serialize<T>(T message, JsonTypeInfo<T> typeInfo, string? typeName)
     {
-        if (State == ClientState.Closed) throw new InvalidOperationException("The client is closed for good; create a new one.");
+        var json = JsonSerializer.SerializeToUtf8Bytes(message, typeInfo);
+        if (typeName is not null)
+        {
+            if (json.Length < 2 || json[0] != (byte)'{') throw new InvalidOperationException($"'{typeof(T).Name}' must serialize as a JSON object to carry its type.");
+            var head = Encoding.UTF8.GetBytes($"{{\"{JsonEncodedText.Encode(_options.TypeProperty)}\":\"{JsonEncodedText.Encode(typeName)}\"{(json.Length > 2 ? "," : "")}");
+            json = [.. head, .. json.AsSpan(1)];
+        }
+        return json;
+    }
+
+    /// <summary>The one place a send is written now or queued for the next connection.</summary>
+    private async ValueTask<bool> SendAsync(Outgoing message, CancellationToken cancellationToken)
+    {
+        if (IsClosedForGood) throw new InvalidOperationException("The client is closed for good; create a new one.");
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (State == ClientState.Open && _socket is { State: WebSocketState.Open } socket)
+            if (State == ClientState.Open && Volatile.Read(ref _connection) is { Socket.State: WebSocketState.Open } connection)
             {
                 try
                 {
-                    await socket.SendAsync(data, type, true, cancellationToken).ConfigureAwait(false);
+                    // A request's cancellation only takes it back while queued; on the wire it finishes (its answer is then dropped).
+                    await WriteAsync(connection, message, message.Request is null ? cancellationToken : CancellationToken.None).ConfigureAwait(false);
                     return true;
                 }
-                catch (WebSocketException)
+                catch (Exception exception) when (exception is WebSocketException or ObjectDisposedException)
                 {
-                    // Lost while sending: queue it for the next connection (at most once: the server may have it).
+                    // Lost while sending. A plain message is queued for the next connection (at most once: the server may
+                    // have it); a request fails instead, as the server may have handled it.
+                    if (message.Request is { } request)
+                    {
+                        FailRequest(request, ConnectionLost(request));
+                        return true;
+                    }
                 }
             }
-            return Enqueue(type, data);
+            return Enqueue(message);
         }
         finally
         {
@@ -191,7 +196,7 @@ public sealed class EndpointsClient : IAsyncDisposable
         }
     }
 
-    private bool Enqueue(WebSocketMessageType type, byte[] data)
+    private bool Enqueue(Outgoing message)
     {
         lock (_queue)
         {
@@ -202,14 +207,65 @@ public sealed class EndpointsClient : IAsyncDisposable
                     case QueueOverflow.Throw:
                         throw new InvalidOperationException($"The send queue is full ({_options.QueueCapacity} messages) while the client is {State}.");
                     case QueueOverflow.DropNewest:
+                        if (message.Request is { } request)
+                        {
+                            FailRequest(request, new InvalidOperationException($"The send queue is full ({_options.QueueCapacity} messages): request {request.Id} was not sent."));
+                        }
                         return false;
                     default:
-                        _queue.Dequeue();
+                        if (_queue.Dequeue().Request is { } dropped)
+                        {
+                            FailRequest(dropped, new InvalidOperationException($"Request {dropped.Id} was dropped from the full send queue ({_options.QueueCapacity} messages) before it was sent."));
+                        }
                         break;
                 }
             }
-            _queue.Enqueue((type, data));
+            _queue.Enqueue(message);
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Writes one message on <paramref name="connection"/> (under the send lock): as it is on a plain connection, behind
+    /// its header on an <c>endpoints.v1</c> one. A request is marked as sent on this connection before it goes out.
+    /// </summary>
+    private async ValueTask WriteAsync(Connection connection, Outgoing message, CancellationToken cancellationToken)
+    {
+        var request = message.Request;
+        if (request is not null)
+        {
+            if (!connection.Envelope)
+            {
+                FailRequest(request, NotSpoken(connection));
+                return;
+            }
+            if (request.Task.IsCompleted) return; // timed out or cancelled while it waited
+            Volatile.Write(ref request.SentOn, connection);
+        }
+        if (!connection.Envelope)
+        {
+            await connection.Socket.SendAsync(message.Payload, message.Type, true, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(MessageHeader.MaxRequestLength + message.Payload.Length);
+        try
+        {
+            int length;
+            if (request is not null)
+            {
+                length = MessageHeader.WriteRequest(buffer, request.Id);
+            }
+            else
+            {
+                buffer[0] = (byte)'\n'; // an ordinary message: the empty header
+                length = 1;
+            }
+            message.Payload.CopyTo(buffer.AsSpan(length));
+            await connection.Socket.SendAsync(buffer.AsMemory(0, length + message.Payload.Length), message.Type, true, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -239,6 +295,7 @@ public sealed class EndpointsClient : IAsyncDisposable
         finally
         {
             _received.Writer.TryComplete();
+            FailAllRequests();
             _firstOutcome.TrySetResult();
         }
     }
@@ -249,6 +306,17 @@ public sealed class EndpointsClient : IAsyncDisposable
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         _options.ConfigureSocket?.Invoke(socket.Options);
+        if (_options.OfferEndpointsProtocol)
+        {
+            try
+            {
+                socket.Options.AddSubProtocol(EndpointsSubProtocol);
+            }
+            catch (ArgumentException)
+            {
+                // ConfigureSocket offered it already
+            }
+        }
         var uri = _uri;
         try
         {
@@ -273,38 +341,68 @@ public sealed class EndpointsClient : IAsyncDisposable
             return (false, false);
         }
 
+        var connection = new Connection(socket);
+        try
+        {
+            if (!await FlushAsync(connection, token).ConfigureAwait(false)) return (false, false);
+
+            // The backoff starts over once the connection has stayed up: a server that accepts and drops is not hammered.
+            using var stable = _options.TimeProvider.CreateTimer(static state => Volatile.Write(ref ((EndpointsClient)state!)._attempt, 0), this,
+                _options.Reconnect.StableAfter, Timeout.InfiniteTimeSpan);
+            return await ReceiveAsync(connection, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await EndAsync(connection).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Makes <paramref name="connection"/> the current one and sends what waited, before anything sent after it.</summary>
+    private async Task<bool> FlushAsync(Connection connection, CancellationToken token)
+    {
         await _sendLock.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            _socket = socket;
+            Volatile.Write(ref _connection, connection);
             while (true)
             {
-                (WebSocketMessageType Type, byte[] Data) next;
+                Outgoing next;
                 lock (_queue)
                 {
                     if (!_queue.TryDequeue(out next)) break;
                 }
-                await socket.SendAsync(next.Data, next.Type, true, token).ConfigureAwait(false);
+                await WriteAsync(connection, next, token).ConfigureAwait(false);
             }
             SetState(ClientState.Open, null, null);
+            return true;
         }
         catch (WebSocketException)
         {
-            return (false, false);
+            return false; // a request it was writing is failed by EndAsync (marked as sent on this connection)
         }
         finally
         {
             _sendLock.Release();
         }
-
-        // The backoff starts over once the connection has stayed up: a server that accepts and drops is not hammered.
-        using var stable = _options.TimeProvider.CreateTimer(static state => Volatile.Write(ref ((EndpointsClient)state!)._attempt, 0), this,
-            _options.Reconnect.StableAfter, Timeout.InfiniteTimeSpan);
-        return await ReceiveAsync(socket, token).ConfigureAwait(false);
     }
 
-    private async Task<(bool Opened, bool Stop)> ReceiveAsync(ClientWebSocket socket, CancellationToken token)
+    /// <summary>
+    /// The end of a connection, whatever ended it: no send uses it again, its request handlers are cancelled, and the
+    /// requests sent on it fail (the server may or may not have handled them; they are not sent again).
+    /// </summary>
+    private async Task EndAsync(Connection connection)
     {
+        Interlocked.CompareExchange(ref _connection, null, connection);
+        connection.End();
+        // A send that took this connection before it was cleared has marked its request by the time the lock is free.
+        await _sendLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        _sendLock.Release();
+        FailRequestsSentOn(connection);
+    }
+
+    private async Task<(bool Opened, bool Stop)> ReceiveAsync(Connection connection, CancellationToken token)
+    {
+        var socket = connection.Socket;
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var message = new ArrayBufferWriter<byte>();
         try
@@ -336,7 +434,12 @@ public sealed class EndpointsClient : IAsyncDisposable
                 }
                 message.Write(buffer.AsSpan(0, result.Count));
                 if (!result.EndOfMessage) continue;
-                await _received.Writer.WriteAsync(new ClientMessage(result.MessageType, message.WrittenSpan.ToArray()), token).ConfigureAwait(false);
+                if (!await DispatchAsync(connection, result.MessageType, message.WrittenMemory, token).ConfigureAwait(false))
+                {
+                    // A broken header: one close frame, nothing after it is handled, and the client reconnects.
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.ProtocolError, "Malformed endpoints.v1 header.", CancellationToken.None).ConfigureAwait(false);
+                    return (true, false);
+                }
                 message.ResetWrittenCount();
             }
         }
@@ -347,9 +450,33 @@ public sealed class EndpointsClient : IAsyncDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            lock (_queue) _socket = null;
-            socket.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Hands a received message on: to <see cref="ReadAllAsync(CancellationToken)"/>, to the request it answers, or to
+    /// a request handler. False when its <c>endpoints.v1</c> header is malformed.
+    /// </summary>
+    private async ValueTask<bool> DispatchAsync(Connection connection, WebSocketMessageType type, ReadOnlyMemory<byte> data, CancellationToken token)
+    {
+        if (connection.Envelope)
+        {
+            if (!MessageHeader.TryParse(data.Span, out var header)) return false;
+            data = data[header.PayloadStart..];
+            if (header.HasKind) return true; // a control message of a later version: ignored as a whole
+            if (header.Re is { } re)
+            {
+                CompleteRequest(re, header.Error, data);
+                return true;
+            }
+            if (header.Id is { } id)
+            {
+                StartAnswering(connection, id, type, data.ToArray());
+                return true;
+            }
+        }
+        await _received.Writer.WriteAsync(new ClientMessage(type, data.ToArray()), token).ConfigureAwait(false);
+        return true;
     }
 
     private void SetState(ClientState state, WebSocketCloseStatus? status, string? reason, int attempt = 0, TimeSpan delay = default)
@@ -363,5 +490,31 @@ public sealed class EndpointsClient : IAsyncDisposable
         if (previous == state && state == ClientState.Closed) return;
         if (state is ClientState.Open or ClientState.Closed) _firstOutcome.TrySetResult();
         StateChanged?.Invoke(new ClientStateChange(state, previous, status, reason, attempt, delay));
+    }
+
+    /// <summary>A message to send: its payload without any header; <see cref="Request"/> when it wants an answer.</summary>
+    private readonly record struct Outgoing(WebSocketMessageType Type, byte[] Payload, PendingRequest? Request = null);
+
+    /// <summary>One connection's socket, what it negotiated, and the token its request handlers get.</summary>
+    private sealed class Connection(ClientWebSocket socket)
+    {
+        private readonly CancellationTokenSource _ended = new();
+
+        public ClientWebSocket Socket { get; } = socket;
+
+        public string? SubProtocol { get; } = socket.SubProtocol;
+
+        /// <summary>The server picked <c>endpoints.v1</c>: every message carries a header.</summary>
+        public bool Envelope => SubProtocol == EndpointsSubProtocol;
+
+        /// <summary>Cancelled when the connection ends: nobody is left to answer.</summary>
+        public CancellationToken Ended => _ended.Token;
+
+        public void End()
+        {
+            // The handlers' callbacks run elsewhere: the receive loop that ends the connection never runs user code.
+            _ = _ended.CancelAsync();
+            Socket.Dispose();
+        }
     }
 }

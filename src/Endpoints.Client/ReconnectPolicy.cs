@@ -71,7 +71,7 @@ public sealed record ClientStateChange(ClientState State, ClientState Previous, 
 
 /// <summary>A received message: text or binary.</summary>
 /// <param name="MessageType">Text or binary.</param>
-/// <param name="Data">The payload (UTF-8 for text).</param>
+/// <param name="Data">The payload (UTF-8 for text); on an <c>endpoints.v1</c> connection, without its header.</param>
 public sealed record ClientMessage(System.Net.WebSockets.WebSocketMessageType MessageType, ReadOnlyMemory<byte> Data)
 {
     /// <summary>The text of a text message.</summary>
