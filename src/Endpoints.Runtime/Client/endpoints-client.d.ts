@@ -37,8 +37,16 @@ export interface EndpointsSocketOptions {
   accessToken?: () => string | null | undefined | Promise<string | null | undefined>;
   /** How long request, sendWithAck and requestRaw wait for their answer unless told otherwise. Default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * How long an endpoints.v1 connection waits for the server's welcome (sends wait with it) before it goes on without
+   * a session. Default 5 s.
+   */
+  welcomeTimeoutMs?: number;
   reconnect?: Partial<ReconnectPolicy>;
-  /** Sends while not open wait here. Default capacity 100, overflow "drop-oldest". */
+  /**
+   * Sends while not open wait here. Default capacity 100, overflow "drop-oldest". On a resumable session the capacity
+   * also bounds the sent messages kept until the server confirms them (see the "unconfirmed" event).
+   */
   queue?: { capacity?: number; overflow?: "drop-oldest" | "drop-newest" | "error" };
 }
 
@@ -53,6 +61,37 @@ export interface StateChangeDetail {
   delayMs?: number;
   /** On "open": the subprotocol the server picked ("endpoints.v1", one of `protocols`, or ""). */
   protocol?: string;
+  /** On "open" over endpoints.v1: whether the connection resumed the session (else fetch the state you need). */
+  resumed?: boolean;
+}
+
+/** The last position received from a stream of a resumable endpoint. */
+export interface StreamPosition {
+  readonly epoch: string;
+  readonly offset: number;
+}
+
+/** A "gap": messages of a stream the server could not replay after a reconnect. */
+export interface GapDetail {
+  /** "a", "g:<group>", "u:<user id>" or "s:<session id>". */
+  stream: string;
+  epoch: string;
+  offset: number;
+  /** How many were lost; undefined when the server does not know (the history was lost). */
+  count: number | undefined;
+}
+
+/** An "unconfirmed": messages this client sent that the server did not confirm and that are not sent again. */
+export interface UnconfirmedDetail {
+  /**
+   * "overflow": the resend buffer (the queue's capacity) let them go and the server had not handled them: lost.
+   * "session-lost": the server did not resume the session, so whether it handled them is unknown.
+   */
+  reason: "overflow" | "session-lost";
+  /** How many; undefined when more were let go than the client remembers. */
+  count: number | undefined;
+  /** Those the client still held, oldest first (empty for "overflow"). */
+  messages: MessageData[];
 }
 
 export interface RequestOptions {
@@ -81,6 +120,12 @@ export declare class EndpointsSocket extends EventTarget {
   readonly queued: number;
   /** The subprotocol the server picked for the open connection ("endpoints.v1", one of `protocols`, or ""); "" when not open. */
   readonly protocol: string;
+  /** The session's token while a resumable endpoint keeps a session for this socket, else null. */
+  readonly session: string | null;
+  /** Whether the last connection resumed the session. */
+  readonly resumed: boolean;
+  /** A copy of the last position received per stream, for diagnostics. */
+  readonly positions: Readonly<Record<string, StreamPosition>>;
   send(data: MessageData): boolean;
   sendJson(value: unknown): boolean;
   sendTyped(type: string, value: object): boolean;
@@ -102,5 +147,7 @@ export declare class EndpointsSocket extends EventTarget {
   close(code?: number, reason?: string): void;
   addEventListener(type: "statechange", listener: (event: CustomEvent<StateChangeDetail>) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: "message", listener: (event: CustomEvent<{ data: string | ArrayBuffer | Blob }>) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: "gap", listener: (event: CustomEvent<GapDetail>) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: "unconfirmed", listener: (event: CustomEvent<UnconfirmedDetail>) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
 }

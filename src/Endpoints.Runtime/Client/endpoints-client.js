@@ -14,6 +14,11 @@
 // Requests and acknowledgements need the endpoints.v1 subprotocol (docs/protocol.md), which the client offers and an
 // Endpoints server picks: every message then carries a small header (a JSON object and a line feed) in front of its
 // payload. The client adds and strips it; "message" listeners and on() handlers see the payload as before.
+//
+// Every endpoints.v1 connection starts with a hello and the server's welcome. On a resumable endpoint the welcome opens
+// or resumes a session: the client numbers what it sends and sends again what the server had not handled before the
+// reconnect; the server numbers what it sends per stream, and the client drops what it already has and reports a
+// "gap" for what the server could not replay.
 
 /** The connection states, in the order a connection goes through them. */
 export const State = Object.freeze({ Connecting: "connecting", Open: "open", Reconnecting: "reconnecting", Closed: "closed" });
@@ -31,6 +36,7 @@ const defaults = Object.freeze({
   typeProperty: "type",
   accessToken: undefined,
   requestTimeoutMs: 30000,
+  welcomeTimeoutMs: 5000,
   reconnect: Object.freeze({ initialDelayMs: 500, maxDelayMs: 30000, multiplier: 2, stableAfterMs: 10000, maxAttempts: Infinity }),
   queue: Object.freeze({ capacity: 100, overflow: "drop-oldest" }),
 });
@@ -51,13 +57,23 @@ export class EndpointsSocket extends EventTarget {
   #stableTimer = null; #handlers = new Map(); #closedByUser = false; #opened = false;
   // Requests waiting for their answer, by id: { resolve, reject, read, socket (null while queued), timer, signal, onAbort }.
   #pending = new Map(); #lastId = 0; #requestHandlers = new Map(); #anyRequestHandler = null;
+  // The session (docs/protocol.md, "Sessions and resumable delivery"). #numbered: the current connection numbers what it
+  // sends (a resumable welcome came); #awaitingWelcome: its hello went out and sends wait in the queue for the welcome.
+  #session = null; #resumed = false; #numbered = false; #awaitingWelcome = false; #welcomeTimer = null;
+  // The last number sent; the sent messages the server has not confirmed ({ n, data, wire }, oldest first, at most the
+  // queue's capacity); the numbers pushed out of it (at most as many again), and the highest one forgotten beyond those.
+  #lastNumber = 0; #unconfirmed = []; #evicted = []; #evictedForgotten = 0;
+  // The last position received per stream: stream → { epoch, offset }.
+  #positions = new Map();
 
   /**
    * @param {string} url ws://, wss://, or a path on this page's host ("/chat/lobby").
    * @param {object} [options] protocols, endpointsProtocol (offer endpoints.v1 after protocols; default true),
    *   binaryType, typeProperty, accessToken (async () => token, sent as ?access_token=; called before every attempt,
-   *   so it can refresh), requestTimeoutMs (default 30000), reconnect { initialDelayMs, maxDelayMs, multiplier,
-   *   stableAfterMs, maxAttempts }, queue { capacity, overflow: "drop-oldest" | "drop-newest" | "error" }.
+   *   so it can refresh), requestTimeoutMs (default 30000), welcomeTimeoutMs (how long an endpoints.v1 connection waits
+   *   for the server's welcome before it goes on without a session; default 5000), reconnect { initialDelayMs,
+   *   maxDelayMs, multiplier, stableAfterMs, maxAttempts }, queue { capacity (also of the resend buffer),
+   *   overflow: "drop-oldest" | "drop-newest" | "error" }.
    */
   constructor(url, options = {}) {
     super();
@@ -74,6 +90,19 @@ export class EndpointsSocket extends EventTarget {
 
   /** Messages waiting for the connection (sent while it was not open). */
   get queued() { return this.#queue.length; }
+
+  /** The session's token while the endpoint keeps a session for this socket (a resumable welcome came), else null. */
+  get session() { return this.#session; }
+
+  /** Whether the last connection resumed the session (its welcome said so): nothing was lost that was not reported. */
+  get resumed() { return this.#resumed; }
+
+  /** A copy of the last position received per stream: { [stream]: { epoch, offset } }. For diagnostics and tests. */
+  get positions() {
+    const copy = {};
+    for (const [stream, position] of this.#positions) copy[stream] = Object.freeze({ ...position });
+    return Object.freeze(copy);
+  }
 
   /**
    * Sends text or binary (ArrayBuffer, a typed array or DataView, Blob) now, or when the connection is (re)opened.
@@ -139,6 +168,7 @@ export class EndpointsSocket extends EventTarget {
     this.#closedByUser = true;
     clearTimeout(this.#timer);
     clearTimeout(this.#stableTimer);
+    clearTimeout(this.#welcomeTimer);
     if (this.#socket && this.#socket.readyState <= WebSocket.OPEN) this.#socket.close(code, reason);
     this.#setState(State.Closed, { code, reason });
   }
@@ -163,7 +193,10 @@ export class EndpointsSocket extends EventTarget {
     return true;
   }
 
-  /** Writes a message on an open socket, with the endpoints.v1 header when the server picked it (decided here, not when queued). */
+  /**
+   * Writes a message on an open socket, with the endpoints.v1 header when the server picked it, numbered on a resumable
+   * session (decided here, not when queued). A numbered message that is not a request is kept until a welcome confirms it.
+   */
   #transmit(socket, data, id) {
     if (socket.protocol !== EndpointsProtocol) {
       if (id) this.#settle(id, failure("NotSupportedError", `The server did not pick the ${EndpointsProtocol} subprotocol, so it cannot answer request ${id}.`));
@@ -175,7 +208,25 @@ export class EndpointsSocket extends EventTarget {
       if (!pending) return;
       pending.socket = socket;
     }
-    socket.send(withHeader(id ? `{"id":${id}}` : "", data));
+    if (!this.#numbered) {
+      socket.send(withHeader(id ? `{"id":${id}}` : "", data));
+      return;
+    }
+    const n = ++this.#lastNumber;
+    const wire = withHeader(id ? `{"id":${id},"n":${n}}` : `{"n":${n}}`, data);
+    // Requests are not kept: one in flight when the connection ends fails, and is never sent again.
+    if (!id) this.#keepUnconfirmed({ n, data, wire });
+    socket.send(wire);
+  }
+
+  /** Keeps a sent message for resending; the oldest leaves a full buffer, remembered by number until a welcome tells whether it was lost. */
+  #keepUnconfirmed(entry) {
+    const capacity = this.#options.queue.capacity;
+    this.#unconfirmed.push(entry);
+    while (this.#unconfirmed.length > capacity) {
+      this.#evicted.push(this.#unconfirmed.shift().n);
+      if (this.#evicted.length > capacity) this.#evictedForgotten = this.#evicted.shift();
+    }
   }
 
   #ask(data, read, options = {}) {
@@ -251,6 +302,8 @@ export class EndpointsSocket extends EventTarget {
     }
     if (this.#closedByUser) return;
     this.#opened = false;
+    this.#numbered = false;
+    this.#awaitingWelcome = false;
     const socket = new WebSocket(url, this.#protocols());
     socket.binaryType = this.#options.binaryType;
     this.#socket = socket;
@@ -258,15 +311,21 @@ export class EndpointsSocket extends EventTarget {
     let violation = null;
     socket.onopen = () => {
       this.#opened = true;
+      if (socket.protocol !== EndpointsProtocol) {
+        this.#ready(socket, false);
+        return;
+      }
       // Headers are read from bytes; a Blob payload is made from them (binaryType "blob") when handed on.
-      if (socket.protocol === EndpointsProtocol) socket.binaryType = "arraybuffer";
-      this.#setState(State.Open, { protocol: socket.protocol });
-      // The backoff starts over only once the connection has stayed up for a while (a server that accepts and
-      // drops at once must not be hammered).
-      clearTimeout(this.#stableTimer);
-      this.#stableTimer = setTimeout(() => { this.#attempt = 0; }, this.#options.reconnect.stableAfterMs);
-      const waiting = this.#queue.splice(0);
-      for (const entry of waiting) this.#transmit(socket, entry.data, entry.id);
+      socket.binaryType = "arraybuffer";
+      // The hello goes first; what the application sends waits in the queue until the welcome says whether to number
+      // it. A server that never welcomes does not hold it back for long: the connection goes on without a session.
+      socket.send(withHeader(`{"k":"hello"}`, JSON.stringify(this.#hello())));
+      this.#awaitingWelcome = true;
+      this.#welcomeTimer = setTimeout(() => {
+        if (this.#socket !== socket || !this.#awaitingWelcome || socket.readyState !== WebSocket.OPEN) return;
+        this.#awaitingWelcome = false;
+        this.#ready(socket, false);
+      }, this.#options.welcomeTimeoutMs);
     };
     socket.onmessage = event => {
       if (violation) return;
@@ -275,6 +334,7 @@ export class EndpointsSocket extends EventTarget {
     };
     socket.onclose = event => {
       clearTimeout(this.#stableTimer);
+      if (this.#socket === socket) clearTimeout(this.#welcomeTimer);
       const detail = violation ?? { code: event.code, reason: event.reason };
       // Not sent again after a reconnect: the endpoint may have handled it.
       this.#failPending(socket, `the connection closed (${detail.code}${detail.reason ? " " + detail.reason : ""}) first`);
@@ -285,6 +345,104 @@ export class EndpointsSocket extends EventTarget {
       }
       this.#afterFailure(url, token, detail, this.#opened);
     };
+  }
+
+  /**
+   * The connection can take messages: what waited in the queue goes out, in order, before anything sent after it (the
+   * "open" listeners included). A resumable welcome has already sent the unconfirmed messages again, ahead of these.
+   */
+  #ready(socket, resumed) {
+    this.#resumed = resumed;
+    const waiting = this.#queue.splice(0);
+    for (const entry of waiting) this.#transmit(socket, entry.data, entry.id);
+    // The backoff starts over only once the connection has stayed up for a while (a server that accepts and
+    // drops at once must not be hammered).
+    clearTimeout(this.#stableTimer);
+    this.#stableTimer = setTimeout(() => { this.#attempt = 0; }, this.#options.reconnect.stableAfterMs);
+    const detail = { protocol: socket.protocol };
+    if (socket.protocol === EndpointsProtocol) detail.resumed = resumed;
+    this.#setState(State.Open, detail);
+  }
+
+  /** {"session","positions"}, each when there is one: what this client asks to resume. */
+  #hello() {
+    const hello = {};
+    if (this.#session !== null) hello.session = this.#session;
+    if (this.#positions.size > 0) {
+      hello.positions = {};
+      for (const [stream, { epoch, offset }] of this.#positions) hello.positions[stream] = { e: epoch, o: offset };
+    }
+    return hello;
+  }
+
+  /** Handles the welcome of the connection that waits for one; returns the close detail when it is malformed. */
+  #welcome(socket, payload) {
+    if (socket !== this.#socket || !this.#awaitingWelcome) return null; // late (after the timeout) or repeated: ignored
+    const welcome = parseControl(payload);
+    if (welcome === null || typeof welcome.resumable !== "boolean") return violate(socket, "invalid welcome");
+    const received = welcome.received ?? 0;
+    if (welcome.resumable && (typeof welcome.session !== "string" || welcome.session === "" || !Number.isSafeInteger(received) || received < 0)) {
+      return violate(socket, "invalid welcome");
+    }
+    clearTimeout(this.#welcomeTimer);
+    this.#awaitingWelcome = false;
+    const resumed = welcome.resumable && welcome.resumed === true;
+    if (!resumed) this.#forgetSession();
+    if (welcome.resumable) {
+      this.#session = welcome.session;
+      this.#numbered = true;
+      if (resumed) this.#confirm(received);
+      // Sent again as they went out the first time (same number, same bytes), before anything new.
+      for (const entry of this.#unconfirmed) socket.send(entry.wire);
+    }
+    this.#ready(socket, resumed);
+    return null;
+  }
+
+  /** The server handled every message up to `received`: they are forgotten. Those it did not, no longer kept, are reported. */
+  #confirm(received) {
+    let index = 0;
+    while (index < this.#unconfirmed.length && this.#unconfirmed[index].n <= received) index++;
+    this.#unconfirmed.splice(0, index);
+    const lost = this.#evicted.filter(n => n > received).length;
+    const unknown = received < this.#evictedForgotten;
+    this.#evicted = [];
+    this.#evictedForgotten = 0;
+    if (lost > 0 || unknown) this.#reportUnconfirmed("overflow", unknown ? undefined : lost, []);
+  }
+
+  /** No session goes on (a new one, or none): numbering starts over, and what waited for a confirmation is reported, not resent. */
+  #forgetSession() {
+    const held = this.#unconfirmed;
+    this.#session = null;
+    this.#lastNumber = 0;
+    this.#unconfirmed = [];
+    this.#evicted = [];
+    this.#evictedForgotten = 0;
+    // A session that is not resumed replays nothing: the positions are of no use any more.
+    this.#positions.clear();
+    if (held.length > 0) this.#reportUnconfirmed("session-lost", held.length, held.map(entry => entry.data));
+  }
+
+  #reportUnconfirmed(reason, count, messages) {
+    this.dispatchEvent(new CustomEvent("unconfirmed", { detail: { reason, count, messages } }));
+  }
+
+  /** Whether a message at this position is new; it then becomes the stream's last position. Another epoch is always new. */
+  #advance(stream, epoch, offset) {
+    const last = this.#positions.get(stream);
+    if (last !== undefined && last.epoch === epoch && offset <= last.offset) return false;
+    this.#positions.set(stream, { epoch, offset });
+    return true;
+  }
+
+  #gap(socket, payload) {
+    const gap = parseControl(payload);
+    if (gap === null || typeof gap.s !== "string" || typeof gap.e !== "string" || !isOffset(gap.o) || (gap.count !== undefined && !isOffset(gap.count))) {
+      return violate(socket, "invalid gap");
+    }
+    this.dispatchEvent(new CustomEvent("gap", { detail: { stream: gap.s, epoch: gap.e, offset: gap.o, count: gap.count } }));
+    return null;
   }
 
   /** The user's protocols, then endpoints.v1 (an endpoint picks its own first, so the user's still win). */
@@ -330,12 +488,18 @@ export class EndpointsSocket extends EventTarget {
       this.#deliver(this.#forApplication(payload));
       return null;
     }
-    const { k, re, id, error } = header;
+    const { k, re, id, error, s, e, o } = header;
+    if (k === "welcome") return this.#welcome(socket, payload);
+    if (k === "gap") return this.#gap(socket, payload);
     if (k !== undefined) return null; // a control message of a later version: ignored whole
     if (re !== undefined) {
       if (!Number.isSafeInteger(re) || (error !== undefined && typeof error !== "string")) return violate(socket, "invalid re or error");
       this.#answered(socket, re, error, payload);
       return null;
+    }
+    if (s !== undefined) {
+      if (typeof s !== "string" || typeof e !== "string" || !isOffset(o)) return violate(socket, "invalid position");
+      if (!this.#advance(s, e, o)) return null; // it arrived already (sent again after a reconnect): dropped
     }
     if (id !== undefined) {
       if (!Number.isSafeInteger(id) || id < 1) return violate(socket, "invalid id");
@@ -417,6 +581,19 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 const readJson = text => (text === "" ? undefined : JSON.parse(text));
 const readNothing = () => undefined;
 const readText = text => text;
+
+const isOffset = value => Number.isSafeInteger(value) && value >= 0;
+
+/** A control message's payload as a JSON object, or null. */
+function parseControl(payload) {
+  let value;
+  try {
+    value = JSON.parse(typeof payload === "string" ? payload : strictUtf8.decode(payload));
+  } catch {
+    return null;
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? value : null;
+}
 
 function failure(name, message) {
   const error = new Error(message);

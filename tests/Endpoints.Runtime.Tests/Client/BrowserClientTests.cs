@@ -50,13 +50,13 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
     /// <summary>A page that uses the requests, acknowledgements and server requests as intended; @ts-expect-error marks what must not compile.</summary>
     private const string Page = """
         import { EndpointsSocket, EndpointsProtocol } from "/_endpoints/client.js";
-        import type { MessageData, RequestErrorName, RequestOptions } from "/_endpoints/client.js";
+        import type { GapDetail, MessageData, RequestErrorName, RequestOptions, StreamPosition, UnconfirmedDetail } from "/_endpoints/client.js";
 
         interface Members {
           members: number;
         }
 
-        const socket = new EndpointsSocket("/chat/lobby", { protocols: ["chat.v2"], endpointsProtocol: true, requestTimeoutMs: 10000 });
+        const socket = new EndpointsSocket("/chat/lobby", { protocols: ["chat.v2"], endpointsProtocol: true, requestTimeoutMs: 10000, welcomeTimeoutMs: 3000 });
         const plain = new EndpointsSocket("/echo", { endpointsProtocol: false });
         const options: RequestOptions = { timeoutMs: 5000, signal: new AbortController().signal };
 
@@ -85,6 +85,26 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
         const stop: () => void = socket.onRequest(request => request);
         stop();
         socket.addEventListener("statechange", e => console.log(e.detail.protocol ?? "", socket.protocol === EndpointsProtocol));
+
+        // Sessions: what could not be replayed or resent is reported.
+        socket.addEventListener("statechange", e => { if (e.detail.state === "open" && e.detail.resumed === false) void socket.requestRaw("/who"); });
+        socket.addEventListener("gap", e => {
+          const gap: GapDetail = e.detail;
+          console.log(`${gap.count ?? "Some"} messages of ${gap.stream} could not be recovered (from ${gap.epoch}:${gap.offset.toFixed(0)}).`);
+        });
+        socket.addEventListener("unconfirmed", e => {
+          const detail: UnconfirmedDetail = e.detail;
+          if (detail.reason === "session-lost") for (const message of detail.messages) socket.send(message);
+          else console.log(`${detail.count ?? "Some"} messages were lost`);
+        });
+        const token: string | null = socket.session;
+        const resumed: boolean = socket.resumed;
+        const lobby: StreamPosition | undefined = socket.positions["g:lobby"];
+        console.log(token?.length, resumed, lobby?.epoch, lobby?.offset.toFixed(0));
+        // @ts-expect-error the session is the server's to give
+        socket.session = "mine";
+        // @ts-expect-error positions are a read-only copy
+        socket.positions["g:lobby"] = { epoch: "e", offset: 1 };
         void run();
         """;
 

@@ -100,10 +100,26 @@ function connect(options = {}) {
   return { socket, ws: FakeWebSocket.all[before] };
 }
 
-/** A socket whose server picked `protocol` (endpoints.v1 unless told). */
-function open(options = {}, protocol = EndpointsProtocol) {
+const hello = payload => '{"k":"hello"}\n' + JSON.stringify(payload);
+const welcome = payload => '{"k":"welcome"}\n' + JSON.stringify(payload);
+
+/**
+ * The server's side of an endpoints.v1 handshake: it picks endpoints.v1, takes the client's hello off `sent` (it must be
+ * the first message) and answers with a welcome (none when `answer` is null). Returns the hello's payload.
+ */
+function handshake(ws, answer = { resumable: false }) {
+  ws.accept(EndpointsProtocol);
+  const first = ws.sent.shift();
+  assert.ok(typeof first === "string" && first.startsWith('{"k":"hello"}\n'), `the first message is a hello, not ${first}`);
+  if (answer !== null) ws.receive(welcome(answer));
+  return JSON.parse(first.slice(first.indexOf("\n") + 1));
+}
+
+/** A socket whose server picked `protocol` (endpoints.v1 unless told, welcomed with `answer`: no session unless told). */
+function open(options = {}, protocol = EndpointsProtocol, answer = undefined) {
   const connection = connect(options);
-  connection.ws.accept(protocol);
+  if (protocol === EndpointsProtocol) handshake(connection.ws, answer);
+  else connection.ws.accept(protocol);
   return connection;
 }
 
@@ -262,7 +278,7 @@ test("the connection dropping rejects the requests it carried, and they are not 
   await assert.rejects(reply, { name: "ConnectionError", message: /Request 1 was not answered: the connection closed \(1006\) first/ });
   await assert.rejects(ack, { name: "ConnectionError" });
   const again = await nextSocket(count);
-  again.accept(EndpointsProtocol);
+  handshake(again);
   socket.send("after");
   assert.deepEqual(again.sent, ["\nafter"]);
 });
@@ -369,6 +385,10 @@ for (const [name, message] of [
   ["a header of 1026 bytes in two-byte characters", longHeader(1026, "é") + "\nx"],
   ["binary without a line feed in its first 1025 bytes", new Uint8Array(1100).fill(65)],
   ["a binary header that is not UTF-8", concat([0xff, 0xfe], "\n")],
+  ["a position whose offset is not a number", '{"s":"a","e":"x","o":"1"}\n{"type":"said"}'],
+  ["a position without an epoch", '{"s":"a","o":1}\n{"type":"said"}'],
+  ["a gap that is not JSON", '{"k":"gap"}\nnot json'],
+  ["a gap without a stream", '{"k":"gap"}\n{"e":"x","o":1}'],
 ]) {
   test(`a malformed message (${name}) closes with 1002, fails its requests and reconnects`, async () => {
     const { socket, ws } = open();
@@ -418,7 +438,7 @@ test("queued messages take the header of the connection they go out on", async (
   socket.send("a");
   const reply = socket.request("join", {});
   assert.equal(socket.queued, 2);
-  ws.accept(EndpointsProtocol);
+  handshake(ws);
   assert.deepEqual(ws.sent, ["\na", '{"id":1}\n{"type":"join"}']);
   ws.receive('{"re":1}\n{"members":1}');
   assert.deepEqual(await reply, { members: 1 });
@@ -430,7 +450,7 @@ test("queued messages take the header of the connection they go out on", async (
   other.send("x");
   other.send(new Uint8Array([5]));
   const v1 = await nextSocket(count);
-  v1.accept(EndpointsProtocol);
+  handshake(v1);
   assert.deepEqual(v1.sent, ["\nx", new Uint8Array([10, 5])]);
   count = FakeWebSocket.all.length;
   v1.drop(1006);
@@ -448,7 +468,7 @@ test("a request made while away waits in the queue; its timeout counts from the 
   assert.equal(socket.queued, 1);
   await assert.rejects(reply, { name: "TimeoutError" });
   assert.equal(socket.queued, 0);
-  ws.accept(EndpointsProtocol);
+  handshake(ws);
   assert.deepEqual(ws.sent, []);
 });
 
@@ -474,7 +494,226 @@ test("an aborted request rejects with the signal's reason and is not sent", asyn
   const reply = socket.request("join", {}, { signal: controller.signal });
   controller.abort(new Error("changed my mind"));
   await assert.rejects(reply, { message: "changed my mind" });
-  ws.accept(EndpointsProtocol);
+  handshake(ws);
   assert.deepEqual(ws.sent, []);
   await assert.rejects(socket.request("join", {}, { signal: controller.signal }), { message: "changed my mind" });
 });
+
+// Sessions and resumable delivery (docs/protocol.md).
+
+const session = (token, received = 0, resumed = received > 0) => ({ resumable: true, session: token, resumed, received });
+
+/** The "unconfirmed" and "gap" events' details. */
+function reports(socket) {
+  const seen = { unconfirmed: [], gaps: [] };
+  socket.addEventListener("unconfirmed", event => seen.unconfirmed.push(event.detail));
+  socket.addEventListener("gap", event => seen.gaps.push(event.detail));
+  return seen;
+}
+
+/** Drops the connection and returns the next one, not yet accepted. */
+async function reconnect(ws) {
+  const count = FakeWebSocket.all.length;
+  ws.drop(1006);
+  return nextSocket(count);
+}
+
+test("the hello goes first; sends wait for the welcome; after a reconnect the hello presents the session and positions", async () => {
+  const { socket, ws } = connect();
+  socket.send("early");
+  ws.accept(EndpointsProtocol);
+  socket.send("while waiting");
+  assert.deepEqual(ws.sent, [hello({})]);
+  assert.equal(socket.state, "connecting");
+  assert.equal(socket.queued, 2);
+  assert.equal(socket.session, null);
+  ws.receive(welcome(session("tok-1")));
+  assert.deepEqual(ws.sent, [hello({}), '{"n":1}\nearly', '{"n":2}\nwhile waiting']);
+  assert.equal(socket.state, "open");
+  assert.equal(socket.session, "tok-1");
+  assert.equal(socket.resumed, false);
+  ws.receive('{"s":"a","e":"E1","o":5}\n{"type":"said","text":"one"}');
+  ws.receive('{"s":"g:lobby","e":"E2","o":9}\n{"type":"said","text":"two"}');
+  ws.receive('{"s":"a","e":"E1","o":12}\n{"type":"said","text":"three"}');
+  assert.deepEqual(socket.positions, { a: { epoch: "E1", offset: 12 }, "g:lobby": { epoch: "E2", offset: 9 } });
+  assert.ok(Object.isFrozen(socket.positions));
+
+  const again = await reconnect(ws);
+  socket.send("away");
+  again.accept(EndpointsProtocol);
+  assert.deepEqual(again.sent, [hello({ session: "tok-1", positions: { a: { e: "E1", o: 12 }, "g:lobby": { e: "E2", o: 9 } } })]);
+});
+
+test("a resumed session sends again, in order and before anything new, what the server had not handled; never a request", async () => {
+  const { socket, ws } = open({}, EndpointsProtocol, session("tok"));
+  const seen = reports(socket);
+  socket.send("m1");
+  socket.sendTyped("move", { x: 1 });
+  const reply = socket.request("join", {});
+  socket.sendJson({ a: 1 });
+  socket.send(new Uint8Array([7]));
+  assert.deepEqual(ws.sent, ['{"n":1}\nm1', '{"n":2}\n{"type":"move","x":1}', '{"id":1,"n":3}\n{"type":"join"}', '{"n":4}\n{"a":1}', concat('{"n":5}\n', [7])]);
+
+  const failed = assert.rejects(reply, { name: "ConnectionError" });
+  const again = await reconnect(ws);
+  await failed;
+  socket.send("away");
+  const opened = [];
+  socket.addEventListener("statechange", event => {
+    if (event.detail.state !== "open" || opened.length > 0) return;
+    opened.push(event.detail);
+    socket.send("on open");
+  });
+  handshake(again, session("tok", 2));
+  assert.deepEqual(again.sent, ['{"n":4}\n{"a":1}', concat('{"n":5}\n', [7]), '{"n":6}\naway', '{"n":7}\non open']);
+  assert.deepEqual(opened, [{ state: "open", previous: "reconnecting", protocol: "endpoints.v1", resumed: true }]);
+  assert.equal(socket.resumed, true);
+
+  // Confirmed up to 6: only 7 goes again.
+  const third = await reconnect(again);
+  handshake(third, session("tok", 6));
+  assert.deepEqual(third.sent, ['{"n":7}\non open']);
+  assert.deepEqual(seen.unconfirmed, []);
+});
+
+test("numbering goes on across the reconnects of a session and starts over in a new one, which reports what it does not resend", async () => {
+  const { socket, ws } = open({}, EndpointsProtocol, session("tok"));
+  const seen = reports(socket);
+  socket.send("a");
+  socket.send("b");
+  const again = await reconnect(ws);
+  handshake(again, session("tok", 2));
+  socket.send("c");
+  assert.deepEqual(again.sent, ['{"n":3}\nc']);
+  again.receive('{"s":"s:1","e":"E","o":4}\n{"type":"said"}');
+
+  // The session expired: the server opened a new one. "c" may or may not have been handled; it is not sent again.
+  const third = await reconnect(again);
+  const presented = handshake(third, session("tok-2", 0, false));
+  assert.deepEqual(presented, { session: "tok", positions: { "s:1": { e: "E", o: 4 } } });
+  assert.deepEqual(seen.unconfirmed, [{ reason: "session-lost", count: 1, messages: ["c"] }]);
+  assert.equal(socket.session, "tok-2");
+  assert.equal(socket.resumed, false);
+  assert.deepEqual(socket.positions, {});
+  socket.send("d");
+  assert.deepEqual(third.sent, ['{"n":1}\nd']);
+});
+
+test("a message already received (its stream's epoch, an offset not above) is dropped; another epoch is taken", () => {
+  const { socket, ws } = open({}, EndpointsProtocol, session("tok"));
+  const seen = listen(socket);
+  const said = text => `{"type":"said","text":"${text}"}`;
+  ws.receive(`{"s":"a","e":"E1","o":5}\n${said("5")}`);
+  ws.receive(`{"s":"a","e":"E1","o":5}\n${said("5 again")}`);
+  ws.receive(`{"s":"a","e":"E1","o":3}\n${said("3")}`);
+  ws.receive(`{"s":"g:x","e":"E1","o":3}\n${said("3 of another stream")}`);
+  ws.receive(`{"s":"a","e":"E1","o":8}\n${said("8")}`);
+  ws.receive(`{"s":"a","e":"E0","o":2}\n${said("2 of a new epoch")}`);
+  ws.receive(`{"s":"a","e":"E0","o":2}\n${said("2 again")}`);
+  ws.receive(concat('{"s":"a","e":"E0","o":1}\n', [1]));
+  ws.receive(`\n${said("no position")}`);
+  assert.deepEqual(seen.typed.map(value => value.text), ["5", "3 of another stream", "8", "2 of a new epoch", "no position"]);
+  assert.equal(seen.messages.length, 5);
+  assert.deepEqual(socket.positions, { a: { epoch: "E0", offset: 2 }, "g:x": { epoch: "E1", offset: 3 } });
+});
+
+test("a gap is dispatched as a \"gap\" event, its count undefined when unknown, and not as a message", () => {
+  const { socket, ws } = open({}, EndpointsProtocol, session("tok"));
+  const seen = reports(socket);
+  const messages = listen(socket);
+  ws.receive('{"k":"gap"}\n{"s":"g:lobby","e":"E1","o":40,"count":3}');
+  ws.receive('{"k":"gap"}\n{"s":"a","e":"E2","o":0}');
+  assert.deepEqual(seen.gaps, [
+    { stream: "g:lobby", epoch: "E1", offset: 40, count: 3 },
+    { stream: "a", epoch: "E2", offset: 0, count: undefined },
+  ]);
+  assert.deepEqual(messages, { messages: [], typed: [] });
+  assert.equal(socket.state, "open");
+});
+
+test("a welcome without a session keeps today's wire bytes: nothing numbered, nothing kept or sent again", async () => {
+  const { socket, ws } = connect();
+  socket.send("q");
+  assert.deepEqual(handshake(ws), {});
+  socket.send("a");
+  socket.sendWithAck("say", {}).catch(() => {}); // rejected by the drop
+  socket.send(new Uint8Array([1]));
+  assert.deepEqual(ws.sent, ["\nq", "\na", '{"id":1}\n{"type":"say"}', new Uint8Array([10, 1])]);
+  assert.equal(socket.session, null);
+  assert.equal(socket.resumed, false);
+  const again = await reconnect(ws);
+  assert.deepEqual(handshake(again), {});
+  assert.deepEqual(again.sent, []);
+});
+
+test("a server that does not pick endpoints.v1 gets no hello and the connection opens at once", () => {
+  for (const [options, protocol] of [[{}, ""], [{ protocols: "chat.v2" }, "chat.v2"]]) {
+    const { socket, ws } = connect({ ...options, welcomeTimeoutMs: 60000 });
+    socket.send("queued");
+    ws.accept(protocol);
+    assert.equal(socket.state, "open");
+    socket.send("after");
+    assert.deepEqual(ws.sent, ["queued", "after"]);
+  }
+});
+
+test("a server that never welcomes does not hold the sends back: after welcomeTimeoutMs they go out without a session", async () => {
+  const { socket, ws } = connect({ welcomeTimeoutMs: 30 });
+  const states = [];
+  socket.addEventListener("statechange", event => states.push(event.detail));
+  socket.send("a");
+  handshake(ws, null);
+  assert.deepEqual(ws.sent, []);
+  assert.equal(socket.state, "connecting");
+  await until(() => socket.state === "open", "the welcome timeout");
+  assert.deepEqual(ws.sent, ["\na"]);
+  assert.deepEqual(states, [{ state: "open", previous: "connecting", protocol: "endpoints.v1", resumed: false }]);
+  // A welcome after the timeout comes too late to number what already went out: ignored.
+  ws.receive(welcome(session("late")));
+  socket.send("b");
+  assert.deepEqual(ws.sent, ["\na", "\nb"]);
+  assert.equal(socket.session, null);
+});
+
+test("the resend buffer keeps the queue's capacity; what it let go and the server had not handled is reported", async () => {
+  const { socket, ws } = open({ queue: { capacity: 2 } }, EndpointsProtocol, session("tok"));
+  const seen = reports(socket);
+  for (const text of ["m1", "m2", "m3", "m4", "m5"]) socket.send(text);
+  assert.deepEqual(seen.unconfirmed, []); // a full buffer on a healthy connection is no loss yet
+  const again = await reconnect(ws);
+  handshake(again, session("tok", 2));
+  assert.deepEqual(seen.unconfirmed, [{ reason: "overflow", count: 1, messages: [] }]); // m3
+  assert.deepEqual(again.sent, ['{"n":4}\nm4', '{"n":5}\nm5']);
+
+  // More let go than the client remembers the numbers of: the count is unknown.
+  for (const text of ["m6", "m7", "m8", "m9", "m10"]) socket.send(text);
+  const third = await reconnect(again);
+  handshake(third, session("tok", 5));
+  assert.deepEqual(seen.unconfirmed.slice(1), [{ reason: "overflow", count: undefined, messages: [] }]);
+  assert.deepEqual(third.sent, ['{"n":9}\nm9', '{"n":10}\nm10']);
+
+  // All handled: nothing to report or resend.
+  const fourth = await reconnect(third);
+  handshake(fourth, session("tok", 10));
+  assert.equal(seen.unconfirmed.length, 2);
+  assert.deepEqual(fourth.sent, []);
+});
+
+for (const [name, payload] of [
+  ["not JSON", "nope"],
+  ["without resumable", "{}"],
+  ["resumable without a session", '{"resumable":true,"resumed":false,"received":0}'],
+  ["with a received that is not a number", '{"resumable":true,"session":"t","resumed":true,"received":"2"}'],
+]) {
+  test(`a malformed welcome (${name}) closes with 1002 and reconnects`, async () => {
+    const { socket, ws } = connect();
+    socket.send("a");
+    handshake(ws, null);
+    const count = FakeWebSocket.all.length;
+    ws.receive('{"k":"welcome"}\n' + payload);
+    assert.deepEqual(ws.closeAttempts, [1002, 4002]);
+    assert.deepEqual(ws.sent, []);
+    await nextSocket(count);
+    assert.equal(socket.session, null);
+  });
+}
