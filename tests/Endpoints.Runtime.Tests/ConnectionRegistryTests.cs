@@ -255,5 +255,18 @@ public sealed class ConnectionRegistryTests
             _messages.Enqueue(message);
             return true;
         }
+
+        // A plain client: stream messages come without their header, control messages not at all.
+        public bool TryEnqueue(WebSocketMessage message, byte[] header) => TryEnqueue(message);
+
+        public bool TryEnqueueControl(WebSocketMessage message, byte[] header) => true;
+
+        public StreamSubscriber? Subscriber => null;
+
+        public bool TakesLive(Endpoints.Scaleout.BackplaneTarget target) => true;
+
+        public void ReplayIncomplete()
+        {
+        }
     }
 }

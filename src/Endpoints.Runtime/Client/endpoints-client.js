@@ -436,6 +436,14 @@ export class EndpointsSocket extends EventTarget {
     return true;
   }
 
+  /** A stream this connection now receives, at its current position: the place to resume it from even if nothing follows. */
+  #subscribed(socket, payload) {
+    const sub = parseControl(payload);
+    if (sub === null || typeof sub.s !== "string" || typeof sub.e !== "string" || !isOffset(sub.o)) return violate(socket, "invalid sub");
+    this.#advance(sub.s, sub.e, sub.o);
+    return null;
+  }
+
   #gap(socket, payload) {
     const gap = parseControl(payload);
     if (gap === null || typeof gap.s !== "string" || typeof gap.e !== "string" || !isOffset(gap.o) || (gap.count !== undefined && !isOffset(gap.count))) {
@@ -491,6 +499,7 @@ export class EndpointsSocket extends EventTarget {
     const { k, re, id, error, s, e, o } = header;
     if (k === "welcome") return this.#welcome(socket, payload);
     if (k === "gap") return this.#gap(socket, payload);
+    if (k === "sub") return this.#subscribed(socket, payload);
     if (k !== undefined) return null; // a control message of a later version: ignored whole
     if (re !== undefined) {
       if (!Number.isSafeInteger(re) || (error !== undefined && typeof error !== "string")) return violate(socket, "invalid re or error");

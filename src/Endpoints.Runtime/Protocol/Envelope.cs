@@ -101,8 +101,23 @@ internal static class Envelope
     /// <summary>The prefix of an answer (a reply, or an acknowledgement when nothing follows): <c>{"re":N}</c> and the line feed.</summary>
     public static byte[] Answer(long id) => Numbered("{\"re\":"u8, id);
 
-    /// <summary>A failed request's answer, whole: <c>{"re":N,"error":"…"}</c> and the line feed.</summary>
+    /// <summary>
+    /// A failed request's answer, whole: <c>{"re":N,"error":"…"}</c> and the line feed; a message too long for the header
+    /// limit is cut (ending in "…"), so that the answer is never itself a protocol error.
+    /// </summary>
     public static byte[] Error(long id, string message)
+    {
+        while (true)
+        {
+            var header = ErrorHeader(id, message);
+            if (header.Length <= MaxHeaderLength + 1) return header;
+            var cut = message.Length * 3 / 4;
+            if (cut > 0 && char.IsHighSurrogate(message[cut - 1])) cut--;
+            message = string.Concat(message.AsSpan(0, cut), "…");
+        }
+    }
+
+    private static byte[] ErrorHeader(long id, string message)
     {
         var buffer = new ArrayBufferWriter<byte>(64 + message.Length);
         using (var writer = new Utf8JsonWriter(buffer))

@@ -389,6 +389,7 @@ for (const [name, message] of [
   ["a position without an epoch", '{"s":"a","o":1}\n{"type":"said"}'],
   ["a gap that is not JSON", '{"k":"gap"}\nnot json'],
   ["a gap without a stream", '{"k":"gap"}\n{"e":"x","o":1}'],
+  ["a sub without an epoch", '{"k":"sub"}\n{"s":"a","o":1}'],
 ]) {
   test(`a malformed message (${name}) closes with 1002, fails its requests and reconnects`, async () => {
     const { socket, ws } = open();
@@ -615,6 +616,17 @@ test("a message already received (its stream's epoch, an offset not above) is dr
   assert.deepEqual(seen.typed.map(value => value.text), ["5", "3 of another stream", "8", "2 of a new epoch", "no position"]);
   assert.equal(seen.messages.length, 5);
   assert.deepEqual(socket.positions, { a: { epoch: "E0", offset: 2 }, "g:x": { epoch: "E1", offset: 3 } });
+});
+
+test("a subscription sets the stream's position (resumed from there even if nothing follows) and is not a message", () => {
+  const { socket, ws } = open({}, EndpointsProtocol, session("tok"));
+  const messages = listen(socket);
+  ws.receive('{"k":"sub"}\n{"s":"g:quiet","e":"E1","o":12}');
+  ws.receive('{"k":"sub"}\n{"s":"a","e":"E1","o":0}');
+  ws.receive(`{"s":"g:quiet","e":"E1","o":12}\n{"type":"said","text":"seen already"}`);
+  ws.receive(`{"s":"g:quiet","e":"E1","o":13}\n{"type":"said","text":"new"}`);
+  assert.deepEqual(messages.typed.map(value => value.text), ["new"]);
+  assert.deepEqual(socket.positions, { "g:quiet": { epoch: "E1", offset: 13 }, a: { epoch: "E1", offset: 0 } });
 });
 
 test("a gap is dispatched as a \"gap\" event, its count undefined when unknown, and not as a message", () => {
