@@ -98,6 +98,52 @@ public sealed class AsyncApiTests
         }
         """;
 
+    /// <summary>
+    /// Requests (endpoints.v1): OnMessages that return a value (a type of their own, one of several Sends, the type they
+    /// take) and one that does not; an endpoint that receives and sends one type each (plain JSON both ways).
+    /// </summary>
+    internal const string Talk = """
+        using System.Collections.Generic;
+        using System.Text.Json.Serialization;
+        using System.Threading.Tasks;
+        using Endpoints;
+
+        namespace Talk;
+
+        public sealed record Join(string Name);
+        public sealed record Joined(int Members, IReadOnlyList<string> Names);
+        public sealed record Say(string Text);
+        public sealed record Said(string From, string Text);
+        public sealed record Ping(int Sequence);
+        public sealed record Confirm(string Question);
+        public sealed record Count(int Value);
+
+        [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+        [JsonSerializable(typeof(Join))]
+        [JsonSerializable(typeof(Joined))]
+        [JsonSerializable(typeof(Say))]
+        [JsonSerializable(typeof(Said))]
+        [JsonSerializable(typeof(Ping))]
+        [JsonSerializable(typeof(Confirm))]
+        [JsonSerializable(typeof(Count))]
+        internal partial class TalkJson : JsonSerializerContext;
+
+        [WebSocketEndpoint("/talk/{room}", Sends = new[] { typeof(Said), typeof(Confirm) }, MessageTypeProperty = "kind")]
+        public sealed class TalkEndpoint
+        {
+            public void OnOpen(string room) { }
+            public async Task<Joined> OnMessage(Join join) { await Task.Yield(); return new Joined(1, [join.Name]); }
+            public void OnMessage(Say say) { }
+            public ValueTask<Said> OnMessage(Ping ping) => new(new Said("server", "pong " + ping.Sequence));
+        }
+
+        [WebSocketEndpoint("/count", Sends = new[] { typeof(Confirm) })]
+        public sealed class CountEndpoint
+        {
+            public Count OnMessage(Count count) => count with { Value = count.Value + 1 };
+        }
+        """;
+
     [Fact]
     public void TheDashboardSamplesDocumentMatchesItsSnapshot()
         => Snapshot.VerifyText("asyncapi", ".json", Document(SampleSources("Dashboard"), "Dashboard"));
@@ -167,6 +213,85 @@ public sealed class AsyncApiTests
     }
 
     [Fact]
+    public void AnOnMessageThatReturnsAValueHasAnOperationWithAReply()
+    {
+        var document = JsonNode.Parse(Document([Talk]))!;
+        var operations = document["operations"]!.AsObject();
+        var talk = document["channels"]!["TalkEndpoint"]!;
+        var messages = talk["messages"]!;
+
+        // Join → Joined: an operation of its own whose reply is Joined's message on the same channel (no "kind": a reply only).
+        var join = operations["TalkEndpoint.receive.join"]!;
+        Assert.Equal("receive", (string?)join["action"]);
+        Assert.Equal(["#/channels/TalkEndpoint/messages/join"], join["messages"]!.AsArray().Select(m => (string)m!["$ref"]!));
+        Assert.Equal("#/channels/TalkEndpoint", (string?)join["reply"]!["channel"]!["$ref"]);
+        Assert.Equal(["#/channels/TalkEndpoint/messages/joined"], join["reply"]!["messages"]!.AsArray().Select(m => (string)m!["$ref"]!));
+        Assert.Contains("answers with Joined", (string?)join["summary"]);
+        Assert.Equal("#/components/schemas/Joined", (string?)messages["joined"]!["payload"]!["$ref"]);
+        Assert.Equal(["members", "names"], document["components"]!["schemas"]!["Joined"]!["properties"]!.AsObject().Select(p => p.Key));
+        // Ping → Said, one of two Sends: the reply is the message the send operation has, with "kind": "said".
+        var ping = operations["TalkEndpoint.receive.ping"]!;
+        Assert.Equal(["#/channels/TalkEndpoint/messages/said"], ping["reply"]!["messages"]!.AsArray().Select(m => (string)m!["$ref"]!));
+        Assert.Contains(operations["TalkEndpoint.send"]!["messages"]!.AsArray(), m => (string?)m!["$ref"] == "#/channels/TalkEndpoint/messages/said");
+        Assert.Equal("said", (string?)messages["said"]!["payload"]!["allOf"]![1]!["properties"]!["kind"]!["const"]);
+        // Say returns nothing: the shared receive operation, no reply, acknowledged on request.
+        var receive = operations["TalkEndpoint.receive"]!;
+        Assert.Equal(["#/channels/TalkEndpoint/messages/say"], receive["messages"]!.AsArray().Select(m => (string)m!["$ref"]!));
+        Assert.Null(receive["reply"]);
+        Assert.Contains("acknowledged", (string?)receive["description"]);
+        Assert.Null(operations["TalkEndpoint.send"]!["reply"]);
+        Assert.Contains("RequestAsync", (string?)operations["TalkEndpoint.send"]!["description"]);
+        Assert.Equal(["join", "say", "ping", "said", "confirm", "joined"], messages.AsObject().Select(m => m.Key));
+
+        // Count → Count: the received message and the reply are two messages (the reply has no "received" summary); no other receive operation.
+        var count = operations["CountEndpoint.receive.count"]!;
+        Assert.Equal(["#/channels/CountEndpoint/messages/count_reply"], count["reply"]!["messages"]!.AsArray().Select(m => (string)m!["$ref"]!));
+        Assert.Equal("#/components/schemas/Count", (string?)document["channels"]!["CountEndpoint"]!["messages"]!["count_reply"]!["payload"]!["$ref"]);
+        Assert.False(operations.ContainsKey("CountEndpoint.receive"));
+
+        // Nothing else has a reply: not the Shop's OnMessage, which returns nothing.
+        Assert.Equal(["CountEndpoint.receive.count", "TalkEndpoint.receive.join", "TalkEndpoint.receive.ping"],
+            operations.Where(o => o.Value!["reply"] is not null).Select(o => o.Key).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(JsonNode.Parse(Document([Shop]))!["operations"]!.AsObject(), o => o.Value!["reply"] is not null);
+    }
+
+    /// <summary>
+    /// Two contexts cover the message, only the second its reply too: the endpoint's code goes through the second (the
+    /// only one that covers every type), so the document names properties with the second's policy, not the first's.
+    /// </summary>
+    [Fact]
+    public void TheDocumentUsesTheContextThatAlsoCoversTheReply()
+    {
+        var document = JsonNode.Parse(Document(["""
+            using System.Text.Json.Serialization;
+            using Endpoints;
+
+            namespace Two;
+
+            public sealed record Join(string FullName);
+            public sealed record Joined(int MemberCount);
+
+            [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+            [JsonSerializable(typeof(Join))]
+            internal partial class AJson : JsonSerializerContext;
+
+            [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+            [JsonSerializable(typeof(Join))]
+            [JsonSerializable(typeof(Joined))]
+            internal partial class BJson : JsonSerializerContext;
+
+            [WebSocketEndpoint("/join")]
+            public sealed class JoinEndpoint
+            {
+                public Joined OnMessage(Join join) => new(join.FullName.Length);
+            }
+            """]))!;
+        var schemas = document["components"]!["schemas"]!;
+        Assert.Equal(["fullName"], schemas["Join"]!["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(["memberCount"], schemas["Joined"]!["properties"]!.AsObject().Select(p => p.Key));
+    }
+
+    [Fact]
     public void TheAssemblysConstantAndItsBuildOutputHoldTheSameDocument()
     {
         var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation([Shop]));
@@ -203,6 +328,7 @@ public sealed class AsyncApiTests
         foreach (var (name, sources) in new[]
                  {
                      ("Dashboard", SampleSources("Dashboard")), ("Chat", SampleSources("Chat")), ("Echo", SampleSources("Echo")), ("Shop", [Shop]),
+                     ("Talk", [Talk]),
                  })
         {
             var file = Path.Combine(documents, name + ".asyncapi.json");

@@ -293,6 +293,21 @@ public sealed class IncrementalCachingTests
         AssertAll(result, TrackingNames.TypeScriptClient, IncrementalStepRunReason.Modified);
     }
 
+    [Fact]
+    public void AnOnMessageThatNowReturnsAReplyWritesTheDocumentAndTheClientAgain()
+    {
+        var (driver, compilation) = FirstRun(Chat, Echo, Helper, Game, Upload);
+        // The reply is part of the contract (the document's reply, the client's request()), not only of the endpoint's code.
+        var edited = Replace(compilation, "Source3.cs", Game.Replace(
+            "public ValueTask OnMessage(ChatLine line, WebSocketConnection connection) => connection.SendAsync(new Said(\"me\", line.Text));",
+            "public Said OnMessage(ChatLine line) => new Said(\"me\", line.Text);"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        AssertAll(result, TrackingNames.Contracts, IncrementalStepRunReason.Modified);
+        AssertAll(result, TrackingNames.AsyncApiDocument, IncrementalStepRunReason.Modified);
+        AssertAll(result, TrackingNames.TypeScriptClient, IncrementalStepRunReason.Modified);
+    }
+
     /// <summary>
     /// Walks what every step that carries specs holds (the spec of a parse result, the JSON check's result, the valid
     /// endpoints, the module) and fails on a symbol, syntax, location or compilation; returns how many valid specs there were.

@@ -151,6 +151,70 @@ public sealed class TypeScriptClientTests
         Assert.Equal(4, Regex.Count(output, "error TS"));
     }
 
+    [Fact]
+    public void RequestsAreTypedByWhatEachOnMessageReturns()
+    {
+        var module = Module([AsyncApiTests.Talk]);
+        // The replies by the request's wire name; Joined is written by the endpoint, so every property is there.
+        Assert.Contains("export interface TalkEndpointReplies {\n  join: Joined;\n  ping: Said;\n}", module);
+        Assert.Contains("export interface Joined {\n  /** Integer (int32). */\n  members: number;\n  names: string[];\n}", module);
+        var talk = Declaration(module, "class TalkEndpointClient");
+        Assert.Contains("request<K extends keyof TalkEndpointReplies & string>(type: K, message: TalkEndpointReceives[K], options?: RequestOptions): Promise<TalkEndpointReplies[K]>", talk);
+        Assert.Contains("sendWithAck<K extends keyof TalkEndpointReceives & string>(type: K, message: TalkEndpointReceives[K], options?: RequestOptions): Promise<void>", talk);
+        Assert.Contains("onRequest<K extends keyof TalkEndpointSends & string>(type: K, handler: (request: TalkEndpointSends[K]) => unknown | Promise<unknown>): () => void", talk);
+        Assert.Contains("return this.socket.request<TalkEndpointReplies[K]>(type, message as object, options);", talk);
+        // One type each way: plain JSON, so a request is requestRaw of the JSON and onRequest takes any request.
+        var count = Declaration(module, "class CountEndpointClient");
+        Assert.Contains("return requestJson<CountEndpointReplies[K]>(this.socket, message, options);", count);
+        Assert.Contains("return this.socket.requestRaw(JSON.stringify(message), options)", count);
+        Assert.Contains("return this.socket.onRequest((request: unknown): unknown => handler(request as CountEndpointSends[K]));", count);
+        Assert.Contains("import type { ConnectionState, EndpointsSocketOptions, RequestOptions, StateChangeDetail }", module);
+        Assert.DoesNotMatch(@"\bany\b", module);
+        // Without a replying OnMessage there is no request(), and without Sends no onRequest().
+        var shop = Module([AsyncApiTests.Shop]);
+        Assert.DoesNotContain("request<", Declaration(shop, "class ShopEndpointClient"));
+        Assert.Contains("sendWithAck<", Declaration(shop, "class ShopEndpointClient"));
+        Assert.DoesNotContain("onRequest", Declaration(shop, "class FilesEndpointClient"));
+        Assert.DoesNotContain("RequestOptions", Module(AsyncApiTests.SampleSources("Echo"), "Echo"));
+    }
+
+    /// <summary>tsc --strict --noEmit: replies typed per request, acknowledgements, and answering the endpoint's requests.</summary>
+    [Fact]
+    public async Task ACorrectUseOfRequestsCompilesUnderStrictTsc()
+    {
+        var (exitCode, output) = await TscAsync("requests", new Dictionary<string, string>
+        {
+            ["talk.ts"] = Module([AsyncApiTests.Talk]),
+            ["usage.ts"] = TalkUsage,
+        });
+        Assert.True(exitCode == 0, "tsc found errors:\n" + output);
+        Assert.Equal("", output.Trim());
+    }
+
+    [Fact]
+    public async Task AWrongUseOfAReplyIsATypeError()
+    {
+        var (exitCode, output) = await TscAsync("wrong-reply", new Dictionary<string, string>
+        {
+            ["talk.ts"] = Module([AsyncApiTests.Talk]),
+            ["usage.ts"] = """
+                import { TalkEndpointClient } from "./talk.js";
+
+                const chat = TalkEndpointClient.connect({ room: "lobby" });
+                console.log((await chat.request("join", { name: "ann" })).nope);
+                await chat.request("say", { text: "hi" });
+                const said: string = (await chat.request("ping", { sequence: 1 })).from.length; console.log(said);
+                chat.onRequest("confirm", confirm => confirm.answer);
+                """,
+        });
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("usage.ts(4,59): error TS2339: Property 'nope' does not exist on type 'Joined'.", output);
+        Assert.Contains("usage.ts(5,20): error TS2345: Argument of type '\"say\"' is not assignable to parameter of type '\"join\" | \"ping\"'.", output);
+        Assert.Contains("usage.ts(6,7): error TS2322: Type 'number' is not assignable to type 'string'.", output);
+        Assert.Contains("usage.ts(7,46): error TS2339: Property 'answer' does not exist on type 'Confirm'.", output);
+        Assert.Equal(4, Regex.Count(output, "error TS"));
+    }
+
     /// <summary>
     /// Renaming Subscribe.Symbol to Ticker in (an in-memory copy of) the Dashboard's messages: the C# that reads
     /// subscribe.Symbol no longer compiles, and neither does a page that sends { symbol } or reads price.symbol through
@@ -196,6 +260,35 @@ public sealed class TypeScriptClientTests
         dashboard.on("symbols", (list: SymbolList) => list.symbols.forEach(s => console.log(s.symbol, s.watchers + 1)));
         stop();
         if (dashboard.state === "open") dashboard.close();
+        """;
+
+    /// <summary>A page that asks the Talk endpoints and answers their requests.</summary>
+    private const string TalkUsage = """
+        import { TalkEndpointClient, CountEndpointClient } from "./talk.js";
+        import type { Joined, Said } from "./talk.js";
+
+        const chat = TalkEndpointClient.connect({ room: "lobby" }, { requestTimeoutMs: 5000 });
+        const joined: Joined = await chat.request("join", { name: "ann" });
+        console.log(joined.members + 1, joined.names.join(", "));
+        const controller = new AbortController();
+        const pong: Said = await chat.request("ping", { sequence: 1 }, { timeoutMs: 1000, signal: controller.signal });
+        console.log(pong.from.toUpperCase(), pong.text);
+        await chat.sendWithAck("say", { text: "hi" });
+        await chat.sendWithAck("join", { name: "bob" }, { timeoutMs: 2000 });
+        const stop = chat.onRequest("confirm", async confirm => ({ ok: confirm.question.length > 0 }));
+        chat.onRequest("said", said => console.log(said.text));
+        stop();
+
+        const counter = CountEndpointClient.connect();
+        const next = await counter.request("count", { value: 1 });
+        console.log((next.value ?? 0) + 1);
+        await counter.sendWithAck("count", { value: 2 });
+        counter.onRequest("confirm", confirm => window.confirm(confirm.question));
+        try {
+          await chat.request("join", { name: "carol" }, { timeoutMs: 10 });
+        } catch (error) {
+          if (error instanceof Error && error.name === "TimeoutError") console.log("no answer");
+        }
         """;
 
     /// <summary>The module the generator writes for these sources.</summary>

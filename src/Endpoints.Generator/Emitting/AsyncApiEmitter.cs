@@ -13,9 +13,9 @@ namespace Endpoints.Generator.Emitting;
 /// <summary>
 /// Writes the app's AsyncAPI 3.0 document from the endpoints' contracts: a channel per endpoint (its address and
 /// parameters, a <c>ws</c> binding with its query and header values), a <c>receive</c> and a <c>send</c> operation,
-/// a message per type (JSON Schema payloads in <c>components/schemas</c>, names as the JSON context writes them),
-/// and the [Authorize] endpoints' security. Then the C# file that carries it into the assembly, with
-/// <c>MapAsyncApiDocument()</c>.
+/// a <c>receive</c> operation with a <c>reply</c> per OnMessage that returns a value, a message per type (JSON Schema
+/// payloads in <c>components/schemas</c>, names as the JSON context writes them), and the [Authorize] endpoints'
+/// security. Then the C# file that carries it into the assembly, with <c>MapAsyncApiDocument()</c>.
 /// </summary>
 internal static class AsyncApiEmitter
 {
@@ -100,11 +100,29 @@ internal static class AsyncApiEmitter
                 .Add("contentType", "application/octet-stream")
                 .Add("payload", new JsonObject().Add("type", "string").Add("format", "binary"))));
         }
+        // The messages whose OnMessage returns a value, each with its reply's message: an operation of its own, with a reply.
+        var replying = new List<(ReceivedMessageContract Message, string Key, string ReplyKey)>();
         if (contract.Messages is { } typed)
         {
             var schemas = new SchemaWriter(contract, context, components);
-            foreach (var message in typed.Received) received.Add(messages.Add(message.WireName, TypedMessage(message, typed, typed.Received.Count > 1, schemas, "received")));
+            var replies = new List<(ReceivedMessageContract Message, string Key)>();
+            foreach (var message in typed.Received)
+            {
+                var messageKey = messages.Add(message.Type.WireName, TypedMessage(message.Type, typed, typed.Received.Count > 1, schemas, "received"));
+                if (message.Reply is null) received.Add(messageKey);
+                else replies.Add((message, messageKey));
+            }
             foreach (var message in typed.Sent) sent.Add(messages.Add(message.WireName, TypedMessage(message, typed, typed.Sent.Count > 1, schemas, "sent")));
+            foreach (var (message, messageKey) in replies)
+            {
+                // A reply is encoded as a send of its type would be: one of the Sends types is that very message.
+                var reply = message.Reply!;
+                var asSent = typed.Sent.FirstOrDefault(s => s.TypeName == reply.TypeName);
+                var replyMessage = asSent is not null
+                    ? TypedMessage(asSent, typed, typed.Sent.Count > 1, schemas, "sent")
+                    : ReplyMessage(reply, typed, schemas);
+                replying.Add((message, messageKey, messages.Add(reply.WireName, replyMessage, reply.WireName + "_reply")));
+            }
         }
 
         var channel = new JsonObject()
@@ -125,12 +143,35 @@ internal static class AsyncApiEmitter
         channel.Add("bindings", new JsonObject().Add("ws", ws));
         channels.Add(key, channel);
 
-        WriteOperation(operations, key + ".receive", "receive", channelRef, received, $"What {contract.Name} receives from a client.", contract.Authorization, components);
-        WriteOperation(operations, key + ".send", "send", channelRef, sent, $"What {contract.Name} sends to a client (its Sends types).", contract.Authorization, components);
+        WriteOperation(operations, key + ".receive", "receive", channelRef, received, $"What {contract.Name} receives from a client.", AcknowledgedText,
+            contract.Authorization, components);
+        foreach (var (message, messageKey, replyKey) in replying)
+        {
+            var reply = new JsonObject()
+                .Add("channel", Ref(channelRef))
+                .Add("messages", new JsonArray().Add(Ref(channelRef + "/messages/" + replyKey)));
+            var operationKey = key + ".receive." + messageKey;
+            for (var n = 2; operations.Has(operationKey); n++) operationKey = key + ".receive." + messageKey + "_" + n.ToString(CultureInfo.InvariantCulture);
+            WriteOperation(operations, operationKey, "receive", channelRef, [messageKey],
+                $"What {contract.Name} receives as \"{message.Type.WireName}\": its OnMessage answers with {Title(contract, message.Reply!)}.", AnsweredText,
+                contract.Authorization, components, reply);
+        }
+        WriteOperation(operations, key + ".send", "send", channelRef, sent, $"What {contract.Name} sends to a client (its Sends types).", AskedText,
+            contract.Authorization, components);
     }
 
+    // What endpoints.v1 (docs/protocol.md) adds to an operation: the answer a client's request gets, and the server's requests.
+    private const string AcknowledgedText = "A client on the endpoints.v1 subprotocol may send any of these as a request (a {\"id\":N} header) "
+                                            + "to be acknowledged ({\"re\":N}, no payload) once it has been handled.";
+
+    private const string AnsweredText = "Sent as a request (endpoints.v1: a {\"id\":N} header), it is answered with the reply ({\"re\":N}); "
+                                        + "sent without one, the reply goes out as an ordinary message.";
+
+    private const string AskedText = "The app may also send any of these as a request (connection.RequestAsync, a {\"id\":N} header); "
+                                     + "a client on endpoints.v1 answers with {\"re\":N} and its reply.";
+
     private static void WriteOperation(JsonObject operations, string key, string action, string channelRef, List<string> messages, string summary,
-        AuthorizationContract? authorization, Components components)
+        string description, AuthorizationContract? authorization, Components components, JsonObject? reply = null)
     {
         if (messages.Count == 0) return;
         var operation = new JsonObject()
@@ -140,11 +181,35 @@ internal static class AsyncApiEmitter
         if (authorization is not null)
         {
             components.UsesSecurity = true;
-            operation.Add("description", AuthorizationText(authorization));
+            operation.Add("description", description + " " + AuthorizationText(authorization));
             operation.Add("security", new JsonArray().Add(Ref("#/components/securitySchemes/" + SecurityScheme)));
         }
+        else
+        {
+            operation.Add("description", description);
+        }
         operation.Add("messages", new JsonArray(messages.Distinct().Select(m => Ref(channelRef + "/messages/" + m))));
+        if (reply is not null) operation.Add("reply", reply);
         operations.Add(key, operation);
+    }
+
+    /// <summary>The reply of a type the endpoint does not send otherwise: plain JSON, without the type property.</summary>
+    private static JsonObject ReplyMessage(MessageTypeSpec reply, MessagesContract typed, SchemaWriter schemas)
+    {
+        var id = TypeId(reply.TypeName);
+        var title = schemas.Title(id);
+        return new JsonObject()
+            .Add("name", reply.WireName)
+            .Add("title", title)
+            .Add("summary", $"{title}: a reply, sent only in answer to a message, so no \"{typed.TypeProperty}\" property is written.")
+            .Add("contentType", "application/json")
+            .Add("payload", schemas.Ref(id));
+    }
+
+    private static string Title(EndpointContract contract, MessageTypeSpec type)
+    {
+        var id = TypeId(type.TypeName);
+        return contract.Types.FirstOrDefault(t => t.Id == id)?.Name ?? id;
     }
 
     private static JsonObject TypedMessage(MessageTypeSpec message, MessagesContract typed, bool discriminated, SchemaWriter schemas, string direction)
@@ -260,18 +325,30 @@ internal static class AsyncApiEmitter
 
         public JsonObject Node { get; } = new();
 
-        public string Add(string key, JsonObject message)
+        /// <summary>
+        /// The message's key: the same message's if it is there already, else <paramref name="key"/>, else
+        /// <paramref name="otherwise"/>, else the key and a number.
+        /// </summary>
+        public string Add(string key, JsonObject message, string? otherwise = null)
         {
             var text = message.ToString();
-            var candidate = Key(key);
-            for (var n = 2; _texts.TryGetValue(candidate, out var existing); n++)
+            var candidates = new List<string> { Key(key) };
+            if (otherwise is not null) candidates.Add(Key(otherwise));
+            for (var n = 2; ; n++)
             {
-                if (existing == text) return candidate;
-                candidate = Key(key) + "_" + n;
+                foreach (var candidate in candidates)
+                {
+                    if (!_texts.TryGetValue(candidate, out var existing))
+                    {
+                        _texts[candidate] = text;
+                        Node.Add(candidate, message);
+                        return candidate;
+                    }
+                    if (existing == text) return candidate;
+                }
+                candidates.Clear();
+                candidates.Add(Key(key) + "_" + n.ToString(CultureInfo.InvariantCulture));
             }
-            _texts[candidate] = text;
-            Node.Add(candidate, message);
-            return candidate;
         }
     }
 

@@ -14,9 +14,11 @@ namespace Endpoints.Generator.Emitting;
 /// Writes the app's typed TypeScript client from the endpoints' contracts (the same ones the AsyncAPI document is
 /// written from): an interface or type per message type, named and shaped as the JSON context writes it, and a client
 /// class per endpoint over the shipped browser client (<c>EndpointsSocket</c>): <c>connect</c> with the route and
-/// query values, <c>send(type, message)</c> and <c>on(type, handler)</c> over maps from wire names to types, and
-/// <c>sendText</c> / <c>sendBinary</c> where the endpoint has OnText / OnBinary. Then the C# file that carries it into
-/// the assembly between markers, which build/Endpoints.targets writes to <c>$(OutDir)endpoints.ts</c>.
+/// query values, <c>send(type, message)</c> and <c>on(type, handler)</c> over maps from wire names to types, the
+/// <c>endpoints.v1</c> requests (<c>request</c> typed by what each OnMessage returns, <c>sendWithAck</c>,
+/// <c>onRequest</c> for the types the endpoint may ask with), and <c>sendText</c> / <c>sendBinary</c> where the endpoint
+/// has OnText / OnBinary. Then the C# file that carries it into the assembly between markers, which
+/// build/Endpoints.targets writes to <c>$(OutDir)endpoints.ts</c>.
 /// </summary>
 internal static class TypeScriptEmitter
 {
@@ -33,10 +35,10 @@ internal static class TypeScriptEmitter
     // Names the module itself uses: a message type named like one of them gets a '_' after its name.
     private static readonly HashSet<string> s_reserved = new(StringComparer.Ordinal)
     {
-        "EndpointsSocket", "EndpointsSocketOptions", "ConnectionState", "StateChangeDetail", "ConnectOptions", "RequestValue",
+        "EndpointsSocket", "EndpointsSocketOptions", "ConnectionState", "StateChangeDetail", "ConnectOptions", "RequestValue", "RequestOptions",
         "Record", "Readonly", "Omit", "URL", "URLSearchParams", "Blob", "ArrayBufferLike", "ArrayBufferView", "ArrayBuffer", "CustomEvent",
         "Event", "JSON", "String", "Object", "Array", "Error", "Number", "Boolean", "Date", "Map", "Set", "Promise",
-        "address", "open", "onJson", "string", "number", "boolean", "unknown", "never", "object", "symbol", "bigint", "undefined", "null",
+        "address", "open", "onJson", "requestJson", "string", "number", "boolean", "unknown", "never", "object", "symbol", "bigint", "undefined", "null",
     };
 
     /// <summary>The module's text.</summary>
@@ -49,11 +51,12 @@ internal static class TypeScriptEmitter
         foreach (var endpoint in endpoints) types.MarkSentByClient(endpoint);
         var clients = new StringBuilder();
         var simpleNames = endpoints.GroupBy(static e => e.Contract.Name).Where(static g => g.Count() == 1).Select(static g => g.Key).ToList();
+        var requests = false;
         foreach (var endpoint in endpoints)
         {
             var contract = endpoint.Contract;
             var baseName = names.Take(Identifier(simpleNames.Contains(contract.Name) ? contract.Name : contract.DisplayName));
-            WriteClient(clients, endpoint, baseName, types, names);
+            requests |= WriteClient(clients, endpoint, baseName, types, names);
         }
 
         var text = new StringBuilder();
@@ -62,7 +65,8 @@ internal static class TypeScriptEmitter
         text.Append("// [WebSocketEndpoint] classes and their JSON context. Do not edit: it is written again on every build.\n");
         text.Append("// Message types are shaped as the JSON context writes them; each client runs over the shipped browser client.\n\n");
         text.Append($"import {{ EndpointsSocket }} from \"{DefaultImport}\";\n");
-        text.Append($"import type {{ ConnectionState, EndpointsSocketOptions, StateChangeDetail }} from \"{DefaultImport}\";\n\n");
+        // Only the types some client names (an unused import is an error under noUnusedLocals).
+        text.Append($"import type {{ ConnectionState, EndpointsSocketOptions, {(requests ? "RequestOptions, " : "")}StateChangeDetail }} from \"{DefaultImport}\";\n\n");
         text.Append("/** How a client connects: the browser client's options (the type property is the endpoint's), and where the app is. */\n");
         text.Append("export interface ConnectOptions extends Omit<EndpointsSocketOptions, \"typeProperty\"> {\n");
         text.Append("  /** The app's address (\"https://example.com\", \"wss://example.com/app/\"): the endpoint's path is added to it. Default: this page's host. */\n");
@@ -75,10 +79,12 @@ internal static class TypeScriptEmitter
         if (module.Contains("open(address(")) text.Append(AddressHelper);
         text.Append(OpenHelper);
         if (module.Contains("onJson<")) text.Append(OnJsonHelper);
+        if (module.Contains("requestJson<")) text.Append(RequestJsonHelper);
         return AsciiOnly(text.ToString());
     }
 
-    private static void WriteClient(StringBuilder text, ContractWithContext endpoint, string baseName, TypeWriter types, Names names)
+    /// <summary>Writes one endpoint's types and client; true when the client takes <c>RequestOptions</c> (it receives typed messages).</summary>
+    private static bool WriteClient(StringBuilder text, ContractWithContext endpoint, string baseName, TypeWriter types, Names names)
     {
         var contract = endpoint.Contract;
         var className = names.Take(baseName + "Client");
@@ -116,7 +122,7 @@ internal static class TypeScriptEmitter
             text.Append($"\n/** The typed messages {contract.Name} receives (a client sends), by their name on the wire");
             text.Append(typed.Received.Count > 1 ? $" (its \"{Comment(typed.TypeProperty)}\" property). */\n" : " (the only type: sent without a type property). */\n");
             text.Append($"export interface {receivesName} {{\n");
-            foreach (var message in typed.Received) text.Append($"  {PropertyName(message.WireName)}: {types.Message(contract, context, message.TypeName)};\n");
+            foreach (var message in typed.Received) text.Append($"  {PropertyName(message.Type.WireName)}: {types.Message(contract, context, message.Type.TypeName)};\n");
             text.Append("}\n");
         }
         if (typed is not null && typed.Sent.Count > 0)
@@ -126,6 +132,18 @@ internal static class TypeScriptEmitter
             text.Append(typed.Sent.Count > 1 ? $" (its \"{Comment(typed.TypeProperty)}\" property). */\n" : " (the only type: written without a type property). */\n");
             text.Append($"export interface {sendsName} {{\n");
             foreach (var message in typed.Sent) text.Append($"  {PropertyName(message.WireName)}: {types.Message(contract, context, message.TypeName)};\n");
+            text.Append("}\n");
+        }
+        string? repliesName = null;
+        if (typed is not null && typed.Received.Any(static m => m.Reply is not null))
+        {
+            repliesName = names.Take(baseName + "Replies");
+            text.Append($"\n/** What {contract.Name} answers a request with (what its OnMessage returns), by the request's name on the wire. */\n");
+            text.Append($"export interface {repliesName} {{\n");
+            foreach (var message in typed.Received.Where(static m => m.Reply is not null))
+            {
+                text.Append($"  {PropertyName(message.Type.WireName)}: {types.Message(contract, context, message.Reply!.TypeName)};\n");
+            }
             text.Append("}\n");
         }
 
@@ -167,11 +185,33 @@ internal static class TypeScriptEmitter
         {
             var several = typed!.Received.Count > 1;
             text.Append("\n  /**\n");
-            text.Append($"   * Sends a typed message: {Comment(string.Join(", ", typed.Received.Select(static m => m.WireName)))}");
+            text.Append($"   * Sends a typed message: {Comment(string.Join(", ", typed.Received.Select(static m => m.Type.WireName)))}");
             text.Append(several ? $" (as {{\"{Comment(typed.TypeProperty)}\": type, ...message}})." : " (as JSON: the endpoint receives no other type).");
             text.Append("\n   * Returns false if the queue dropped it.\n   */\n");
             text.Append($"  send<K extends keyof {receivesName} & string>(type: K, message: {receivesName}[K]): boolean {{\n");
             text.Append(several ? "    return this.socket.sendTyped(type, message as object);\n" : "    return this.socket.sendJson(message);\n");
+            text.Append("  }\n");
+            if (repliesName is not null)
+            {
+                var replying = typed.Received.Where(static m => m.Reply is not null).Select(static m => m.Type.WireName);
+                text.Append("\n  /**\n");
+                text.Append($"   * Sends a typed message as a request (endpoints.v1) and resolves with the endpoint's reply, typed by what its OnMessage\n");
+                text.Append($"   * returns: {Comment(string.Join(", ", replying))}. Rejects, never hangs (TimeoutError, RequestError, ConnectionError, ...).\n");
+                text.Append("   */\n");
+                text.Append($"  request<K extends keyof {repliesName} & string>(type: K, message: {receivesName}[K], options?: RequestOptions): Promise<{repliesName}[K]> {{\n");
+                text.Append(several
+                    ? $"    return this.socket.request<{repliesName}[K]>(type, message as object, options);\n"
+                    : $"    return requestJson<{repliesName}[K]>(this.socket, message, options);\n");
+                text.Append("  }\n");
+            }
+            text.Append("\n  /**\n");
+            text.Append("   * Sends a typed message as a request (endpoints.v1) and resolves once the endpoint has handled it (every request is\n");
+            text.Append("   * acknowledged; a reply is not read). Rejects, never hangs (TimeoutError, RequestError, ConnectionError, ...).\n");
+            text.Append("   */\n");
+            text.Append($"  sendWithAck<K extends keyof {receivesName} & string>(type: K, message: {receivesName}[K], options?: RequestOptions): Promise<void> {{\n");
+            text.Append(several
+                ? "    return this.socket.sendWithAck(type, message as object, options);\n"
+                : "    return this.socket.requestRaw(JSON.stringify(message), options).then((): void => undefined);\n");
             text.Append("  }\n");
         }
         if (contract.ReceivesText)
@@ -193,6 +233,18 @@ internal static class TypeScriptEmitter
                 ? $"    return this.socket.on<{sendsName}[K]>(type, handler);\n"
                 : $"    return onJson<{sendsName}[K]>(this.socket, handler);\n");
             text.Append("  }\n");
+            // The reply's type is chosen where the server calls RequestAsync<TMessage, TReply>, which the endpoint class does not say.
+            text.Append("\n  /**\n");
+            text.Append("   * Answers the endpoint's requests of this type (connection.RequestAsync): what handler returns (or its Promise\n");
+            text.Append("   * resolves with) goes back as JSON, undefined as an acknowledgement, a throw as an error. The reply is unknown here:\n");
+            text.Append("   * the type the server reads it as is chosen where it calls RequestAsync<TMessage, TReply>, not by the endpoint class.\n");
+            text.Append("   * One handler per type. Returns a function that stops it.\n");
+            text.Append("   */\n");
+            text.Append($"  onRequest<K extends keyof {sendsName} & string>(type: K, handler: (request: {sendsName}[K]) => unknown | Promise<unknown>): () => void {{\n");
+            text.Append(several
+                ? $"    return this.socket.onRequest<{sendsName}[K], unknown>(type, handler);\n"
+                : $"    return this.socket.onRequest((request: unknown): unknown => handler(request as {sendsName}[K]));\n");
+            text.Append("  }\n");
         }
         text.Append("\n  /** Calls handler with every message as it arrives (text, or binary as an ArrayBuffer). Returns a function that stops it. */\n");
         text.Append("  onMessage(handler: (data: string | ArrayBuffer | Blob) => void): () => void {\n");
@@ -209,6 +261,7 @@ internal static class TypeScriptEmitter
         text.Append("\n  /** Closes for good: no reconnect. */\n");
         text.Append("  close(code?: number, reason?: string): void {\n    this.socket.close(code, reason);\n  }\n");
         text.Append("}\n");
+        return receivesName is not null;
     }
 
     private const string AddressHelper = """
@@ -276,6 +329,15 @@ internal static class TypeScriptEmitter
 
         """;
 
+    private const string RequestJsonHelper = """
+
+        /** The only type an endpoint receives goes without a type property: a request of it is its plain JSON. */
+        function requestJson<T>(socket: EndpointsSocket, message: unknown, options: RequestOptions | undefined): Promise<T> {
+          return socket.requestRaw(JSON.stringify(message), options).then((text: string): T => (text === "" ? undefined : JSON.parse(text)) as T);
+        }
+
+        """;
+
     private static string RequestValueType(string? typeName, bool isEnum)
     {
         if (typeName is null || isEnum) return "string";
@@ -315,7 +377,7 @@ internal static class TypeScriptEmitter
         {
             if (endpoint.Contract.Messages is not { } typed) return;
             var scope = new Scope(endpoint.Contract, endpoint.Context);
-            var pending = new Stack<string>(typed.Received.Select(static m => TypeId(m.TypeName)));
+            var pending = new Stack<string>(typed.Received.Select(static m => TypeId(m.Type.TypeName)));
             var seen = new HashSet<string>(StringComparer.Ordinal);
             while (pending.Count > 0)
             {

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using Endpoints.Generator.Common;
 
 namespace Endpoints.Generator.Model;
@@ -17,7 +19,7 @@ namespace Endpoints.Generator.Model;
 /// <param name="ReceivesBinary">OnBinary: any binary message.</param>
 /// <param name="Messages">The typed messages, or null without any.</param>
 /// <param name="Authorization">The class's [Authorize] data, or null when it has none (or has [AllowAnonymous]).</param>
-/// <param name="Types">Every type the typed messages reach (themselves, their properties' types, …), each once.</param>
+/// <param name="Types">Every type the typed messages and their replies reach (themselves, their properties' types, …), each once.</param>
 internal sealed record EndpointContract(
     string DisplayName,
     string Name,
@@ -42,8 +44,18 @@ internal sealed record RequestValueContract(RequestValueSource Source, string Ke
 /// <summary>An endpoint's typed messages as the wire sees them.</summary>
 /// <param name="Context">The JsonSerializerContext the attribute names (<c>global::</c>-qualified), or null when it is found in the project.</param>
 /// <param name="TypeProperty">The JSON property naming the type: read when several types are received, written when several are sent.</param>
-internal sealed record MessagesContract(string? Context, bool ContextNamed, string TypeProperty, EquatableArray<MessageTypeSpec> Received,
-    EquatableArray<MessageTypeSpec> Sent);
+/// <param name="Received">One per OnMessage, in declaration order, with what it answers a request with.</param>
+internal sealed record MessagesContract(string? Context, bool ContextNamed, string TypeProperty, EquatableArray<ReceivedMessageContract> Received,
+    EquatableArray<MessageTypeSpec> Sent)
+{
+    /// <summary>Every type received, returned or sent, <c>global::</c>-qualified, each once (as <see cref="TypedMessagesSpec.TypeNames"/>).</summary>
+    public IEnumerable<string> TypeNames => Received.Select(static r => r.Type.TypeName)
+        .Concat(Received.Where(static r => r.Reply is not null).Select(static r => r.Reply!.TypeName))
+        .Concat(Sent.Select(static s => s.TypeName)).Distinct();
+}
+
+/// <summary>A type the endpoint receives, and the type its OnMessage returns (the reply to a client's request), or null when it returns none.</summary>
+internal sealed record ReceivedMessageContract(MessageTypeSpec Type, MessageTypeSpec? Reply);
 
 /// <summary>The [Authorize] attributes of an endpoint class: their policies, roles and authentication schemes (each may be empty).</summary>
 internal sealed record AuthorizationContract(EquatableArray<string> Policies, EquatableArray<string> Roles, EquatableArray<string> Schemes);

@@ -40,8 +40,8 @@ internal static class ContractReader
         var types = new TypeWalk(known, cancellationToken);
         if (spec.Typed is { } typed)
         {
-            messages = new MessagesContract(typed.ContextNamed ? typed.Context : null, typed.ContextNamed, typed.TypeProperty, typed.Received.Select(static r => r.Type).ToEquatableArray(),
-                typed.Sent);
+            messages = new MessagesContract(typed.ContextNamed ? typed.Context : null, typed.ContextNamed, typed.TypeProperty,
+                typed.Received.Select(static r => new ReceivedMessageContract(r.Type, r.Reply)).ToEquatableArray(), typed.Sent);
             foreach (var name in typed.TypeNames)
             {
                 if (messageTypes.TryGetValue(name, out var type)) types.Use(type);

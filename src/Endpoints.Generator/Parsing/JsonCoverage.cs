@@ -103,7 +103,7 @@ internal static class JsonCoverage
     public static ContractWithContext WithContext(EndpointContract contract, EquatableArray<JsonContextSpec> contexts)
     {
         if (contract.Messages is not { } messages) return new ContractWithContext(contract, null);
-        var types = messages.Received.Concat(messages.Sent).Select(static m => m.TypeName).Distinct().ToList();
+        var types = messages.TypeNames.ToList();
         var chosen = messages.ContextNamed
             ? contexts.FirstOrDefault(c => c.TypeName == messages.Context)
             : contexts.OrderByDescending(c => types.Count(c.Covered.Contains)).ThenBy(static c => c.TypeName, StringComparer.Ordinal).FirstOrDefault();

@@ -79,6 +79,15 @@ namespace Endpoints.Generated
           "payload": {
             "$ref": "#/components/schemas/Told"
           }
+        },
+        "joined": {
+          "name": "joined",
+          "title": "Joined",
+          "summary": "Joined: a reply, sent only in answer to a message, so no \"type\" property is written.",
+          "contentType": "application/json",
+          "payload": {
+            "$ref": "#/components/schemas/Joined"
+          }
         }
       },
       "bindings": {
@@ -90,20 +99,51 @@ namespace Endpoints.Generated
     }
   },
   "operations": {
-    "JoinEndpoint.receive": {
+    "JoinEndpoint.receive.join": {
       "action": "receive",
       "channel": {
         "$ref": "#/channels/JoinEndpoint"
       },
-      "summary": "What JoinEndpoint receives from a client.",
+      "summary": "What JoinEndpoint receives as \"join\": its OnMessage answers with Joined.",
+      "description": "Sent as a request (endpoints.v1: a {\"id\":N} header), it is answered with the reply ({\"re\":N}); sent without one, the reply goes out as an ordinary message.",
       "messages": [
         {
           "$ref": "#/channels/JoinEndpoint/messages/join"
+        }
+      ],
+      "reply": {
+        "channel": {
+          "$ref": "#/channels/JoinEndpoint"
         },
+        "messages": [
+          {
+            "$ref": "#/channels/JoinEndpoint/messages/joined"
+          }
+        ]
+      }
+    },
+    "JoinEndpoint.receive.ask": {
+      "action": "receive",
+      "channel": {
+        "$ref": "#/channels/JoinEndpoint"
+      },
+      "summary": "What JoinEndpoint receives as \"ask\": its OnMessage answers with Told.",
+      "description": "Sent as a request (endpoints.v1: a {\"id\":N} header), it is answered with the reply ({\"re\":N}); sent without one, the reply goes out as an ordinary message.",
+      "messages": [
         {
           "$ref": "#/channels/JoinEndpoint/messages/ask"
         }
-      ]
+      ],
+      "reply": {
+        "channel": {
+          "$ref": "#/channels/JoinEndpoint"
+        },
+        "messages": [
+          {
+            "$ref": "#/channels/JoinEndpoint/messages/told"
+          }
+        ]
+      }
     },
     "JoinEndpoint.send": {
       "action": "send",
@@ -111,6 +151,7 @@ namespace Endpoints.Generated
         "$ref": "#/channels/JoinEndpoint"
       },
       "summary": "What JoinEndpoint sends to a client (its Sends types).",
+      "description": "The app may also send any of these as a request (connection.RequestAsync, a {\"id\":N} header); a client on endpoints.v1 answers with {\"re\":N} and its reply.",
       "messages": [
         {
           "$ref": "#/channels/JoinEndpoint/messages/told"
@@ -139,6 +180,16 @@ namespace Endpoints.Generated
           }
         }
       },
+      "Joined": {
+        "type": "object",
+        "title": "Joined",
+        "properties": {
+          "Members": {
+            "type": "integer",
+            "format": "int32"
+          }
+        }
+      },
       "Told": {
         "type": "object",
         "title": "Told",
@@ -155,7 +206,7 @@ namespace Endpoints.Generated
 """;
 
         /// <summary>The document's UTF-8 bytes between two markers: the build finds them in the compiled assembly and writes asyncapi.json.</summary>
-        internal static global::System.ReadOnlySpan<byte> BuildOutput => "\u0045NDPOINTS_ASYNCAPI_BEGIN{\n  \"asyncapi\": \"3.0.0\",\n  \"info\": {\n    \"title\": \"TestApp\",\n    \"version\": \"0.0.0\",\n    \"description\": \"The WebSocket endpoints of TestApp, written at build time by Endpoints.Generator from the [WebSocketEndpoint] classes. 'receive' operations are what the app receives, 'send' operations what it sends.\"\n  },\n  \"defaultContentType\": \"application/json\",\n  \"channels\": {\n    \"JoinEndpoint\": {\n      \"address\": \"/join\",\n      \"title\": \"JoinEndpoint\",\n      \"description\": \"The WebSocket endpoint Samples.JoinEndpoint, at /join: an HTTP GET upgrade request. Typed messages are JSON text messages; where several types go one way, \\\"type\\\" names each.\",\n      \"messages\": {\n        \"join\": {\n          \"name\": \"join\",\n          \"title\": \"Join\",\n          \"summary\": \"Join, received with \\\"type\\\": \\\"join\\\".\",\n          \"contentType\": \"application/json\",\n          \"payload\": {\n            \"allOf\": [\n              {\n                \"$ref\": \"#/components/schemas/Join\"\n              },\n              {\n                \"type\": \"object\",\n                \"properties\": {\n                  \"type\": {\n                    \"type\": \"string\",\n                    \"const\": \"join\"\n                  }\n                },\n                \"required\": [\"type\"]\n              }\n            ]\n          }\n        },\n        \"ask\": {\n          \"name\": \"ask\",\n          \"title\": \"Ask\",\n          \"summary\": \"Ask, received with \\\"type\\\": \\\"ask\\\".\",\n          \"contentType\": \"application/json\",\n          \"payload\": {\n            \"allOf\": [\n              {\n                \"$ref\": \"#/components/schemas/Ask\"\n              },\n              {\n                \"type\": \"object\",\n                \"properties\": {\n                  \"type\": {\n                    \"type\": \"string\",\n                    \"const\": \"ask\"\n                  }\n                },\n                \"required\": [\"type\"]\n              }\n            ]\n          }\n        },\n        \"told\": {\n          \"name\": \"told\",\n          \"title\": \"Told\",\n          \"summary\": \"Told: the only type sent, so no \\\"type\\\" property is written.\",\n          \"contentType\": \"application/json\",\n          \"payload\": {\n            \"$ref\": \"#/components/schemas/Told\"\n          }\n        }\n      },\n      \"bindings\": {\n        \"ws\": {\n          \"method\": \"GET\",\n          \"bindingVersion\": \"0.1.0\"\n        }\n      }\n    }\n  },\n  \"operations\": {\n    \"JoinEndpoint.receive\": {\n      \"action\": \"receive\",\n      \"channel\": {\n        \"$ref\": \"#/channels/JoinEndpoint\"\n      },\n      \"summary\": \"What JoinEndpoint receives from a client.\",\n      \"messages\": [\n        {\n          \"$ref\": \"#/channels/JoinEndpoint/messages/join\"\n        },\n        {\n          \"$ref\": \"#/channels/JoinEndpoint/messages/ask\"\n        }\n      ]\n    },\n    \"JoinEndpoint.send\": {\n      \"action\": \"send\",\n      \"channel\": {\n        \"$ref\": \"#/channels/JoinEndpoint\"\n      },\n      \"summary\": \"What JoinEndpoint sends to a client (its Sends types).\",\n      \"messages\": [\n        {\n          \"$ref\": \"#/channels/JoinEndpoint/messages/told\"\n        }\n      ]\n    }\n  },\n  \"components\": {\n    \"schemas\": {\n      \"Ask\": {\n        \"type\": \"object\",\n        \"title\": \"Ask\",\n        \"properties\": {\n          \"Number\": {\n            \"type\": \"integer\",\n            \"format\": \"int32\"\n          }\n        }\n      },\n      \"Join\": {\n        \"type\": \"object\",\n        \"title\": \"Join\",\n        \"properties\": {\n          \"Name\": {\n            \"type\": \"string\"\n          }\n        }\n      },\n      \"Told\": {\n        \"type\": \"object\",\n        \"title\": \"Told\",\n        \"properties\": {\n          \"Number\": {\n            \"type\": \"integer\",\n            \"format\": \"int32\"\n          }\n        }\n      }\n    }\n  }\n}\n\u0045NDPOINTS_ASYNCAPI_END"u8;
+        internal static global::System.ReadOnlySpan<byte> BuildOutput => "\u0045NDPOINTS_ASYNCAPI_BEGIN{\n  \"asyncapi\": \"3.0.0\",\n  \"info\": {\n    \"title\": \"TestApp\",\n    \"version\": \"0.0.0\",\n    \"description\": \"The WebSocket endpoints of TestApp, written at build time by Endpoints.Generator from the [WebSocketEndpoint] classes. 'receive' operations are what the app receives, 'send' operations what it sends.\"\n  },\n  \"defaultContentType\": \"application/json\",\n  \"channels\": {\n    \"JoinEndpoint\": {\n      \"address\": \"/join\",\n      \"title\": \"JoinEndpoint\",\n      \"description\": \"The WebSocket endpoint Samples.JoinEndpoint, at /join: an HTTP GET upgrade request. Typed messages are JSON text messages; where several types go one way, \\\"type\\\" names each.\",\n      \"messages\": {\n        \"join\": {\n          \"name\": \"join\",\n          \"title\": \"Join\",\n          \"summary\": \"Join, received with \\\"type\\\": \\\"join\\\".\",\n          \"contentType\": \"application/json\",\n          \"payload\": {\n            \"allOf\": [\n              {\n                \"$ref\": \"#/components/schemas/Join\"\n              },\n              {\n                \"type\": \"object\",\n                \"properties\": {\n                  \"type\": {\n                    \"type\": \"string\",\n                    \"const\": \"join\"\n                  }\n                },\n                \"required\": [\"type\"]\n              }\n            ]\n          }\n        },\n        \"ask\": {\n          \"name\": \"ask\",\n          \"title\": \"Ask\",\n          \"summary\": \"Ask, received with \\\"type\\\": \\\"ask\\\".\",\n          \"contentType\": \"application/json\",\n          \"payload\": {\n            \"allOf\": [\n              {\n                \"$ref\": \"#/components/schemas/Ask\"\n              },\n              {\n                \"type\": \"object\",\n                \"properties\": {\n                  \"type\": {\n                    \"type\": \"string\",\n                    \"const\": \"ask\"\n                  }\n                },\n                \"required\": [\"type\"]\n              }\n            ]\n          }\n        },\n        \"told\": {\n          \"name\": \"told\",\n          \"title\": \"Told\",\n          \"summary\": \"Told: the only type sent, so no \\\"type\\\" property is written.\",\n          \"contentType\": \"application/json\",\n          \"payload\": {\n            \"$ref\": \"#/components/schemas/Told\"\n          }\n        },\n        \"joined\": {\n          \"name\": \"joined\",\n          \"title\": \"Joined\",\n          \"summary\": \"Joined: a reply, sent only in answer to a message, so no \\\"type\\\" property is written.\",\n          \"contentType\": \"application/json\",\n          \"payload\": {\n            \"$ref\": \"#/components/schemas/Joined\"\n          }\n        }\n      },\n      \"bindings\": {\n        \"ws\": {\n          \"method\": \"GET\",\n          \"bindingVersion\": \"0.1.0\"\n        }\n      }\n    }\n  },\n  \"operations\": {\n    \"JoinEndpoint.receive.join\": {\n      \"action\": \"receive\",\n      \"channel\": {\n        \"$ref\": \"#/channels/JoinEndpoint\"\n      },\n      \"summary\": \"What JoinEndpoint receives as \\\"join\\\": its OnMessage answers with Joined.\",\n      \"description\": \"Sent as a request (endpoints.v1: a {\\\"id\\\":N} header), it is answered with the reply ({\\\"re\\\":N}); sent without one, the reply goes out as an ordinary message.\",\n      \"messages\": [\n        {\n          \"$ref\": \"#/channels/JoinEndpoint/messages/join\"\n        }\n      ],\n      \"reply\": {\n        \"channel\": {\n          \"$ref\": \"#/channels/JoinEndpoint\"\n        },\n        \"messages\": [\n          {\n            \"$ref\": \"#/channels/JoinEndpoint/messages/joined\"\n          }\n        ]\n      }\n    },\n    \"JoinEndpoint.receive.ask\": {\n      \"action\": \"receive\",\n      \"channel\": {\n        \"$ref\": \"#/channels/JoinEndpoint\"\n      },\n      \"summary\": \"What JoinEndpoint receives as \\\"ask\\\": its OnMessage answers with Told.\",\n      \"description\": \"Sent as a request (endpoints.v1: a {\\\"id\\\":N} header), it is answered with the reply ({\\\"re\\\":N}); sent without one, the reply goes out as an ordinary message.\",\n      \"messages\": [\n        {\n          \"$ref\": \"#/channels/JoinEndpoint/messages/ask\"\n        }\n      ],\n      \"reply\": {\n        \"channel\": {\n          \"$ref\": \"#/channels/JoinEndpoint\"\n        },\n        \"messages\": [\n          {\n            \"$ref\": \"#/channels/JoinEndpoint/messages/told\"\n          }\n        ]\n      }\n    },\n    \"JoinEndpoint.send\": {\n      \"action\": \"send\",\n      \"channel\": {\n        \"$ref\": \"#/channels/JoinEndpoint\"\n      },\n      \"summary\": \"What JoinEndpoint sends to a client (its Sends types).\",\n      \"description\": \"The app may also send any of these as a request (connection.RequestAsync, a {\\\"id\\\":N} header); a client on endpoints.v1 answers with {\\\"re\\\":N} and its reply.\",\n      \"messages\": [\n        {\n          \"$ref\": \"#/channels/JoinEndpoint/messages/told\"\n        }\n      ]\n    }\n  },\n  \"components\": {\n    \"schemas\": {\n      \"Ask\": {\n        \"type\": \"object\",\n        \"title\": \"Ask\",\n        \"properties\": {\n          \"Number\": {\n            \"type\": \"integer\",\n            \"format\": \"int32\"\n          }\n        }\n      },\n      \"Join\": {\n        \"type\": \"object\",\n        \"title\": \"Join\",\n        \"properties\": {\n          \"Name\": {\n            \"type\": \"string\"\n          }\n        }\n      },\n      \"Joined\": {\n        \"type\": \"object\",\n        \"title\": \"Joined\",\n        \"properties\": {\n          \"Members\": {\n            \"type\": \"integer\",\n            \"format\": \"int32\"\n          }\n        }\n      },\n      \"Told\": {\n        \"type\": \"object\",\n        \"title\": \"Told\",\n        \"properties\": {\n          \"Number\": {\n            \"type\": \"integer\",\n            \"format\": \"int32\"\n          }\n        }\n      }\n    }\n  }\n}\n\u0045NDPOINTS_ASYNCAPI_END"u8;
     }
 }
 

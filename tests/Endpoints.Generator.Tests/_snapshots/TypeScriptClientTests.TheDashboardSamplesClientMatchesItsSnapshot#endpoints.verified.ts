@@ -4,7 +4,7 @@
 // Message types are shaped as the JSON context writes them; each client runs over the shipped browser client.
 
 import { EndpointsSocket } from "/_endpoints/client.js";
-import type { ConnectionState, EndpointsSocketOptions, StateChangeDetail } from "/_endpoints/client.js";
+import type { ConnectionState, EndpointsSocketOptions, RequestOptions, StateChangeDetail } from "/_endpoints/client.js";
 
 /** How a client connects: the browser client's options (the type property is the endpoint's), and where the app is. */
 export interface ConnectOptions extends Omit<EndpointsSocketOptions, "typeProperty"> {
@@ -88,9 +88,27 @@ export class DashboardEndpointClient {
     return this.socket.sendTyped(type, message as object);
   }
 
+  /**
+   * Sends a typed message as a request (endpoints.v1) and resolves once the endpoint has handled it (every request is
+   * acknowledged; a reply is not read). Rejects, never hangs (TimeoutError, RequestError, ConnectionError, ...).
+   */
+  sendWithAck<K extends keyof DashboardEndpointReceives & string>(type: K, message: DashboardEndpointReceives[K], options?: RequestOptions): Promise<void> {
+    return this.socket.sendWithAck(type, message as object, options);
+  }
+
   /** Calls handler for every message of this type the endpoint sends. Returns a function that stops it. */
   on<K extends keyof DashboardEndpointSends & string>(type: K, handler: (message: DashboardEndpointSends[K]) => void): () => void {
     return this.socket.on<DashboardEndpointSends[K]>(type, handler);
+  }
+
+  /**
+   * Answers the endpoint's requests of this type (connection.RequestAsync): what handler returns (or its Promise
+   * resolves with) goes back as JSON, undefined as an acknowledgement, a throw as an error. The reply is unknown here:
+   * the type the server reads it as is chosen where it calls RequestAsync<TMessage, TReply>, not by the endpoint class.
+   * One handler per type. Returns a function that stops it.
+   */
+  onRequest<K extends keyof DashboardEndpointSends & string>(type: K, handler: (request: DashboardEndpointSends[K]) => unknown | Promise<unknown>): () => void {
+    return this.socket.onRequest<DashboardEndpointSends[K], unknown>(type, handler);
   }
 
   /** Calls handler with every message as it arrives (text, or binary as an ArrayBuffer). Returns a function that stops it. */
