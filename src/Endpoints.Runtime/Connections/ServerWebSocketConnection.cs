@@ -100,26 +100,24 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     /// <summary>Its session on a resumable endpoint, once its client's hello opened or resumed one.</summary>
     public StreamSubscriber? Subscriber { get; private set; }
 
-    // A client that speaks endpoints.v1 on a resumable endpoint takes no live stream message before its hello's replay.
-    private bool AwaitsReplay => SpeaksEnvelope && Endpoint.Registry.Streams is not null;
-
     public override bool IsResumed => Subscriber?.Resumed == true;
 
     /// <summary>
     /// The client's hello: opens or resumes its session, sends the welcome, then replays what the client missed of all,
     /// its user and its session and makes them live. On an endpoint that is not resumable, just the welcome.
     /// </summary>
-    public void Hello(string? token, Dictionary<string, StreamPosition> positions)
+    public async ValueTask HelloAsync(string? token, Dictionary<string, StreamPosition> positions)
     {
-        if (Endpoint.Registry.Streams is not { } streams || Registration is not { } registration || Subscriber is not null)
+        if (Subscriber is not null) return; // a second hello: ignored
+        if (Endpoint.Registry.Streams is not { } streams || Registration is not { } registration)
         {
             Transmitter.TryEnqueue(WebSocketMessage.FromUtf8Text(ResumableStreams.NotResumableWelcome), ResumableStreams.WelcomeHeader);
             return;
         }
-        var subscriber = streams.Open(Id, registration.UserId, token, positions, out var sessionToken);
+        var (subscriber, sessionToken) = await streams.OpenAsync(Id, registration.UserId, token, positions, Aborted).ConfigureAwait(false);
         Subscriber = subscriber;
         Transmitter.TryEnqueue(WebSocketMessage.FromUtf8Text(ResumableStreams.Welcome(subscriber, sessionToken)), ResumableStreams.WelcomeHeader);
-        if (!streams.GoLive(registration, subscriber)) ReplayIncomplete();
+        if (!await streams.GoLiveAsync(registration, subscriber, Aborted).ConfigureAwait(false)) ReplayIncomplete();
     }
 
     bool IFanOutReceiver.TryEnqueue(WebSocketMessage message, byte[] header)
@@ -133,7 +131,22 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
 
     bool IFanOutReceiver.TryEnqueueControl(WebSocketMessage message, byte[] header) => !SpeaksEnvelope || Transmitter.TryEnqueue(message, header);
 
-    bool IFanOutReceiver.TakesLive(Endpoints.Scaleout.BackplaneTarget target) => Subscriber is { } subscriber ? subscriber.IsLive(target) : !AwaitsReplay;
+    bool IFanOutReceiver.TryEnqueueNumbered(WebSocketMessage message, byte[] header, Endpoints.Scaleout.BackplaneTarget target, string stream, string epoch, long offset)
+    {
+        if (!SpeaksEnvelope) return Transmitter.TryEnqueue(message);
+        // Before its hello: its replay starts after this message, which came before the subscription.
+        if (Subscriber is not { } subscriber) return true;
+        switch (subscriber.Offer(stream, target, epoch, offset, message, header))
+        {
+            case Offer.Send:
+                return ((IFanOutReceiver)this).TryEnqueue(message, header);
+            case Offer.Overflow:
+                ReplayIncomplete();
+                return false;
+            default:
+                return true;
+        }
+    }
 
     /// <summary>A replay did not fit in the outbox: closed with 1013 so that the client comes back and resumes from what it got.</summary>
     public void ReplayIncomplete()
@@ -194,9 +207,17 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     public override ValueTask JoinGroupAsync(string group, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(group);
-        if (Registration is not { } registration || !Endpoint.Registry.JoinGroup(registration, group)) return default;
+        if (Registration is not { } registration) return default;
+        if (Endpoint.Registry.Streams is not null) return JoinResumableAsync(registration, group, cancellationToken);
+        if (!Endpoint.Registry.JoinGroup(registration, group)) return default;
         // With other servers: done when this one receives what they send to the group.
         return Endpoint.Registry.WhenBackplaneAppliedAsync(cancellationToken);
+    }
+
+    private async ValueTask JoinResumableAsync(RegisteredConnection registration, string group, CancellationToken cancellationToken)
+    {
+        if (!await Endpoint.Registry.JoinGroupAsync(registration, group, cancellationToken).ConfigureAwait(false)) return;
+        await Endpoint.Registry.WhenBackplaneAppliedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override ValueTask LeaveGroupAsync(string group, CancellationToken cancellationToken = default)

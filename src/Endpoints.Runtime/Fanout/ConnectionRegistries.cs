@@ -54,6 +54,17 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
         var local = message.MessageType == WebSocketMessageType.Text
             ? WebSocketMessage.FromUtf8Text(message.Payload)
             : WebSocketMessage.FromBinary(message.Payload);
+        // A resumable endpoint numbers what reaches it in its own streams (a backplane that keeps none; one connection's messages).
+        if (registry.Streams is { } streams) return streams.PublishHere(message.Target, message.Key, message.Except, local);
+        return registry.Deliver(message.Target, message.Key, message.Except, local);
+    }
+
+    public WebSocketFanOutResult DeliverNumbered(BackplaneMessage message, string stream, string epoch, long offset)
+    {
+        if (!_byName.TryGetValue(message.Endpoint, out var registry)) return default;
+        if (registry.Streams is { } streams) return streams.DeliverNumbered(message, stream, epoch, offset);
+        // Not resumable here (an app mapped it differently): delivered as it is.
+        var local = message.MessageType == WebSocketMessageType.Text ? WebSocketMessage.FromUtf8Text(message.Payload) : WebSocketMessage.FromBinary(message.Payload);
         return registry.Deliver(message.Target, message.Key, message.Except, local);
     }
 

@@ -127,9 +127,38 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     public bool JoinGroup(RegisteredConnection entry, string group)
     {
         if (Streams is not { } streams) return Join(entry, group);
-        var changed = streams.Join(entry, group, out var replayComplete);
-        if (!replayComplete) entry.Connection.ReplayIncomplete();
+        var changed = streams.Join(entry, group, CancellationToken.None, out var replayed);
+        if (replayed.IsCompletedSuccessfully)
+        {
+            if (!replayed.Result) entry.Connection.ReplayIncomplete();
+        }
+        else
+        {
+            _ = CompleteReplayAsync(entry, replayed);
+        }
         return changed;
+    }
+
+    /// <summary>As <see cref="JoinGroup"/>, done when the replay of the group's stream (if any) has been queued.</summary>
+    public async ValueTask<bool> JoinGroupAsync(RegisteredConnection entry, string group, CancellationToken cancellationToken)
+    {
+        if (Streams is not { } streams) return Join(entry, group);
+        var changed = streams.Join(entry, group, cancellationToken, out var replayed);
+        if (!await replayed.ConfigureAwait(false)) entry.Connection.ReplayIncomplete();
+        return changed;
+    }
+
+    private static async Task CompleteReplayAsync(RegisteredConnection entry, ValueTask<bool> replayed)
+    {
+        try
+        {
+            if (!await replayed.ConfigureAwait(false)) entry.Connection.ReplayIncomplete();
+        }
+        catch (Exception)
+        {
+            // The connection ended meanwhile: nothing to replay to.
+            entry.Connection.ReplayIncomplete();
+        }
     }
 
     public bool Leave(RegisteredConnection entry, string group)
@@ -184,7 +213,8 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     /// With <paramref name="header"/> (a resumable stream's position; the caller holds the stream's lock) a client that
     /// speaks endpoints.v1 gets it, and one whose replay of the stream is not done yet gets the message from the replay.
     /// </remarks>
-    public WebSocketFanOutResult Deliver(BackplaneTarget target, string key, IReadOnlyCollection<string> except, WebSocketMessage message, byte[]? header = null)
+    public WebSocketFanOutResult Deliver(BackplaneTarget target, string key, IReadOnlyCollection<string> except, WebSocketMessage message, byte[]? header = null,
+        string? stream = null, string? epoch = null, long offset = 0)
     {
         int queued = 0, dropped = 0;
         switch (target)
@@ -216,8 +246,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             }
             else
             {
-                if (!entry.Connection.TakesLive(target)) return;
-                taken = entry.Connection.TryEnqueue(message, header);
+                taken = entry.Connection.TryEnqueueNumbered(message, header, target, stream!, epoch!, offset);
             }
             if (taken) queued++;
             else dropped++;
@@ -371,8 +400,11 @@ internal interface IFanOutReceiver
     /// <summary>Queues a control message (endpoints.v1 only: a plain client gets nothing, and that is a success).</summary>
     bool TryEnqueueControl(WebSocketMessage message, byte[] header);
 
-    /// <summary>Whether live messages of a resumable stream of this kind go to it now (not before its replay is done).</summary>
-    bool TakesLive(BackplaneTarget target);
+    /// <summary>
+    /// Offers a live message of a resumable stream: sent with its header, held while the stream's replay is read,
+    /// skipped when it came in the replay (or before the subscription), plain to a plain client.
+    /// </summary>
+    bool TryEnqueueNumbered(WebSocketMessage message, byte[] header, BackplaneTarget target, string stream, string epoch, long offset);
 
     /// <summary>A replay did not fit in its outbox: the client must come back and resume from what it got.</summary>
     void ReplayIncomplete();

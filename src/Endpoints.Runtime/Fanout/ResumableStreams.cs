@@ -1,27 +1,36 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json;
 using Endpoints.Scaleout;
 
 namespace Endpoints.Runtime.Fanout;
 
 /// <summary>
-/// The streams of one <see cref="WebSocketDelivery.Resumable"/> endpoint on this server (docs/protocol.md): every
-/// message sent through <see cref="IWebSocketClients{TEndpoint}"/> or to a connection is numbered in its stream, kept
-/// (bounded by count and age) and delivered under the stream's lock; a connection that subscribes under the same lock
-/// first gets what its client missed, then the live messages, so nothing arrives twice, out of order, or goes missing
-/// without a gap report.
+/// The streams of one <see cref="WebSocketDelivery.Resumable"/> endpoint (docs/protocol.md). Every message sent through
+/// <see cref="IWebSocketClients{TEndpoint}"/> or to a connection is numbered in its stream and kept (bounded by count
+/// and age); a connection that subscribes first gets what its client missed, then the live messages, so nothing arrives
+/// twice, out of order, or goes missing without a gap report.
+/// <para>
+/// On its own a server numbers and keeps everything itself, and delivers under the stream's lock, so a subscription
+/// under the same lock sees the replay and the live messages in order. With an <see cref="IWebSocketStreamBackplane"/>
+/// the backplane numbers and keeps groups', users' and all's messages for every server and hands them back to each in
+/// order; a subscription reads the stream's history from it while the live messages wait, then sends both. A session's
+/// own stream is numbered here (one server holds the connection) and copied to the backplane, so another server can
+/// replay it.
+/// </para>
 /// </summary>
-internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider time, WebSocketHistoryOptions history, SessionTokens tokens)
+internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider time, WebSocketHistoryOptions history, byte[]? sessionKey)
 {
     public const string AllStreamName = "a";
 
     private static readonly byte[] s_gapHeader = "{\"k\":\"gap\"}\n"u8.ToArray();
     private static readonly byte[] s_subscribedHeader = "{\"k\":\"sub\"}\n"u8.ToArray();
-    private static readonly byte[] s_welcomeHeader = "{\"k\":\"welcome\"}\n"u8.ToArray();
 
     private readonly ConcurrentDictionary<string, StreamHistory> _streams = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ResumableSession> _sessions = new(StringComparer.Ordinal);
+    private Task<SessionTokens>? _tokens;
     private long _operations;
 
     public static string GroupStreamName(string group) => "g:" + group;
@@ -33,31 +42,55 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
     /// <summary>The welcome a client of an endpoint that is not resumable gets.</summary>
     public static readonly byte[] NotResumableWelcome = "{\"resumable\":false}"u8.ToArray();
 
-    public static byte[] WelcomeHeader => s_welcomeHeader;
+    public static byte[] WelcomeHeader { get; } = "{\"k\":\"welcome\"}\n"u8.ToArray();
 
-    /// <summary>How many streams this server keeps now.</summary>
+    /// <summary>How many streams this server keeps (or, with a stream backplane, locks for) now.</summary>
     public int StreamCount => _streams.Count;
 
-    /// <summary>Numbers, keeps and delivers a message for the target's stream; a connection of a plain client gets it plain.</summary>
+    private IWebSocketStreamBackplane? Store => registry.Backplane as IWebSocketStreamBackplane;
+
+    private WebSocketHistoryLimits Limits => new(history.MaxMessages, history.MaxAge);
+
+    /// <summary>
+    /// A send through <see cref="IWebSocketClients{TEndpoint}"/>. The result counts this server's connections that took
+    /// it at once; with a stream backplane every server (this one too) delivers it when the backplane hands it back, so
+    /// the result is empty.
+    /// </summary>
     public WebSocketFanOutResult Publish(BackplaneTarget target, string key, IReadOnlyCollection<string> except, WebSocketMessage message)
     {
-        string name;
-        switch (target)
+        if (target == BackplaneTarget.Connection)
         {
-            case BackplaneTarget.All:
-                name = AllStreamName;
-                break;
-            case BackplaneTarget.Group:
-                name = GroupStreamName(key);
-                break;
-            case BackplaneTarget.User:
-                name = UserStreamName(key);
-                break;
-            default:
-                // A connection's own stream is its session's; a plain client's connection has none and keeps nothing.
-                if (registry.Find(key)?.Connection.Subscriber is not { } subscriber) return registry.Deliver(target, key, except, message);
-                name = subscriber.Session.StreamName;
-                break;
+            if (registry.Find(key) is not null) return PublishHere(target, key, except, message);
+            // Numbered in its session by the server that holds it.
+            registry.Backplane?.Publish(ToBackplane(target, key, except, message));
+            return default;
+        }
+        if (Store is { } store)
+        {
+            store.PublishNumbered(ToBackplane(target, key, except, message), StreamName(target, key), Limits);
+            return default;
+        }
+        var result = PublishHere(target, key, except, message);
+        // A backplane that keeps no streams: each server numbers what it delivers in its own.
+        registry.Backplane?.Publish(ToBackplane(target, key, except, message));
+        return result;
+    }
+
+    /// <summary>Numbers, keeps and delivers a message in this server's stream of the target; a plain client's connection gets it plain.</summary>
+    public WebSocketFanOutResult PublishHere(BackplaneTarget target, string key, IReadOnlyCollection<string> except, WebSocketMessage message)
+    {
+        ResumableSession? session = null;
+        string name;
+        if (target == BackplaneTarget.Connection)
+        {
+            // A connection's own stream is its session's; a plain client's connection has none and keeps nothing.
+            if (registry.Find(key)?.Connection.Subscriber is not { } subscriber) return registry.Deliver(target, key, except, message);
+            session = subscriber.Session;
+            name = session.StreamName;
+        }
+        else
+        {
+            name = StreamName(target, key);
         }
         SweepNow();
         while (true)
@@ -67,29 +100,59 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
             {
                 if (stream.Evicted) continue;
                 var kept = Keep(stream, message, except);
-                return registry.Deliver(target, key, except, message, kept.Header);
+                return registry.Deliver(target, key, except, message, kept.Header, stream.Name, stream.Epoch, kept.Offset);
             }
         }
+    }
+
+    /// <summary>A message a stream backplane numbered (on any server), for this server's connections of its target.</summary>
+    public WebSocketFanOutResult DeliverNumbered(BackplaneMessage message, string stream, string epoch, long offset)
+    {
+        var local = message.MessageType == WebSocketMessageType.Text ? WebSocketMessage.FromUtf8Text(message.Payload) : WebSocketMessage.FromBinary(message.Payload);
+        var header = StreamHistory.Header(stream, epoch, offset);
+        // The local stream is only a lock here: a subscription's replay and these deliveries take turns.
+        var lockHolder = Stream(stream);
+        lock (lockHolder.Gate) return registry.Deliver(message.Target, message.Key, message.Except, local, header, stream, epoch, offset);
     }
 
     /// <summary>The stream of that name, made on first use.</summary>
     public StreamHistory Stream(string name) => _streams.GetOrAdd(name, static (name, time) => new StreamHistory(name, time.GetUtcNow()), time);
 
-    /// <summary>Numbers and keeps a message of <paramref name="stream"/>; called under its lock.</summary>
+    /// <summary>Numbers and keeps a message of <paramref name="stream"/> (and with a stream backplane copies a session's there); called under its lock.</summary>
     public KeptMessage Keep(StreamHistory stream, WebSocketMessage message, IReadOnlyCollection<string>? except = null)
-        => stream.Append(message, except ?? [], time.GetUtcNow(), history.MaxMessages, history.MaxAge);
+    {
+        var kept = stream.Append(message, except ?? [], time.GetUtcNow(), history.MaxMessages, history.MaxAge);
+        if (Store is { } store && stream.Name.StartsWith("s:", StringComparison.Ordinal))
+        {
+            var owned = kept.Message;
+            var payload = owned.Text is { } text ? Encoding.UTF8.GetBytes(text) : owned.MessageType == WebSocketMessageType.Binary ? owned.Binary : owned.Utf8Text;
+            store.Keep(registry.Name, stream.Name, stream.Epoch, kept.Offset, owned.MessageType, payload, Limits);
+        }
+        return kept;
+    }
 
     /// <summary>
     /// Starts or continues the session a client's hello names (a token made for this endpoint and this user), counts the
     /// connection in it, and returns the token the welcome carries.
     /// </summary>
-    public StreamSubscriber Open(string connectionId, string? userId, string? token, Dictionary<string, StreamPosition> positions, out string sessionToken)
+    public async ValueTask<(StreamSubscriber Subscriber, string Token)> OpenAsync(string connectionId, string? userId, string? token,
+        Dictionary<string, StreamPosition> positions, CancellationToken cancellationToken)
     {
         Sweep();
+        var tokens = await TokensAsync(cancellationToken).ConfigureAwait(false);
         var known = tokens.Validate(token, registry.Name, userId);
         ResumableSession session;
         bool resumed;
-        if (known is not null && _sessions.TryGetValue(known, out var existing) && existing.UserId == userId)
+        if (Store is { } store)
+        {
+            // Any server may have held it: the backplane knows, and what was handled there counts here.
+            var id = known ?? SessionTokens.NewSessionId();
+            var handled = await store.OpenSessionAsync(registry.Name, id, cancellationToken).ConfigureAwait(false);
+            session = _sessions.GetOrAdd(id, static (id, userId) => new ResumableSession(id, userId), userId);
+            resumed = known is not null && handled is not null && session.UserId == userId;
+            if (handled is { } number) session.HandledElsewhere(number);
+        }
+        else if (known is not null && _sessions.TryGetValue(known, out var existing) && existing.UserId == userId)
         {
             session = existing;
             resumed = true;
@@ -102,8 +165,30 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
         }
         lock (session) session.Open++;
         session.AddConnection(connectionId);
-        sessionToken = tokens.Create(session.Id, registry.Name, userId);
-        return new StreamSubscriber(session, resumed, positions);
+        return (new StreamSubscriber(session, resumed, positions), tokens.Create(session.Id, registry.Name, userId));
+    }
+
+    private Task<SessionTokens> TokensAsync(CancellationToken cancellationToken)
+    {
+        var tokens = Volatile.Read(ref _tokens);
+        if (tokens is not null && !tokens.IsFaulted && !tokens.IsCanceled) return tokens;
+        // The app's key, else the one the servers share through the backplane, else one of this process.
+        tokens = sessionKey is not null || Store is null
+            ? Task.FromResult(new SessionTokens(sessionKey))
+            : SharedTokensAsync(Store, cancellationToken);
+        Volatile.Write(ref _tokens, tokens);
+        return tokens;
+    }
+
+    private static async Task<SessionTokens> SharedTokensAsync(IWebSocketStreamBackplane store, CancellationToken cancellationToken)
+        => new(await store.GetSessionKeyAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>A client message number: true when it is to be handled (and, with a stream backplane, recorded for every server).</summary>
+    public bool TryHandle(ResumableSession session, long number)
+    {
+        if (!session.TryHandle(number)) return false;
+        Store?.RecordHandled(registry.Name, session.Id, number);
+        return true;
     }
 
     /// <summary>The welcome's payload for a subscriber.</summary>
@@ -124,36 +209,62 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
 
     /// <summary>
     /// After the welcome: replays all, the user's and the session's streams from the client's positions and makes each
-    /// live, one stream at a time under its lock.
+    /// live. False when not all of it could be sent (the client is asked to come back).
     /// </summary>
-    public bool GoLive(RegisteredConnection entry, StreamSubscriber subscriber)
+    public async ValueTask<bool> GoLiveAsync(RegisteredConnection entry, StreamSubscriber subscriber, CancellationToken cancellationToken)
     {
-        var complete = Subscribe(entry, subscriber, AllStreamName, BackplaneTarget.All);
-        if (entry.UserId is { } userId) complete &= Subscribe(entry, subscriber, UserStreamName(userId), BackplaneTarget.User);
-        complete &= Subscribe(entry, subscriber, subscriber.Session.StreamName, BackplaneTarget.Connection);
+        var complete = await SubscribeAsync(entry, subscriber, AllStreamName, cancellationToken).ConfigureAwait(false);
+        if (entry.UserId is { } userId) complete &= await SubscribeAsync(entry, subscriber, UserStreamName(userId), cancellationToken).ConfigureAwait(false);
+        complete &= await SubscribeSessionAsync(entry, subscriber, cancellationToken).ConfigureAwait(false);
         return complete;
     }
 
     /// <summary>
-    /// Joins a group: the membership, the replay from the client's position (if it presented one) and the stream's
-    /// position, under the stream's lock. False when nothing changed (as <see cref="ConnectionRegistry.Join"/>).
+    /// Joins a group: the membership now, then the replay from the client's position (if it presented one) and the
+    /// stream's position, done when <paramref name="replayed"/> completes (at once on a server on its own). False when
+    /// nothing changed (as <see cref="ConnectionRegistry.Join"/>).
     /// </summary>
-    public bool Join(RegisteredConnection entry, string group, out bool replayComplete)
+    public bool Join(RegisteredConnection entry, string group, CancellationToken cancellationToken, out ValueTask<bool> replayed)
     {
-        replayComplete = true;
         var name = GroupStreamName(group);
-        while (true)
+        var subscriber = entry.Connection.Subscriber;
+        replayed = new ValueTask<bool>(true);
+        if (Store is null)
         {
-            var stream = Stream(name);
-            lock (stream.Gate)
+            while (true)
             {
-                if (stream.Evicted) continue;
-                if (!registry.Join(entry, group)) return false;
-                stream.Touch(time.GetUtcNow());
-                if (entry.Connection.Subscriber is { } subscriber) replayComplete = Replay(entry, subscriber, stream);
-                return true;
+                var stream = Stream(name);
+                lock (stream.Gate)
+                {
+                    if (stream.Evicted) continue;
+                    if (!registry.Join(entry, group)) return false;
+                    stream.Touch(time.GetUtcNow());
+                    if (subscriber is not null) replayed = new ValueTask<bool>(Replay(entry, subscriber, stream));
+                    return true;
+                }
             }
         }
+        lock (Stream(name).Gate)
+        {
+            if (!registry.Join(entry, group)) return false;
+            subscriber?.BeginCatchUp(name);
+        }
+        if (subscriber is not null) replayed = CatchUpAfterJoinAsync(entry, subscriber, name, cancellationToken);
+        return true;
+    }
+
+    private async ValueTask<bool> CatchUpAfterJoinAsync(RegisteredConnection entry, StreamSubscriber subscriber, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // What is sent to the group from now on reaches this server: whatever the read misses arrives live and waits.
+            await registry.WhenBackplaneAppliedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The backplane is away: the read below says so to the client (a gap), and what arrives later still comes.
+        }
+        return await CatchUpAsync(entry, subscriber, name, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A connection of the session ended: the session and the streams it left are kept from now for the history's age.</summary>
@@ -165,6 +276,7 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
             subscriber.Session.Open--;
             subscriber.Session.EndedAt = now;
         }
+        Store?.CloseSession(registry.Name, subscriber.Session.Id, history.MaxAge);
         Touch(subscriber.Session.StreamName, now);
         if (userId is not null) Touch(UserStreamName(userId), now);
         foreach (var group in groups) Touch(GroupStreamName(group), now);
@@ -176,8 +288,41 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
         lock (stream.Gate) stream.Touch(now);
     }
 
-    private bool Subscribe(RegisteredConnection entry, StreamSubscriber subscriber, string name, BackplaneTarget target)
+    private async ValueTask<bool> SubscribeAsync(RegisteredConnection entry, StreamSubscriber subscriber, string name, CancellationToken cancellationToken)
     {
+        if (Store is null)
+        {
+            while (true)
+            {
+                var stream = Stream(name);
+                lock (stream.Gate)
+                {
+                    if (stream.Evicted) continue;
+                    stream.Touch(time.GetUtcNow());
+                    var complete = Replay(entry, subscriber, stream);
+                    subscriber.EndCatchUp(name, new StreamPosition(stream.Epoch, stream.LastOffset));
+                    return complete;
+                }
+            }
+        }
+        lock (Stream(name).Gate) subscriber.BeginCatchUp(name);
+        return await CatchUpAsync(entry, subscriber, name, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The session's own stream, kept here. A session resumed from another server continues that server's stream: read
+    /// from the backplane, replayed, and numbered on from there.
+    /// </summary>
+    private async ValueTask<bool> SubscribeSessionAsync(RegisteredConnection entry, StreamSubscriber subscriber, CancellationToken cancellationToken)
+    {
+        var name = subscriber.Session.StreamName;
+        StreamSnapshot? elsewhere = null;
+        if (Store is { } store && subscriber.Resumed && Stream(name) is { LastOffset: 0, Count: 0 })
+        {
+            var after = subscriber.PeekPosition(name, out var position) ? position.Offset : long.MaxValue;
+            elsewhere = await ReadOrNullAsync(store, name, after, cancellationToken).ConfigureAwait(false);
+            if (elsewhere is not null && after != long.MaxValue && position.Epoch != elsewhere.Epoch) elsewhere = await ReadOrNullAsync(store, name, 0, cancellationToken).ConfigureAwait(false);
+        }
         while (true)
         {
             var stream = Stream(name);
@@ -185,11 +330,101 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
             {
                 if (stream.Evicted) continue;
                 stream.Touch(time.GetUtcNow());
-                var complete = Replay(entry, subscriber, stream);
-                subscriber.GoLive(target);
+                bool complete;
+                if (elsewhere is not null && stream is { LastOffset: 0, Count: 0 })
+                {
+                    var presented = subscriber.PeekPosition(name, out var position) && position.Epoch == elsewhere.Epoch ? position.Offset : 0;
+                    stream.Continue(elsewhere.Epoch, Math.Max(elsewhere.LastOffset, presented));
+                    complete = SendReplay(entry, subscriber, name, elsewhere, out _);
+                }
+                else
+                {
+                    complete = Replay(entry, subscriber, stream);
+                }
+                subscriber.EndCatchUp(name, new StreamPosition(stream.Epoch, stream.LastOffset));
                 return complete;
             }
         }
+    }
+
+    private async ValueTask<StreamSnapshot?> ReadOrNullAsync(IWebSocketStreamBackplane store, string name, long after, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.ReadAsync(registry.Name, name, after, Limits, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// With a stream backplane: reads what the client missed while the stream's live messages wait, then, under the
+    /// stream's lock, sends the replay, what waited (once), and the position. When the backplane cannot be read, the
+    /// client is told that it may have missed messages (a gap of unknown size) and the stream goes live.
+    /// </summary>
+    private async ValueTask<bool> CatchUpAsync(RegisteredConnection entry, StreamSubscriber subscriber, string name, CancellationToken cancellationToken)
+    {
+        var store = Store!;
+        var presented = subscriber.PeekPosition(name, out var position);
+        var snapshot = await ReadOrNullAsync(store, name, presented ? position.Offset : long.MaxValue, cancellationToken).ConfigureAwait(false);
+        if (snapshot is not null && presented && position.Epoch != snapshot.Epoch) snapshot = await ReadOrNullAsync(store, name, 0, cancellationToken).ConfigureAwait(false);
+        lock (Stream(name).Gate)
+        {
+            var connection = entry.Connection;
+            var complete = true;
+            StreamPosition reached;
+            if (snapshot is null)
+            {
+                subscriber.TakePosition(name, out _);
+                if (presented) complete = connection.TryEnqueueControl(WebSocketMessage.FromUtf8Text(Gap(name, position, count: null)), s_gapHeader);
+                reached = presented ? position : new StreamPosition("", 0);
+            }
+            else
+            {
+                complete = SendReplay(entry, subscriber, name, snapshot, out reached);
+            }
+            foreach (var waiting in subscriber.EndCatchUp(name, reached))
+            {
+                if (waiting.Epoch == reached.Epoch && waiting.Offset <= reached.Offset) continue;
+                complete &= connection.TryEnqueue(waiting.Message, waiting.Header);
+                reached = new StreamPosition(waiting.Epoch, waiting.Offset);
+            }
+            subscriber.Reached(name, reached);
+            if (snapshot is not null) complete &= connection.TryEnqueueControl(WebSocketMessage.FromUtf8Text(Position(name, reached)), s_subscribedHeader);
+            return complete;
+        }
+    }
+
+    /// <summary>
+    /// Sends a replay read from a backplane: a gap report for what it no longer holds, then what it holds after the
+    /// client's position; <paramref name="reached"/> is where the client is after it.
+    /// </summary>
+    private bool SendReplay(RegisteredConnection entry, StreamSubscriber subscriber, string name, StreamSnapshot snapshot, out StreamPosition reached)
+    {
+        var connection = entry.Connection;
+        reached = new StreamPosition(snapshot.Epoch, snapshot.LastOffset);
+        if (!subscriber.TakePosition(name, out var position)) return true; // a new subscription starts at the stream's position
+        var after = 0L;
+        if (position.Epoch != snapshot.Epoch)
+        {
+            if (!connection.TryEnqueueControl(WebSocketMessage.FromUtf8Text(Gap(name, position, count: null)), s_gapHeader)) return false;
+        }
+        else
+        {
+            after = position.Offset;
+            var firstKept = snapshot.Entries.Count > 0 ? snapshot.Entries[0].Offset : snapshot.LastOffset + 1;
+            if (after < firstKept - 1 && !connection.TryEnqueueControl(WebSocketMessage.FromUtf8Text(Gap(name, position, firstKept - 1 - after)), s_gapHeader)) return false;
+            reached = new StreamPosition(snapshot.Epoch, Math.Max(after, snapshot.LastOffset));
+        }
+        foreach (var kept in snapshot.Entries)
+        {
+            if (kept.Offset <= after || subscriber.Session.WasExcluded([.. kept.Except])) continue;
+            var message = kept.MessageType == WebSocketMessageType.Text ? WebSocketMessage.FromUtf8Text(kept.Payload) : WebSocketMessage.FromBinary(kept.Payload);
+            if (!connection.TryEnqueue(message, StreamHistory.Header(name, snapshot.Epoch, kept.Offset))) return false;
+        }
+        return true;
     }
 
     /// <summary>
@@ -220,7 +455,20 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
                 if (!connection.TryEnqueue(kept.Message, kept.Header)) return false;
             }
         }
-        return connection.TryEnqueueControl(WebSocketMessage.FromUtf8Text(Subscribed(stream)), s_subscribedHeader);
+        return connection.TryEnqueueControl(WebSocketMessage.FromUtf8Text(Position(stream.Name, new StreamPosition(stream.Epoch, stream.LastOffset))), s_subscribedHeader);
+    }
+
+    private static string StreamName(BackplaneTarget target, string key) => target switch
+    {
+        BackplaneTarget.Group => GroupStreamName(key),
+        BackplaneTarget.User => UserStreamName(key),
+        _ => AllStreamName,
+    };
+
+    private BackplaneMessage ToBackplane(BackplaneTarget target, string key, IReadOnlyCollection<string> except, WebSocketMessage message)
+    {
+        var payload = message.Text is { } text ? Encoding.UTF8.GetBytes(text) : message.MessageType == WebSocketMessageType.Binary ? message.Binary : message.Utf8Text;
+        return new BackplaneMessage(registry.Name, target, key, except, message.MessageType, payload);
     }
 
     private static ReadOnlyMemory<byte> Gap(string stream, StreamPosition position, long? count)
@@ -238,15 +486,15 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
         return buffer.WrittenMemory;
     }
 
-    private static ReadOnlyMemory<byte> Subscribed(StreamHistory stream)
+    private static ReadOnlyMemory<byte> Position(string stream, StreamPosition position)
     {
-        var buffer = new ArrayBufferWriter<byte>(48 + stream.Name.Length);
+        var buffer = new ArrayBufferWriter<byte>(48 + stream.Length);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("s"u8, stream.Name);
-            writer.WriteString("e"u8, stream.Epoch);
-            writer.WriteNumber("o"u8, stream.LastOffset);
+            writer.WriteString("s"u8, stream);
+            writer.WriteString("e"u8, position.Epoch);
+            writer.WriteNumber("o"u8, position.Offset);
             writer.WriteEndObject();
         }
         return buffer.WrittenMemory;

@@ -21,12 +21,24 @@ internal sealed class StreamHistory(string name, DateTimeOffset now)
     public string Name { get; } = name;
 
     /// <summary>This life of the stream: a new one means what came before is gone.</summary>
-    public string Epoch { get; } = NewEpoch();
+    public string Epoch { get; private set; } = NewEpoch();
 
     /// <summary>The offset of the last message (0 before the first); offsets go up by one.</summary>
     public long LastOffset { get; private set; }
 
-    /// <summary>The offset of the last message dropped from the history (by count or age); 0 when none was.</summary>
+    /// <summary>
+    /// Continues a stream another server wrote (a session resumed here): its epoch, and numbers after both the last it
+    /// kept and the last the client has (which may be later, when the other server died before its writes arrived).
+    /// Called under the lock, before anything is appended here.
+    /// </summary>
+    public void Continue(string epoch, long lastOffset)
+    {
+        Epoch = epoch;
+        LastOffset = Math.Max(LastOffset, lastOffset);
+        TrimmedUpTo = Math.Max(TrimmedUpTo, lastOffset);
+    }
+
+    /// <summary>The offset of the last message dropped from the history (by count or age), or not kept here; 0 when none was.</summary>
     public long TrimmedUpTo { get; private set; }
 
     public DateTimeOffset LastUsed { get; private set; } = now;
@@ -38,6 +50,22 @@ internal sealed class StreamHistory(string name, DateTimeOffset now)
 
     /// <summary>The offset of the oldest kept message; one past the last when none is kept.</summary>
     public long FirstKeptOffset => _kept.Count > 0 ? _kept.Peek().Offset : LastOffset + 1;
+
+    /// <summary>The header of a message of this stream at <paramref name="offset"/> of <paramref name="epoch"/>.</summary>
+    public static byte[] Header(string stream, string epoch, long offset)
+    {
+        var buffer = new ArrayBufferWriter<byte>(32 + stream.Length);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("s"u8, stream);
+            writer.WriteString("e"u8, epoch);
+            writer.WriteNumber("o"u8, offset);
+            writer.WriteEndObject();
+        }
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>Someone subscribed or left: the stream is kept for the history's age from now.</summary>
     public void Touch(DateTimeOffset now) => LastUsed = now;
@@ -66,20 +94,7 @@ internal sealed class StreamHistory(string name, DateTimeOffset now)
     public IEnumerable<KeptMessage> After(long offset) => _kept.Where(kept => kept.Offset > offset);
 
     /// <summary>The header of the message at <paramref name="offset"/>: <c>{"s":…,"e":…,"o":…}</c> and the line feed.</summary>
-    public byte[] Header(long offset)
-    {
-        var buffer = new ArrayBufferWriter<byte>(32 + Name.Length);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("s"u8, Name);
-            writer.WriteString("e"u8, Epoch);
-            writer.WriteNumber("o"u8, offset);
-            writer.WriteEndObject();
-        }
-        buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
-    }
+    public byte[] Header(long offset) => Header(Name, Epoch, offset);
 
     private static string NewEpoch()
     {

@@ -38,7 +38,7 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
     {
         if (_registry.Find(connectionId) is { } entry)
         {
-            var changed = join ? _registry.JoinGroup(entry, group) : _registry.Leave(entry, group);
+            var changed = join ? await _registry.JoinGroupAsync(entry, group, cancellationToken).ConfigureAwait(false) : _registry.Leave(entry, group);
             if (changed && join && Backplane is { } local) await local.WhenAppliedAsync(cancellationToken).ConfigureAwait(false);
             return changed;
         }
@@ -126,7 +126,8 @@ internal sealed class Target<TEndpoint>(ConnectionRegistry registry, BackplaneTa
         {
             throw new ArgumentException($"The {kind.ToString().ToLowerInvariant()} name is longer than the {ushort.MaxValue} UTF-8 bytes other servers can be sent.", nameof(key));
         }
-        var result = registry.Streams is { } streams ? streams.Publish(kind, key, except, message) : registry.Deliver(kind, key, except, message);
+        if (registry.Streams is { } streams) return new(streams.Publish(kind, key, except, message));
+        var result = registry.Deliver(kind, key, except, message);
         // Other servers hear of it unless it was for one connection, and that connection is here.
         if (registry.Backplane is { } backplane && (kind != BackplaneTarget.Connection || result == default))
         {

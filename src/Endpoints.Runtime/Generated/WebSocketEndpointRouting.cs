@@ -36,7 +36,7 @@ public static class WebSocketEndpointRouting
             var registry = endpointServices.Registries.For(type, settings.Name);
             registry.Codec ??= settings.Codec;
             var options = endpointServices.Options;
-            if (settings.Resumable) registry.Streams ??= new ResumableStreams(registry, endpointServices.Time, options.History, new SessionTokens(options.SessionKey));
+            if (settings.Resumable) registry.Streams ??= new ResumableStreams(registry, endpointServices.Time, options.History, options.SessionKey);
         }
         return routes.Map(settings.Pattern, accept)
             .WithMetadata(new HttpMethodMetadata(s_upgradeMethods))

@@ -58,6 +58,12 @@ public interface IWebSocketBackplaneHost
     /// <summary>Delivers a message from another node to this node's connections of its target.</summary>
     WebSocketFanOutResult Deliver(BackplaneMessage message);
 
+    /// <summary>
+    /// Delivers a message of a resumable stream, numbered by an <see cref="IWebSocketStreamBackplane"/> (from any server,
+    /// this one included), to this node's connections of its target, with its position.
+    /// </summary>
+    WebSocketFanOutResult DeliverNumbered(BackplaneMessage message, string stream, string epoch, long offset);
+
     /// <summary>Joins or leaves a group for a connection of this node; false if it is not here (or nothing changed).</summary>
     bool ChangeGroup(string endpoint, string connectionId, string group, bool join);
 
@@ -94,3 +100,54 @@ public sealed record BackplaneMessage(string Endpoint, BackplaneTarget Target, s
 /// <summary>One connection of this node, as presence records it.</summary>
 public sealed record BackplaneConnection(string Endpoint, string ConnectionId, string? UserId, DateTimeOffset Since,
     IReadOnlyList<(string Group, DateTimeOffset Since)> Groups);
+
+/// <summary>
+/// A backplane that also keeps the streams of <see cref="WebSocketDelivery.Resumable"/> endpoints (docs/protocol.md), so
+/// that a client resumes on any server: it numbers each message of a group, a user or all in its stream once for every
+/// server, keeps a bounded history, and shares sessions and the key that signs them. <c>Endpoints.Redis</c> implements
+/// it on Redis Streams. Without one, each server keeps its own history.
+/// </summary>
+public interface IWebSocketStreamBackplane
+{
+    /// <summary>
+    /// Numbers the message in <paramref name="stream"/>, keeps it, and hands it to every server with receivers for its
+    /// target, this one included, through <see cref="IWebSocketBackplaneHost.DeliverNumbered"/>, in the order of the
+    /// offsets. Never waits: while the backplane is away it buffers (bounded) or drops and counts, as
+    /// <see cref="IWebSocketBackplane.Publish"/> does.
+    /// </summary>
+    void PublishNumbered(BackplaneMessage message, string stream, WebSocketHistoryLimits limits);
+
+    /// <summary>Keeps a message this server numbered itself (a session's own stream, which one server writes at a time).</summary>
+    void Keep(string endpoint, string stream, string epoch, long offset, WebSocketMessageType messageType, ReadOnlyMemory<byte> payload, WebSocketHistoryLimits limits);
+
+    /// <summary>
+    /// The stream's epoch and last offset, and what it keeps after <paramref name="after"/> (oldest first; none older
+    /// than the limits' age). <see cref="long.MaxValue"/> asks for the position only. A stream it does not know has a new
+    /// epoch and offset 0.
+    /// </summary>
+    ValueTask<StreamSnapshot> ReadAsync(string endpoint, string stream, long after, WebSocketHistoryLimits limits, CancellationToken cancellationToken);
+
+    /// <summary>The key session tokens are signed with: the same on every server.</summary>
+    ValueTask<byte[]> GetSessionKeyAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A connection opens (or resumes) a session: the highest client message number handled in it so far, or null when
+    /// no server knows it (it is kept from now on).
+    /// </summary>
+    ValueTask<long?> OpenSessionAsync(string endpoint, string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>Records the highest client message number handled in a session, in order with this server's other writes.</summary>
+    void RecordHandled(string endpoint, string sessionId, long number);
+
+    /// <summary>A connection of the session ended on this server: the session is kept for <paramref name="keep"/> from now.</summary>
+    void CloseSession(string endpoint, string sessionId, TimeSpan keep);
+}
+
+/// <summary>How much a stream keeps: the latest <paramref name="MaxMessages"/>, none older than <paramref name="MaxAge"/>.</summary>
+public readonly record struct WebSocketHistoryLimits(int MaxMessages, TimeSpan MaxAge);
+
+/// <summary>A stream as a backplane keeps it: its epoch, its last offset, and kept messages (oldest first).</summary>
+public sealed record StreamSnapshot(string Epoch, long LastOffset, IReadOnlyList<StreamEntry> Entries);
+
+/// <summary>A kept message: its offset, its kind and bytes, and the connections it was not for.</summary>
+public sealed record StreamEntry(long Offset, WebSocketMessageType MessageType, ReadOnlyMemory<byte> Payload, IReadOnlyCollection<string> Except);

@@ -225,7 +225,16 @@ internal sealed class ReceiveLoop : IHostStoppingListener
     {
         if (!TryReadHello(payload.Span, _endpoint.Options.MaxGroupsPerConnection + 3, out var token, out var positions)) return await InvalidHeaderAsync().ConfigureAwait(false);
         _awaitingHello = false;
-        _connection.Hello(token, positions);
+        try
+        {
+            await _connection.HelloAsync(token, positions).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || _connection.IsAborted)
+        {
+            // The backplane could not open the session: the client is asked to come back.
+            Log.CallbackFailed(_endpoint.Logger, exception, _connection.Id, _endpoint.Name);
+            return await FailAsync((WebSocketCloseStatus)1013, "Try again later", WebSocketCloseReason.Error).ConfigureAwait(false);
+        }
         return null;
     }
 
@@ -418,7 +427,7 @@ internal sealed class ReceiveLoop : IHostStoppingListener
             message = message[payloadStart..];
             request = header.Id;
             // Sent again after a reconnect, and handled before it: handled once.
-            if (header.Number != 0 && _connection.Subscriber is { } subscriber && !subscriber.Session.TryHandle(header.Number))
+            if (header.Number != 0 && _connection.Subscriber is { } subscriber && !_endpoint.Registry.Streams!.TryHandle(subscriber.Session, header.Number))
             {
                 if (request != 0)
                 {
@@ -488,7 +497,7 @@ internal sealed class ReceiveLoop : IHostStoppingListener
             if (!valid || (_awaitingHello && header.Control != "hello")) return await InvalidHeaderAsync().ConfigureAwait(false);
             if (header.Answers != 0 || header.Control is not null) return await ReceiveStreamedAnswerAsync(stream, header).ConfigureAwait(false);
             request = header.Id;
-            if (header.Number != 0 && _connection.Subscriber is { } subscriber && !subscriber.Session.TryHandle(header.Number))
+            if (header.Number != 0 && _connection.Subscriber is { } subscriber && !_endpoint.Registry.Streams!.TryHandle(subscriber.Session, header.Number))
             {
                 // Sent again after a reconnect, and handled before it: skipped (the rest of the loop skips what is unread).
                 request = 0;
