@@ -13,7 +13,7 @@ namespace Endpoints.Redis;
 /// connection are acknowledged (<see cref="RedisGroupChanges"/>); all over one <see cref="RedisConnection"/>, with the
 /// names of <see cref="RedisNames"/> and the bytes of <see cref="RedisWire"/>.
 /// </summary>
-internal sealed class RedisBackplaneCoordinator : IWebSocketBackplane, IHostedService, IAsyncDisposable
+internal sealed class RedisBackplaneCoordinator : IWebSocketBackplane, IWebSocketStreamBackplane, IHostedService, IAsyncDisposable
 {
     private readonly RedisBackplaneOptions _options;
     private readonly TimeProvider _time;
@@ -26,6 +26,7 @@ internal sealed class RedisBackplaneCoordinator : IWebSocketBackplane, IHostedSe
     private readonly RedisPresence _presence;
     private readonly RedisPresenceReader _presenceReader;
     private readonly RedisGroupChanges _groupChanges;
+    private readonly RedisStreams _streams;
     private IWebSocketBackplaneHost? _host;
     private ChannelMessageQueue? _nodeSubscription;
     private ITimer? _heartbeat;
@@ -45,6 +46,7 @@ internal sealed class RedisBackplaneCoordinator : IWebSocketBackplane, IHostedSe
         _presence = new RedisPresence(_connection, _names, () => _host!.Snapshot(), options, logger, time, stopping);
         _presenceReader = new RedisPresenceReader(_connection, _names, options, logger, time);
         _groupChanges = new RedisGroupChanges(_outbox, _names, options, time);
+        _streams = new RedisStreams(_connection, _outbox, _names, options.NodeId, time);
     }
 
     public string NodeId => _options.NodeId;
@@ -72,6 +74,23 @@ internal sealed class RedisBackplaneCoordinator : IWebSocketBackplane, IHostedSe
             : _names.ChannelOf(message.Endpoint, message.Target, message.Key);
         _outbox.Send(channel, RedisWire.EncodeDeliver(NodeId, message));
     }
+
+    public void PublishNumbered(BackplaneMessage message, string stream, WebSocketHistoryLimits limits) => _streams.Publish(message, stream, limits);
+
+    public void Keep(string endpoint, string stream, string epoch, long offset, System.Net.WebSockets.WebSocketMessageType messageType, ReadOnlyMemory<byte> payload,
+        WebSocketHistoryLimits limits) => _streams.Keep(endpoint, stream, epoch, offset, messageType, payload, limits);
+
+    public ValueTask<BackplaneStreamSnapshot> ReadAsync(string endpoint, string stream, long after, WebSocketHistoryLimits limits, CancellationToken cancellationToken)
+        => _streams.ReadAsync(endpoint, stream, after, limits, cancellationToken);
+
+    public ValueTask<byte[]> GetSessionKeyAsync(CancellationToken cancellationToken) => _streams.GetSigningKeyAsync(cancellationToken);
+
+    public ValueTask<long?> OpenSessionAsync(string endpoint, string sessionId, CancellationToken cancellationToken)
+        => _streams.OpenSessionAsync(endpoint, sessionId, cancellationToken);
+
+    public void RecordHandled(string endpoint, string sessionId, long number) => _streams.RecordHandled(endpoint, sessionId, number);
+
+    public void CloseSession(string endpoint, string sessionId, TimeSpan keep) => _streams.CloseSession(endpoint, sessionId, keep);
 
     public void OnLocalChange(string endpoint, WebSocketPresenceChange change)
     {
@@ -165,6 +184,11 @@ internal sealed class RedisBackplaneCoordinator : IWebSocketBackplane, IHostedSe
                     var (origin, delivery) = RedisWire.DecodeDeliver(bytes);
                     if (origin != NodeId) host.Deliver(delivery); // this server served its own connections when it sent
                     break;
+                case RedisWire.NumberedDeliver:
+                    // Numbered by Redis: every server, this one too, delivers it now, in the stream's order.
+                    var (stream, epoch, offset, _, numbered) = RedisWire.DecodeNumbered(bytes);
+                    host.DeliverNumbered(numbered, stream, epoch, offset);
+                    break;
                 case RedisWire.GroupChange:
                     _groupChanges.Answer(host, bytes);
                     break;
@@ -173,7 +197,7 @@ internal sealed class RedisBackplaneCoordinator : IWebSocketBackplane, IHostedSe
                     break;
             }
         }
-        catch (Exception exception) when (exception is ArgumentOutOfRangeException or IndexOutOfRangeException)
+        catch (Exception exception) when (exception is ArgumentOutOfRangeException or IndexOutOfRangeException or FormatException)
         {
             RedisLog.BadMessage(_logger, message.Channel.ToString());
         }

@@ -215,7 +215,7 @@ public sealed class ResumableDeliveryTests
         await using var server = await TestServer.StartAsync();
         using var ann = await V1Client.ConnectAsync(server.WebSocketUri("/resume/rude"), "ann");
         await ann.SendAsync("say hi");
-        Assert.Equal(WebSocketCloseStatus.ProtocolError, await ann.Socket.ReceiveCloseAsync());
+        Assert.Equal(WebSocketCloseStatus.ProtocolError, await ann.ReceiveCloseAsync());
         Assert.Empty(server.Probe.EventsOf("rude"));
     }
 

@@ -43,3 +43,43 @@ public sealed class QueryUserIdProvider : IWebSocketUserIdProvider
 {
     public string? GetUserId(HttpContext context) => context.Request.Query["user"].FirstOrDefault();
 }
+
+/// <summary>
+/// The cluster's resumable room: "group G text", "user U text", "all text", "me text" (this connection's session),
+/// "burst N" (N lines to this connection at once); anything else is recorded as handled.
+/// </summary>
+[WebSocketEndpoint("/resumable", Delivery = WebSocketDelivery.Resumable)]
+public sealed class ResumableClusterEndpoint(IWebSocketClients<ResumableClusterEndpoint> clients, HandledMessages handled)
+{
+    public async ValueTask OnOpen(WebSocketConnection connection, [FromQuery] string? groups)
+    {
+        handled.Add((connection.UserId ?? "") + (connection.IsResumed ? " resumed" : " fresh"));
+        foreach (var group in (groups ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)) await connection.JoinGroupAsync(group);
+    }
+
+    public async ValueTask OnText(WebSocketConnection connection, string text)
+    {
+        var parts = text.Split(' ', 3);
+        switch (parts[0])
+        {
+            case "group": await clients.Group(parts[1]).SendTextAsync(parts[2]); return;
+            case "user": await clients.User(parts[1]).SendTextAsync(parts[2]); return;
+            case "all": await clients.All.SendTextAsync(text[4..]); return;
+            case "me": await connection.SendTextAsync(text[3..]); return;
+            case "burst":
+                for (var i = 1; i <= int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture); i++) connection.TrySendText("line " + i);
+                return;
+            default: handled.Add((connection.UserId ?? "") + " " + text); return;
+        }
+    }
+}
+
+/// <summary>What the resumable endpoints of a test's servers handled, in order.</summary>
+public sealed class HandledMessages
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _items = new();
+
+    public void Add(string item) => _items.Enqueue(item);
+
+    public IReadOnlyList<string> Items => [.. _items];
+}

@@ -27,13 +27,15 @@ public sealed class Node : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<Node> StartAsync(RedisServer redis, string prefix, string name, TimeProvider time, Action<RedisBackplaneOptions>? configure = null, int outboxCapacity = 256)
+    public static async Task<Node> StartAsync(RedisServer redis, string prefix, string name, TimeProvider time, Action<RedisBackplaneOptions>? configure = null, int outboxCapacity = 256,
+        HandledMessages? handled = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton<IWebSocketUserIdProvider, QueryUserIdProvider>();
+        builder.Services.AddSingleton(handled ?? new HandledMessages());
         builder.Services.AddWebSocketEndpoints(o => o.OutboxCapacity = outboxCapacity).AddRedis(redis.Configuration, o =>
         {
             o.ChannelPrefix = prefix;
@@ -42,6 +44,7 @@ public sealed class Node : IAsyncDisposable
         });
         var app = builder.Build();
         app.MapWebSocketEndpoint<ClusterEndpoint>();
+        app.MapWebSocketEndpoint<ResumableClusterEndpoint>();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Node(app, new Uri(address.Replace("http", "ws", StringComparison.Ordinal)));

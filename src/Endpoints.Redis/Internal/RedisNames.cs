@@ -32,6 +32,32 @@ internal sealed class RedisNames(string prefix, bool sharded)
         _ => $"{prefix}:{endpoint}:all",
     });
 
+    /// <summary>
+    /// The keys of a resumable stream (its entries, epoch and last offset) and the channel its messages go out on. The
+    /// keys' hash tag is the channel's name, so that one script can write them and publish (sharded pub/sub included).
+    /// </summary>
+    public (RedisKey Entries, RedisKey Epoch, RedisKey Offset, RedisChannel Channel, string ChannelName) StreamOf(string endpoint, string stream)
+    {
+        var name = stream switch
+        {
+            "a" => $"{prefix}:{endpoint}:all",
+            _ when stream.StartsWith("g:", StringComparison.Ordinal) => $"{prefix}:{endpoint}:g:{ChannelSafe(stream[2..])}",
+            _ when stream.StartsWith("u:", StringComparison.Ordinal) => $"{prefix}:{endpoint}:u:{ChannelSafe(stream[2..])}",
+            _ => $"{prefix}:{endpoint}:s:{ChannelSafe(stream[2..])}",
+        };
+        var tag = "{" + name + "}";
+        return (tag + ":s", tag + ":e", tag + ":o", Named(name), name);
+    }
+
+    /// <summary>A session of a resumable endpoint: the highest client message number handled in it.</summary>
+    public RedisKey SessionKey(string endpoint, string sessionId) => $"{prefix}:{endpoint}:session:{sessionId}";
+
+    /// <summary>The key every server signs session tokens with.</summary>
+    public RedisKey SessionSigningKey => $"{prefix}:session-signing-key";
+
+    /// <summary>Whether channels are sharded (SPUBLISH) or not (PUBLISH).</summary>
+    public bool Sharded => sharded;
+
     /// <summary>A server's own channel: messages for one of its connections, group changes and their answers.</summary>
     public RedisChannel NodeChannel(string node) => Named($"{prefix}:node:{node}");
 

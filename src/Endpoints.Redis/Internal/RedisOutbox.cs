@@ -16,7 +16,7 @@ internal sealed class RedisOutbox
     private readonly CancellationToken _stopping;
     private readonly int _capacity;
     private readonly TimeSpan _resubscribeGrace;
-    private readonly Channel<(RedisChannel Channel, byte[] Payload)> _messages;
+    private readonly Channel<(RedisChannel Channel, byte[] Payload, Action<IDatabase>? Write)> _messages;
     private long _buffered, _dropped;
 
     public RedisOutbox(RedisConnection connection, RedisBackplaneOptions options, ILogger logger, TimeProvider time, CancellationToken stopping)
@@ -27,7 +27,7 @@ internal sealed class RedisOutbox
         _stopping = stopping;
         _capacity = options.OutageBufferCapacity;
         _resubscribeGrace = options.ResubscribeGrace;
-        _messages = Channel.CreateBounded<(RedisChannel, byte[])>(new BoundedChannelOptions(_capacity)
+        _messages = Channel.CreateBounded<(RedisChannel, byte[], Action<IDatabase>?)>(new BoundedChannelOptions(_capacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the caller counts the drop
@@ -40,14 +40,19 @@ internal sealed class RedisOutbox
     /// <summary>Messages dropped because the buffer was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    public void Send(RedisChannel channel, byte[] payload)
+    public void Send(RedisChannel channel, byte[] payload) => Send(channel, payload, null);
+
+    /// <summary>A write other than a publish (a script), in order with the publishes; fire-and-forget as they are.</summary>
+    public void Send(Action<IDatabase> write) => Send(default, [], write);
+
+    private void Send(RedisChannel channel, byte[] payload, Action<IDatabase>? write)
     {
         if (!_connection.IsConnected)
         {
             Interlocked.Increment(ref _buffered);
             RedisMetrics.Buffered.Add(1);
         }
-        if (_messages.Writer.TryWrite((channel, payload))) return;
+        if (_messages.Writer.TryWrite((channel, payload, write))) return;
         Interlocked.Increment(ref _dropped);
         RedisMetrics.Dropped.Add(1);
         RedisLog.Dropped(_logger, _capacity);
@@ -75,7 +80,8 @@ internal sealed class RedisOutbox
                 try
                 {
                     // Fire-and-forget keeps the order (one connection, pipelined) without a round trip per message.
-                    _connection.Redis.GetSubscriber().Publish(item.Channel, item.Payload, CommandFlags.FireAndForget);
+                    if (item.Write is { } write) write(_connection.Redis.GetDatabase());
+                    else _connection.Redis.GetSubscriber().Publish(item.Channel, item.Payload, CommandFlags.FireAndForget);
                     reader.TryRead(out _);
                 }
                 catch (RedisConnectionException)

@@ -11,7 +11,35 @@ namespace Endpoints.Redis;
 /// </summary>
 internal static class RedisWire
 {
-    public const byte Deliver = 0, GroupChange = 1, GroupChangeAnswer = 2;
+    public const byte Deliver = 0, GroupChange = 1, GroupChangeAnswer = 2, NumberedDeliver = 3;
+
+    /// <summary>
+    /// The start of a numbered message: its tag and stream. The publishing script appends the epoch, a line feed, the
+    /// offset, a line feed, then the message as <see cref="EncodeDeliver"/> writes it: Redis numbers it, so only Redis
+    /// can write the position.
+    /// </summary>
+    public static byte[] EncodeNumberedHead(string stream)
+    {
+        var writer = new Writer(8 + stream.Length * 3);
+        writer.Byte(NumberedDeliver);
+        writer.String(stream);
+        return writer.ToArray();
+    }
+
+    public static (string Stream, string Epoch, long Offset, string Origin, BackplaneMessage Message) DecodeNumbered(ReadOnlyMemory<byte> bytes)
+    {
+        var reader = new Reader(bytes);
+        reader.Byte(); // NumberedDeliver
+        var stream = reader.String();
+        var rest = reader.Rest();
+        var epochEnd = rest.Span.IndexOf((byte)'\n');
+        var epoch = Encoding.UTF8.GetString(rest.Span[..epochEnd]);
+        rest = rest[(epochEnd + 1)..];
+        var offsetEnd = rest.Span.IndexOf((byte)'\n');
+        if (epochEnd < 0 || offsetEnd < 0 || !System.Buffers.Text.Utf8Parser.TryParse(rest.Span[..offsetEnd], out long offset, out _)) throw new ArgumentOutOfRangeException(nameof(bytes));
+        var (origin, message) = DecodeDeliver(rest[(offsetEnd + 1)..]);
+        return (stream, epoch, offset, origin, message);
+    }
 
     public static byte[] EncodeDeliver(string origin, BackplaneMessage message)
     {

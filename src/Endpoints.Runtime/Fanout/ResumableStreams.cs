@@ -310,16 +310,17 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
     }
 
     /// <summary>
-    /// The session's own stream, kept here. A session resumed from another server continues that server's stream: read
-    /// from the backplane, replayed, and numbered on from there.
+    /// The session's own stream, kept here. With a stream backplane its epoch is the backplane's, and a session resumed
+    /// from another server continues that server's stream: read from the backplane, replayed, and numbered on from there.
     /// </summary>
     private async ValueTask<bool> SubscribeSessionAsync(RegisteredConnection entry, StreamSubscriber subscriber, CancellationToken cancellationToken)
     {
         var name = subscriber.Session.StreamName;
-        StreamSnapshot? elsewhere = null;
-        if (Store is { } store && subscriber.Resumed && Stream(name) is { LastOffset: 0, Count: 0 })
+        BackplaneStreamSnapshot? elsewhere = null;
+        if (Store is { } store && Stream(name) is { LastOffset: 0, Count: 0 })
         {
-            var after = subscriber.PeekPosition(name, out var position) ? position.Offset : long.MaxValue;
+            var presented = subscriber.PeekPosition(name, out var position);
+            var after = subscriber.Resumed && presented ? position.Offset : long.MaxValue;
             elsewhere = await ReadOrNullAsync(store, name, after, cancellationToken).ConfigureAwait(false);
             if (elsewhere is not null && after != long.MaxValue && position.Epoch != elsewhere.Epoch) elsewhere = await ReadOrNullAsync(store, name, 0, cancellationToken).ConfigureAwait(false);
         }
@@ -347,7 +348,7 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
         }
     }
 
-    private async ValueTask<StreamSnapshot?> ReadOrNullAsync(IWebSocketStreamBackplane store, string name, long after, CancellationToken cancellationToken)
+    private async ValueTask<BackplaneStreamSnapshot?> ReadOrNullAsync(IWebSocketStreamBackplane store, string name, long after, CancellationToken cancellationToken)
     {
         try
         {
@@ -401,7 +402,7 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
     /// Sends a replay read from a backplane: a gap report for what it no longer holds, then what it holds after the
     /// client's position; <paramref name="reached"/> is where the client is after it.
     /// </summary>
-    private bool SendReplay(RegisteredConnection entry, StreamSubscriber subscriber, string name, StreamSnapshot snapshot, out StreamPosition reached)
+    private bool SendReplay(RegisteredConnection entry, StreamSubscriber subscriber, string name, BackplaneStreamSnapshot snapshot, out StreamPosition reached)
     {
         var connection = entry.Connection;
         reached = new StreamPosition(snapshot.Epoch, snapshot.LastOffset);

@@ -125,7 +125,7 @@ public interface IWebSocketStreamBackplane
     /// than the limits' age). <see cref="long.MaxValue"/> asks for the position only. A stream it does not know has a new
     /// epoch and offset 0.
     /// </summary>
-    ValueTask<StreamSnapshot> ReadAsync(string endpoint, string stream, long after, WebSocketHistoryLimits limits, CancellationToken cancellationToken);
+    ValueTask<BackplaneStreamSnapshot> ReadAsync(string endpoint, string stream, long after, WebSocketHistoryLimits limits, CancellationToken cancellationToken);
 
     /// <summary>The key session tokens are signed with: the same on every server.</summary>
     ValueTask<byte[]> GetSessionKeyAsync(CancellationToken cancellationToken);
@@ -147,7 +147,7 @@ public interface IWebSocketStreamBackplane
 public readonly record struct WebSocketHistoryLimits(int MaxMessages, TimeSpan MaxAge);
 
 /// <summary>A stream as a backplane keeps it: its epoch, its last offset, and kept messages (oldest first).</summary>
-public sealed record StreamSnapshot(string Epoch, long LastOffset, IReadOnlyList<StreamEntry> Entries);
+public sealed record BackplaneStreamSnapshot(string Epoch, long LastOffset, IReadOnlyList<BackplaneStreamEntry> Entries);
 
 /// <summary>A kept message: its offset, its kind and bytes, and the connections it was not for.</summary>
-public sealed record StreamEntry(long Offset, WebSocketMessageType MessageType, ReadOnlyMemory<byte> Payload, IReadOnlyCollection<string> Except);
+public sealed record BackplaneStreamEntry(long Offset, WebSocketMessageType MessageType, ReadOnlyMemory<byte> Payload, IReadOnlyCollection<string> Except);

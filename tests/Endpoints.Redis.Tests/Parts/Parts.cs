@@ -122,6 +122,8 @@ internal sealed class FakeHost(params string[] connections) : IWebSocketBackplan
 
     public WebSocketFanOutResult Deliver(BackplaneMessage message) => default;
 
+    public WebSocketFanOutResult DeliverNumbered(BackplaneMessage message, string stream, string epoch, long offset) => default;
+
     public bool ChangeGroup(string endpoint, string connectionId, string group, bool join)
     {
         lock (GroupChanges) GroupChanges.Add((endpoint, connectionId, group, join));

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Endpoints.EndToEnd.Tests.Infrastructure;
+namespace Endpoints.Tests;
 
 /// <summary>
 /// A raw endpoints.v1 client for tests (docs/protocol.md): it says hello, reads the welcome, and splits what arrives into
@@ -11,6 +11,8 @@ namespace Endpoints.EndToEnd.Tests.Infrastructure;
 /// </summary>
 public sealed class V1Client : IDisposable
 {
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
+
     private V1Client(ClientWebSocket socket) => Socket = socket;
 
     public ClientWebSocket Socket { get; }
@@ -22,7 +24,7 @@ public sealed class V1Client : IDisposable
         var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol("endpoints.v1");
         if (user is not null) socket.Options.SetRequestHeader("Authorization", "Bearer " + user);
-        using var timeout = new CancellationTokenSource(WebSocketClient.Timeout);
+        using var timeout = new CancellationTokenSource(s_timeout);
         await socket.ConnectAsync(uri, timeout.Token);
         return new V1Client(socket);
     }
@@ -38,18 +40,48 @@ public sealed class V1Client : IDisposable
             foreach (var (stream, (epoch, offset)) in positions) members[stream] = new JsonObject { ["e"] = epoch, ["o"] = offset };
             hello["positions"] = members;
         }
-        await Socket.SendTextAsync("{\"k\":\"hello\"}\n" + hello.ToJsonString());
+        await SendRawAsync("{\"k\":\"hello\"}\n" + hello.ToJsonString());
         var (header, payload) = await ReceiveAsync();
         Assert.Equal("welcome", header?["k"]?.GetValue<string>());
         return JsonNode.Parse(payload)!.AsObject();
     }
 
-    public Task SendAsync(string payload, string header = "") => Socket.SendTextAsync(header + "\n" + payload);
+    public Task SendAsync(string payload, string header = "") => SendRawAsync(header + "\n" + payload);
+
+    public async Task SendRawAsync(string text)
+    {
+        using var timeout = new CancellationTokenSource(s_timeout);
+        await Socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, timeout.Token);
+    }
+
+    /// <summary>One whole message (or the close), bounded in time.</summary>
+    public async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveMessageAsync()
+    {
+        using var timeout = new CancellationTokenSource(s_timeout);
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var result = await Socket.ReceiveAsync(buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close) return (WebSocketMessageType.Close, []);
+            message.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage) return (result.MessageType, message.ToArray());
+        }
+    }
+
+    /// <summary>Reads until the server's close frame and returns its status.</summary>
+    public async Task<WebSocketCloseStatus?> ReceiveCloseAsync()
+    {
+        while ((await ReceiveMessageAsync()).Type != WebSocketMessageType.Close)
+        {
+        }
+        return Socket.CloseStatus;
+    }
 
     /// <summary>The next message, split; a position in its header is remembered (and a subscription's too).</summary>
     public async Task<(JsonObject? Header, string Payload)> ReceiveAsync()
     {
-        var (type, data) = await Socket.ReceiveMessageAsync();
+        var (type, data) = await ReceiveMessageAsync();
         Assert.True(type != WebSocketMessageType.Close, $"Closed: {Socket.CloseStatus} {Socket.CloseStatusDescription}");
         var text = Encoding.UTF8.GetString(data);
         var lineFeed = text.IndexOf('\n', StringComparison.Ordinal);

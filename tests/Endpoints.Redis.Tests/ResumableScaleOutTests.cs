@@ -1,0 +1,149 @@
+using System.Text.Json.Nodes;
+using Endpoints.Tests;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace Endpoints.Redis.Tests;
+
+/// <summary>
+/// Resumable delivery across servers on Redis Streams: a client that lost its server resumes on another with nothing
+/// missed, twice or out of order; what Redis lost is reported as a gap; client messages are handled once.
+/// </summary>
+public sealed class ResumableScaleOutTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = new();
+    private readonly string _prefix = "r" + Guid.NewGuid().ToString("N")[..8];
+    private RedisServer _redis = null!;
+
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+
+    private static Uri Resumable(Node node, string user, string groups = "") => new(node.Address, $"/resumable?user={user}&groups={groups}");
+
+    private static async Task<(V1Client Client, string Session)> OpenAsync(Node node, string user, string groups, params string[] streams)
+    {
+        var client = await V1Client.ConnectAsync(Resumable(node, user, groups));
+        var session = (await client.HelloAsync())["session"]!.GetValue<string>();
+        await client.ReceiveUntilSubscribedAsync(streams);
+        return (client, session);
+    }
+
+    [Fact]
+    public async Task AClientThatLostItsServerResumesOnAnotherWithWhatItsGroupAndUserMissedInOrderOnce()
+    {
+        var handled = new HandledMessages();
+        await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock, handled: handled);
+        await using var b = await Node.StartAsync(_redis, _prefix, "b", _clock, handled: handled);
+        var (ben, _) = await OpenAsync(b, "ben", "room", "a", "u:ben", "g:room");
+        using var _ben = ben;
+
+        var (ann, session) = await OpenAsync(a, "ann", "room", "a", "u:ann", "g:room");
+        await ben.SendAsync("group room one");
+        Assert.Equal(["one"], await ann.ReceiveTextsAsync(1));
+        Assert.Equal(["one"], await ben.ReceiveTextsAsync(1));
+        var positions = new Dictionary<string, (string, long)>(ann.Positions);
+        ann.Socket.Abort();
+        ann.Dispose();
+
+        foreach (var line in new[] { "two", "three", "four" }) await ben.SendAsync("group room " + line);
+        Assert.Equal(["two", "three", "four"], await ben.ReceiveTextsAsync(3));
+        await ben.SendAsync("user ann for ann only");
+
+        using var back = await V1Client.ConnectAsync(Resumable(b, "ann", "room"));
+        var welcome = await back.HelloAsync(session, positions);
+        Assert.True(welcome["resumed"]!.GetValue<bool>());
+        var seen = await back.ReceiveUntilSubscribedAsync("a", "u:ann", "g:room");
+        Assert.Equal(["for ann only", "two", "three", "four"], seen.Where(m => m.Header?["s"] is not null).Select(m => m.Payload));
+        Assert.DoesNotContain(seen, m => m.Header?["k"]?.GetValue<string>() == "gap");
+        Assert.Contains("ann resumed", handled.Items);
+
+        // Live after the replay, numbered on from it.
+        await ben.SendAsync("group room five");
+        var (header, payload) = await back.ReceiveAsync();
+        Assert.Equal("five", payload);
+        Assert.Equal(positions["g:room"].Item2 + 4, header!["o"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task OwnMessagesNotReadBeforeTheServerWentAwayAreReplayedByAnother()
+    {
+        await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);
+        await using var b = await Node.StartAsync(_redis, _prefix, "b", _clock);
+        var (ann, session) = await OpenAsync(a, "ann", "", "a", "u:ann");
+        await ann.SendAsync("burst 4");
+        Assert.Equal(["line 1"], await ann.ReceiveTextsAsync(1));
+        var positions = new Dictionary<string, (string, long)>(ann.Positions);
+        await a.CrashAsync();
+        ann.Dispose();
+
+        using var back = await V1Client.ConnectAsync(Resumable(b, "ann"));
+        Assert.True((await back.HelloAsync(session, positions))["resumed"]!.GetValue<bool>());
+        Assert.Equal(["line 2", "line 3", "line 4"], await back.ReceiveTextsAsync(3));
+        // The session's stream goes on where the other server left it.
+        await back.SendAsync("me after");
+        var (header, payload) = await back.ReceiveAsync();
+        Assert.Equal("after", payload);
+        Assert.Equal(5, header!["o"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task WhenRedisLosesItsDataTheLossIsReportedAsAGapOfUnknownSize()
+    {
+        await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);
+        var (ben, _) = await OpenAsync(a, "ben", "room", "g:room");
+        using var _ben = ben;
+        var (ann, session) = await OpenAsync(a, "ann", "room", "g:room");
+        await ben.SendAsync("group room before");
+        Assert.Equal(["before"], await ann.ReceiveTextsAsync(1));
+        Assert.Equal(["before"], await ben.ReceiveTextsAsync(1));
+        var positions = new Dictionary<string, (string, long)>(ann.Positions);
+        ann.Dispose();
+
+        // As a restart without persistence would: streams, positions and sessions gone (FaultTests restart the process).
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true"))
+        {
+            await admin.GetServers()[0].FlushAllDatabasesAsync();
+        }
+        await ben.SendAsync("group room after");
+        Assert.Equal(["after"], await ben.ReceiveTextsAsync(1));
+
+        using var back = await V1Client.ConnectAsync(Resumable(a, "ann", "room"));
+        var welcome = await back.HelloAsync(session, positions);
+        Assert.False(welcome["resumed"]!.GetValue<bool>()); // Redis forgot the session too
+        var seen = await back.ReceiveUntilSubscribedAsync("g:room");
+        // Every stream it had a position in reports a gap of unknown size: the room's, all's and the user's.
+        var gaps = seen.Where(m => m.Header?["k"]?.GetValue<string>() == "gap").Select(m => JsonNode.Parse(m.Payload)!).ToList();
+        Assert.Contains(gaps, gap => gap["s"]!.GetValue<string>() == "g:room" && gap["e"]!.GetValue<string>() == positions["g:room"].Item1);
+        Assert.All(gaps, gap => Assert.Null(gap["count"]));
+        Assert.Contains("after", seen.Where(m => m.Header?["s"] is not null).Select(m => m.Payload));
+    }
+
+    [Fact]
+    public async Task AClientMessageHandledByOneServerIsNotHandledAgainByAnother()
+    {
+        var handled = new HandledMessages();
+        await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock, handled: handled);
+        await using var b = await Node.StartAsync(_redis, _prefix, "b", _clock, handled: handled);
+        var (ann, session) = await OpenAsync(a, "ann", "", "a", "u:ann");
+        await ann.SendAsync("first", "{\"n\":1}");
+        await ann.SendAsync("second", "{\"n\":2}");
+        await Eventually.WaitUntilAsync(() => handled.Items.Count(i => i.StartsWith("ann ", StringComparison.Ordinal)) == 3, "both handled");
+        ann.Socket.Abort();
+        ann.Dispose();
+
+        long received = 0;
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            using var probe = await V1Client.ConnectAsync(Resumable(b, "ann"));
+            received = (await probe.HelloAsync(session))["received"]!.GetValue<long>();
+            return received == 2;
+        }, "the other server to know what was handled");
+        using var back = await V1Client.ConnectAsync(Resumable(b, "ann"));
+        Assert.Equal(2, (await back.HelloAsync(session))["received"]!.GetValue<long>());
+        await back.SendAsync("second", "{\"n\":2}");
+        await back.SendAsync("third", "{\"n\":3}");
+        await Eventually.WaitUntilAsync(() => handled.Items.Contains("ann third"), "the new message handled");
+        Assert.Single(handled.Items, i => i == "ann second");
+    }
+}
