@@ -263,7 +263,8 @@ public sealed class ConnectionRegistryTests
 
         public StreamSubscriber? Subscriber => null;
 
-        public bool TakesLive(Endpoints.Scaleout.BackplaneTarget target) => true;
+        public bool TryEnqueueNumbered(WebSocketMessage message, byte[] header, StreamAudience audience, string stream, string epoch, long offset)
+            => TryEnqueue(message);
 
         public void ReplayIncomplete()
         {

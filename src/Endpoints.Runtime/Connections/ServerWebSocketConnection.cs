@@ -131,12 +131,12 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
 
     bool IFanOutReceiver.TryEnqueueControl(WebSocketMessage message, byte[] header) => !SpeaksEnvelope || Transmitter.TryEnqueue(message, header);
 
-    bool IFanOutReceiver.TryEnqueueNumbered(WebSocketMessage message, byte[] header, Endpoints.Scaleout.BackplaneTarget target, string stream, string epoch, long offset)
+    bool IFanOutReceiver.TryEnqueueNumbered(WebSocketMessage message, byte[] header, StreamAudience audience, string stream, string epoch, long offset)
     {
         if (!SpeaksEnvelope) return Transmitter.TryEnqueue(message);
         // Before its hello: its replay starts after this message, which came before the subscription.
         if (Subscriber is not { } subscriber) return true;
-        switch (subscriber.Offer(stream, target, epoch, offset, message, header))
+        switch (subscriber.Offer(stream, audience, epoch, offset, message, header))
         {
             case Offer.Send:
                 return ((IFanOutReceiver)this).TryEnqueue(message, header);

@@ -246,7 +246,8 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             }
             else
             {
-                taken = entry.Connection.TryEnqueueNumbered(message, header, target, stream!, epoch!, offset);
+                var audience = target == BackplaneTarget.Group ? StreamAudience.GroupMembers : StreamAudience.Own;
+                taken = entry.Connection.TryEnqueueNumbered(message, header, audience, stream!, epoch!, offset);
             }
             if (taken) queued++;
             else dropped++;
@@ -404,7 +405,7 @@ internal interface IFanOutReceiver
     /// Offers a live message of a resumable stream: sent with its header, held while the stream's replay is read,
     /// skipped when it came in the replay (or before the subscription), plain to a plain client.
     /// </summary>
-    bool TryEnqueueNumbered(WebSocketMessage message, byte[] header, BackplaneTarget target, string stream, string epoch, long offset);
+    bool TryEnqueueNumbered(WebSocketMessage message, byte[] header, StreamAudience audience, string stream, string epoch, long offset);
 
     /// <summary>A replay did not fit in its outbox: the client must come back and resume from what it got.</summary>
     void ReplayIncomplete();

@@ -134,7 +134,7 @@ internal sealed class StreamSubscriber(ResumableSession session, bool resumed, D
     public bool Resumed { get; } = resumed;
 
     /// <summary>What to do with a live message of a stream.</summary>
-    public Offer Offer(string stream, Endpoints.Scaleout.BackplaneTarget target, string epoch, long offset, WebSocketMessage message, byte[] header)
+    public Offer Offer(string stream, StreamAudience audience, string epoch, long offset, WebSocketMessage message, byte[] header)
     {
         lock (_gate)
         {
@@ -146,7 +146,7 @@ internal sealed class StreamSubscriber(ResumableSession session, bool resumed, D
             }
             if (_live.TryGetValue(stream, out var reached)) return reached.Epoch == epoch && offset <= reached.Offset ? Fanout.Offer.Skip : Fanout.Offer.Send;
             // A group's messages reach members only; all, the user's and the session's once their replay is done.
-            return target == Endpoints.Scaleout.BackplaneTarget.Group ? Fanout.Offer.Send : Fanout.Offer.Skip;
+            return audience == StreamAudience.GroupMembers ? Fanout.Offer.Send : Fanout.Offer.Skip;
         }
     }
 
@@ -183,6 +183,16 @@ internal sealed class StreamSubscriber(ResumableSession session, bool resumed, D
     {
         lock (positions) return positions.Remove(stream, out position);
     }
+}
+
+/// <summary>
+/// Whom a stream's live messages reach: a group's members (the membership is the subscription), or the connection's
+/// own streams (all, its user's, its session's), live once their replay is out.
+/// </summary>
+internal enum StreamAudience
+{
+    GroupMembers,
+    Own,
 }
 
 /// <summary>What becomes of a live message offered to a subscriber.</summary>
