@@ -6,10 +6,15 @@ namespace Endpoints.Redis.Tests;
 
 /// <summary>
 /// A private redis-server on a free loopback port, in its own temporary directory, without persistence (a restart
-/// loses everything, as a crashed cache does). Tests stop, restart and flush it.
+/// loses everything, as a crashed cache does) unless started with an append-only file (every write synced, so a kill
+/// loses nothing). Tests stop, restart and flush it.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
+    private readonly bool _appendOnly;
+
+    private RedisServer(bool appendOnly) => _appendOnly = appendOnly;
+
     private readonly string _directory = Directory.CreateTempSubdirectory("endpoints-redis-").FullName;
     private Process? _process;
 
@@ -17,9 +22,9 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string Configuration => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    public static async Task<RedisServer> StartAsync(bool appendOnly = false)
     {
-        var server = new RedisServer();
+        var server = new RedisServer(appendOnly);
         await server.RestartAsync();
         return server;
     }
@@ -30,7 +35,11 @@ public sealed class RedisServer : IAsyncDisposable
         var executable = Environment.GetEnvironmentVariable("REDIS_SERVER") ?? "redis-server";
         var start = new ProcessStartInfo(executable)
         {
-            ArgumentList = { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory, "--protected-mode", "no" },
+            ArgumentList =
+            {
+                "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", _appendOnly ? "yes" : "no", "--appendfsync", "always",
+                "--dir", _directory, "--protected-mode", "no",
+            },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
