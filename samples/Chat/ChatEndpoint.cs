@@ -10,16 +10,24 @@ public sealed record Member(string Name, string Room, WebSocketConnection Connec
 /// A chat room per route value (a group of the endpoint; names are case-sensitive): every text line goes to
 /// everyone in the room. "/msg NAME text" goes to every connection of that user and to the sender's own;
 /// "/who" lists the room. Only signed-in users may connect (401 before the upgrade otherwise), and only from
-/// this site's own pages (403 otherwise).
+/// this site's own pages (403 otherwise). Delivery is resumable: a page that reconnects within two minutes gets what
+/// was said meanwhile, once and in order (docs/protocol.md), and is told of what could not be replayed.
 /// </summary>
 [Authorize]
-[WebSocketEndpoint("/chat/{room}", MaxMessageSize = 4096)]
+[WebSocketEndpoint("/chat/{room}", MaxMessageSize = 4096, Delivery = WebSocketDelivery.Resumable)]
 public sealed class ChatEndpoint(IWebSocketClients<ChatEndpoint> clients, ILogger<ChatEndpoint> log)
 {
     public async Task<Member> OnOpen(WebSocketConnection connection, string room)
     {
         var member = new Member(connection.UserId ?? "anonymous", room, connection);
+        // On a resumed session, joining replays what the room said since this client's last line.
         await connection.JoinGroupAsync(room);
+        if (connection.IsResumed)
+        {
+            // Its page still shows the welcome; the others heard it leave.
+            await clients.GroupExcept(room, connection.Id).SendTextAsync($"* {member.Name} is back");
+            return member;
+        }
         var here = await clients.Presence.CountGroupMembersAsync(room);
         connection.TrySendText($"* welcome to {room}, {member.Name} ({here} here)");
         await clients.Group(room).SendTextAsync($"* {member.Name} joined");
@@ -58,8 +66,9 @@ public sealed class ChatEndpoint(IWebSocketClients<ChatEndpoint> clients, ILogge
         await clients.Group(member.Room).SendTextAsync($"{member.Name}: {text}");
     }
 
-    // The connection has already left its room here: the others hear that it left, it does not.
-    public Task OnClose(Member member) => clients.Group(member.Room).SendTextAsync($"* {member.Name} left").AsTask();
+    // The connection has already left its room here: the others hear that it left; it does not, not even in the replay
+    // its client gets when it comes back.
+    public Task OnClose(Member member) => clients.GroupExcept(member.Room, member.Connection.Id).SendTextAsync($"* {member.Name} left").AsTask();
 
     public void OnError(Member member, Exception error) => log.LogWarning(error, "Chat connection of {Name} failed", member.Name);
 }

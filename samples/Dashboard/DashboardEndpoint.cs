@@ -4,9 +4,10 @@ namespace Dashboard;
 
 /// <summary>
 /// A live price dashboard: the page subscribes to symbols ({"type":"subscribe","symbol":"ACME"}) and receives their
-/// prices ({"type":"price",…}) from <see cref="PriceTicker"/>. Each symbol is a group.
+/// prices ({"type":"price",…}) from <see cref="PriceTicker"/>. Each symbol is a group. Delivery is resumable: a page
+/// that reconnects and subscribes again first gets the prices it missed meanwhile, so its charts have no hole.
 /// </summary>
-[WebSocketEndpoint("/dashboard", Sends = new[] { typeof(Price), typeof(SymbolList) })]
+[WebSocketEndpoint("/dashboard", Sends = new[] { typeof(Price), typeof(SymbolList) }, Delivery = WebSocketDelivery.Resumable)]
 public sealed class DashboardEndpoint(IWebSocketClients<DashboardEndpoint> clients, PriceBoard board, ILogger<DashboardEndpoint> log)
 {
     public Task OnOpen(WebSocketConnection connection) => SendSymbolsAsync(connection);
@@ -14,8 +15,9 @@ public sealed class DashboardEndpoint(IWebSocketClients<DashboardEndpoint> clien
     public async Task OnMessage(Subscribe subscribe, WebSocketConnection connection)
     {
         if (!board.Has(subscribe.Symbol)) return;
+        // A page that resumed its session gets here the prices it missed since its last one, in order.
         await connection.JoinGroupAsync(subscribe.Symbol);
-        // The latest price at once, then every change.
+        // The latest price at once, then every change (after a replay it repeats the last one: same time, same price).
         await connection.SendAsync(board.Latest(subscribe.Symbol));
         await BroadcastSymbolsAsync();
     }

@@ -7,13 +7,17 @@ using Microsoft.Extensions.Logging;
 
 namespace Endpoints.Browser.Tests;
 
-/// <summary>The Chat sample's page in real headless Chromium: chat, reconnect after a restart, no retry loop after a 401.</summary>
+/// <summary>
+/// The Chat sample's page in real headless Chromium: chat, reconnect after a restart, what was said while a page was
+/// away replayed once and in order, a note for what could not be, no retry loop after a 401.
+/// </summary>
 public sealed class ChatPageTests : IAsyncLifetime
 {
     private const string SigningKey = "the browser tests' signing key, 32 bytes or more";
+    private const string NotRecovered = "some messages could not be recovered";
     private readonly int _port = Browser.FreePort();
+    private readonly ConnectionCutter _chat = new("/chat");
     private WebApplication? _app;
-    private int _chatUpgrades;
 
     private Uri Page(string name, string room = "lobby") => new($"http://127.0.0.1:{_port}/?name={name}&room={room}");
 
@@ -57,11 +61,102 @@ public sealed class ChatPageTests : IAsyncLifetime
     });
 
     [Fact]
+    public Task APageThatLostItsConnectionShowsWhatWasSaidMeanwhileOnceAndInOrder() => WithBrowsers(2, nameof(APageThatLostItsConnectionShowsWhatWasSaidMeanwhileOnceAndInOrder), browsers =>
+    {
+        var (ann, ben) = (browsers[0], browsers[1]);
+        ann.Open(Page("ann"));
+        ann.WaitUntil(_ => ann.Find("state").Text == "connected to lobby", "ann connected");
+        ben.Open(Page("ben"));
+        ben.WaitUntil(_ => ben.Find("state").Text == "connected to lobby", "ben connected");
+        ann.WaitUntil(_ => ann.Find("members").Text == "ann (you)\nben", "ann's member list to show ben");
+        ann.Type("text", "before the drop");
+        ann.WaitUntil(_ => ann.Lines().Contains("ann: before the drop"), "ann's line");
+
+        // Ann's network fails (the server resets her connection) and stays away while ben talks.
+        _chat.Hold();
+        Assert.Equal(1, _chat.Cut("ann"));
+        ann.WaitUntil(_ => ann.Find("state").Text == "reconnecting…", "ann's page to notice");
+        ben.WaitUntil(_ => ben.Lines().Contains("ann left"), "the server to notice");
+        foreach (var line in new[] { "one", "two", "three" }) ben.Type("text", line);
+        ann.Type("text", "typed while away");
+        ben.WaitUntil(_ => ben.Lines().Contains("ben: three"), "ben's lines");
+        _chat.Release();
+
+        ann.WaitUntil(_ => ann.Find("state").Text == "connected to lobby", "ann back");
+        ann.WaitUntil(_ => ann.Lines().Contains("ben: three"), "the replay");
+        ben.WaitUntil(_ => ben.Lines().Contains("ann: typed while away"), "ann's queued line");
+        ann.WaitUntil(_ => ann.Find("members").Text == "ann (you)\nben", "ann's member list after the resume");
+        var lines = ann.Lines().ToList();
+        Assert.Equal(["ben: one", "ben: two", "ben: three"], lines.Where(line => line.StartsWith("ben: ", StringComparison.Ordinal)));
+        Assert.True(lines.IndexOf("reconnected") < lines.IndexOf("ben: one"), string.Join(" | ", lines));
+        Assert.Single(lines, "ann: before the drop");
+        Assert.Single(lines, "ann: typed while away");
+        // A resumed session: no second welcome, no "joined" of her own, not her own leaving, and nothing missing.
+        Assert.Single(lines, line => line.StartsWith("welcome to lobby", StringComparison.Ordinal));
+        Assert.Single(lines, "ann joined");
+        Assert.DoesNotContain("ann left", lines);
+        Assert.DoesNotContain("ann is back", lines);
+        Assert.DoesNotContain(lines, line => line.StartsWith(NotRecovered, StringComparison.Ordinal));
+        ben.WaitUntil(_ => ben.Lines().Contains("ann is back"), "ben to hear ann is back");
+        Assert.Single(ben.Lines(), "ann: typed while away");
+        return Task.CompletedTask;
+    });
+
+    [Fact]
+    public Task AfterAServerRestartThePageSaysThatSomeMessagesCouldNotBeRecovered() => WithBrowsers(1, nameof(AfterAServerRestartThePageSaysThatSomeMessagesCouldNotBeRecovered), async browsers =>
+    {
+        var ann = browsers[0];
+        ann.Open(Page("ann"));
+        ann.WaitUntil(_ => ann.Find("state").Text == "connected to lobby", "connected");
+        ann.Type("text", "hello");
+        ann.WaitUntil(_ => ann.Lines().Contains("ann: hello"), "ann's line");
+
+        // The history was in the old server's memory: nobody knows what was said in between.
+        await StopServerAsync();
+        ann.WaitUntil(_ => ann.Find("state").Text == "reconnecting…", "the page to notice");
+        await StartServerAsync();
+        ann.WaitUntil(_ => ann.Find("state").Text == "connected to lobby", "the reconnect", seconds: 10);
+        ann.WaitUntil(_ => ann.Lines().Contains(NotRecovered + " (an unknown number)"), "the note");
+        // One note for the reconnect, however many streams had a gap.
+        Assert.Single(ann.Lines(), line => line.StartsWith(NotRecovered, StringComparison.Ordinal));
+        Assert.Single(ann.Lines(), "ann: hello");
+    });
+
+    [Fact]
+    public Task APageAwayLongerThanTheHistorySaysHowManyMessagesItMissed() => WithBrowsers(2, nameof(APageAwayLongerThanTheHistorySaysHowManyMessagesItMissed), async browsers =>
+    {
+        // A room whose history keeps only the last three messages.
+        await StopServerAsync();
+        await StartServerAsync(services => services.Configure<WebSocketEndpointOptions>(options => options.History.MaxMessages = 3));
+        var (ann, ben) = (browsers[0], browsers[1]);
+        ann.Open(Page("ann"));
+        ann.WaitUntil(_ => ann.Find("state").Text == "connected to lobby", "ann connected");
+        ben.Open(Page("ben"));
+        ben.WaitUntil(_ => ben.Find("state").Text == "connected to lobby", "ben connected");
+        ann.WaitUntil(_ => ann.Lines().Contains("ben joined"), "ann to see ben join");
+
+        _chat.Hold();
+        Assert.Equal(1, _chat.Cut("ann"));
+        ann.WaitUntil(_ => ann.Find("state").Text == "reconnecting…", "ann's page to notice");
+        ben.WaitUntil(_ => ben.Lines().Contains("ann left"), "the server to notice");
+        foreach (var line in new[] { "one", "two", "three", "four", "five" }) ben.Type("text", line);
+        ben.WaitUntil(_ => ben.Lines().Contains("ben: five"), "ben's lines");
+        _chat.Release();
+
+        ann.WaitUntil(_ => ann.Lines().Contains("ben: five"), "the replay");
+        var lines = ann.Lines().ToList();
+        // "ann left" (not shown to her), one and two were trimmed: the last three messages come, after the note.
+        Assert.Equal(["ben: three", "ben: four", "ben: five"], lines.Where(line => line.StartsWith("ben: ", StringComparison.Ordinal)));
+        Assert.Equal(NotRecovered + " (3 missed)", Assert.Single(lines, line => line.StartsWith(NotRecovered, StringComparison.Ordinal)));
+        Assert.True(lines.IndexOf(NotRecovered + " (3 missed)") < lines.IndexOf("ben: three"), string.Join(" | ", lines));
+    });
+
+    [Fact]
     public Task APageRefusedWith401StopsInsteadOfRetryingInALoop() => WithBrowsers(1, nameof(APageRefusedWith401StopsInsteadOfRetryingInALoop), browsers =>
     {
         var page = browsers[0];
         page.Open(new Uri($"http://127.0.0.1:{_port}/token?name=nobody")); // any page of the site, without the chat on it
-        var before = _chatUpgrades;
+        var before = _chat.Requests;
         // No token: the upgrade gets 401.
         // The client retries only through a timer: the page keeps the timers it has pending, so the test can see that
         // none is left once it stopped, instead of waiting to see whether a retry comes.
@@ -84,7 +179,7 @@ public sealed class ChatPageTests : IAsyncLifetime
             "the client to stop on 401 (states so far: " + page.Run("return (window.states || []).join(',')") + ")");
         Assert.Equal("", page.Run("return [...window.pendingTimers.values()].join(' | ')"));
         Assert.Equal("closed:401", page.Run("return window.states.join(',')"));
-        Assert.InRange(_chatUpgrades - before, 1, 2); // the upgrade, and the HTTP probe that learned the status
+        Assert.InRange(_chat.Requests - before, 1, 2); // the upgrade, and the HTTP probe that learned the status
         return Task.CompletedTask;
     });
 
@@ -106,14 +201,15 @@ public sealed class ChatPageTests : IAsyncLifetime
         }
     }
 
-    private async Task StartServerAsync()
+    private async Task StartServerAsync(Action<IServiceCollection>? configure = null)
     {
         var app = ChatApp.Create(["--urls", $"http://127.0.0.1:{_port}", $"--Chat:SigningKey={SigningKey}", "--contentRoot", AppContext.BaseDirectory, "--webroot", "chat-wwwroot"],
             builder =>
             {
                 builder.Logging.ClearProviders();
-                // First in the pipeline, before authentication answers 401: counts every request to the chat.
-                builder.Services.AddSingleton<IStartupFilter>(new CountChatRequests(() => Interlocked.Increment(ref _chatUpgrades)));
+                // First in the pipeline, before authentication answers 401: counts, holds and cuts the chat's requests.
+                builder.Services.AddSingleton<IStartupFilter>(_chat);
+                configure?.Invoke(builder.Services);
             });
         await app.StartAsync();
         _app = app;
@@ -126,18 +222,5 @@ public sealed class ChatPageTests : IAsyncLifetime
         await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();
         _app = null;
-    }
-
-    private sealed class CountChatRequests(Action count) : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, inner) =>
-            {
-                if (context.Request.Path.StartsWithSegments("/chat")) count();
-                return inner(context);
-            });
-            next(app);
-        };
     }
 }
