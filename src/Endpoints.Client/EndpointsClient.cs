@@ -15,7 +15,9 @@ namespace Endpoints.Client;
 /// <see cref="CloseAsync"/>. Delivery is at most once: a message in flight when the connection drops is lost.
 /// When the server speaks <c>endpoints.v1</c> (see <see cref="EndpointsClientOptions.OfferEndpointsProtocol"/>),
 /// messages can also be answered both ways: <see cref="RequestAsync{TMessage, TReply}"/>, the <c>…WithAckAsync</c>
-/// sends and <see cref="OnRequest{TMessage, TReply}(string, JsonTypeInfo{TMessage}, JsonTypeInfo{TReply}, Func{TMessage, CancellationToken, ValueTask{TReply}})"/>.
+/// sends and <see cref="OnRequest{TMessage, TReply}(string, JsonTypeInfo{TMessage}, JsonTypeInfo{TReply}, Func{TMessage, CancellationToken, ValueTask{TReply}})"/>;
+/// and on a resumable endpoint delivery survives a reconnect both ways: what the server sent meanwhile is replayed
+/// once, and what the client sent is handled once (see <see cref="Session"/>).
 /// </summary>
 public sealed partial class EndpointsClient : IAsyncDisposable
 {
@@ -44,6 +46,10 @@ public sealed partial class EndpointsClient : IAsyncDisposable
         _options = options ?? new EndpointsClientOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.QueueCapacity);
         ValidateTimeout(_options.RequestTimeout, "options.RequestTimeout");
+        if (_options.WelcomeTimeout <= TimeSpan.Zero && _options.WelcomeTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException("options.WelcomeTimeout", _options.WelcomeTimeout, "The welcome timeout must be positive (or Timeout.InfiniteTimeSpan).");
+        }
     }
 
     /// <summary>Connecting, Open, Reconnecting or Closed.</summary>
@@ -91,8 +97,9 @@ public sealed partial class EndpointsClient : IAsyncDisposable
 
     /// <summary>
     /// Every received message, in order, across reconnects; ends when the client closes for good. On an
-    /// <c>endpoints.v1</c> connection, the payload without its header; answers to requests and the server's requests
-    /// are not delivered here. Read it steadily: after 1,024 unread messages the receive loop waits, and answers wait
+    /// <c>endpoints.v1</c> connection, the payload without its header; answers to requests, the server's requests and
+    /// control messages are not delivered here, nor a stream's message the client received already (a replay after a
+    /// reconnect). Read it steadily: after 1,024 unread messages the receive loop waits, and answers wait
     /// behind it.
     /// </summary>
     public IAsyncEnumerable<ClientMessage> ReadAllAsync(CancellationToken cancellationToken = default) => _received.Reader.ReadAllAsync(cancellationToken);
@@ -186,6 +193,8 @@ public sealed partial class EndpointsClient : IAsyncDisposable
                         FailRequest(request, ConnectionLost(request));
                         return true;
                     }
+                    // Numbered on a resumable session: kept, and sent again after the welcome if the server lacks it.
+                    if (connection.Numbered) return true;
                 }
             }
             return Enqueue(message);
@@ -247,19 +256,17 @@ public sealed partial class EndpointsClient : IAsyncDisposable
             await connection.Socket.SendAsync(message.Payload, message.Type, true, cancellationToken).ConfigureAwait(false);
             return;
         }
-        var buffer = ArrayPool<byte>.Shared.Rent(MessageHeader.MaxRequestLength + message.Payload.Length);
+        if (connection.Numbered && request is null)
+        {
+            await connection.Socket.SendAsync(NumberAndKeep(message), message.Type, true, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        // A request takes a number too on a resumable session, but is never kept: it is not sent again.
+        var number = connection.Numbered ? ++_lastNumber : 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(MessageHeader.MaxWrittenLength + message.Payload.Length);
         try
         {
-            int length;
-            if (request is not null)
-            {
-                length = MessageHeader.WriteRequest(buffer, request.Id);
-            }
-            else
-            {
-                buffer[0] = (byte)'\n'; // an ordinary message: the empty header
-                length = 1;
-            }
+            var length = MessageHeader.Write(buffer, request?.Id ?? 0, number);
             message.Payload.CopyTo(buffer.AsSpan(length));
             await connection.Socket.SendAsync(buffer.AsMemory(0, length + message.Payload.Length), message.Type, true, cancellationToken).ConfigureAwait(false);
         }
@@ -300,7 +307,10 @@ public sealed partial class EndpointsClient : IAsyncDisposable
         }
     }
 
-    /// <summary>One connection: connect, flush the queue, receive until it ends. Stop is true when it must not reconnect.</summary>
+    /// <summary>
+    /// One connection: connect, flush the queue (on <c>endpoints.v1</c>: say hello, and flush at the welcome), receive
+    /// until it ends. Stop is true when it must not reconnect.
+    /// </summary>
     private async Task<(bool Opened, bool Stop)> ConnectAndReceiveAsync(CancellationToken token)
     {
         var socket = new ClientWebSocket();
@@ -344,7 +354,8 @@ public sealed partial class EndpointsClient : IAsyncDisposable
         var connection = new Connection(socket);
         try
         {
-            if (!await FlushAsync(connection, token).ConfigureAwait(false)) return (false, false);
+            var ready = connection.Envelope ? await HelloAsync(connection, token).ConfigureAwait(false) : await FlushAsync(connection, token).ConfigureAwait(false);
+            if (!ready) return (false, false);
 
             // The backoff starts over once the connection has stayed up: a server that accepts and drops is not hammered.
             using var stable = _options.TimeProvider.CreateTimer(static state => Volatile.Write(ref ((EndpointsClient)state!)._attempt, 0), this,
@@ -357,22 +368,15 @@ public sealed partial class EndpointsClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Makes <paramref name="connection"/> the current one and sends what waited, before anything sent after it.</summary>
+    /// <summary>Makes a plain <paramref name="connection"/> the current one and sends what waited, before anything sent after it.</summary>
     private async Task<bool> FlushAsync(Connection connection, CancellationToken token)
     {
         await _sendLock.WaitAsync(token).ConfigureAwait(false);
         try
         {
             Volatile.Write(ref _connection, connection);
-            while (true)
-            {
-                Outgoing next;
-                lock (_queue)
-                {
-                    if (!_queue.TryDequeue(out next)) break;
-                }
-                await WriteAsync(connection, next, token).ConfigureAwait(false);
-            }
+            await WriteQueuedAsync(connection, token).ConfigureAwait(false);
+            Volatile.Write(ref _resumed, false);
             SetState(ClientState.Open, null, null);
             return true;
         }
@@ -383,6 +387,20 @@ public sealed partial class EndpointsClient : IAsyncDisposable
         finally
         {
             _sendLock.Release();
+        }
+    }
+
+    /// <summary>Writes what waited in the queue, in order (under the send lock).</summary>
+    private async Task WriteQueuedAsync(Connection connection, CancellationToken token)
+    {
+        while (true)
+        {
+            Outgoing next;
+            lock (_queue)
+            {
+                if (!_queue.TryDequeue(out next)) break;
+            }
+            await WriteAsync(connection, next, token).ConfigureAwait(false);
         }
     }
 
@@ -463,12 +481,23 @@ public sealed partial class EndpointsClient : IAsyncDisposable
         {
             if (!MessageHeader.TryParse(data.Span, out var header)) return false;
             data = data[header.PayloadStart..];
-            if (header.HasKind) return true; // a control message of a later version: ignored as a whole
+            if (header.Kind is { } kind)
+            {
+                return kind switch
+                {
+                    "welcome" => await WelcomedAsync(connection, data, token).ConfigureAwait(false),
+                    "sub" => Subscribed(data.Span),
+                    "gap" => ReportGap(data.Span),
+                    _ => true, // a control message of a later version: ignored as a whole
+                };
+            }
             if (header.Re is { } re)
             {
                 CompleteRequest(re, header.Error, data);
                 return true;
             }
+            // Already received (sent again after a reconnect): dropped.
+            if (header.Stream is { } stream && !Advance(stream, header.Epoch!, header.Offset)) return true;
             if (header.Id is { } id)
             {
                 StartAnswering(connection, id, type, data.ToArray());
@@ -495,10 +524,18 @@ public sealed partial class EndpointsClient : IAsyncDisposable
     /// <summary>A message to send: its payload without any header; <see cref="Request"/> when it wants an answer.</summary>
     private readonly record struct Outgoing(WebSocketMessageType Type, byte[] Payload, PendingRequest? Request = null);
 
-    /// <summary>One connection's socket, what it negotiated, and the token its request handlers get.</summary>
+    /// <summary>One connection's socket, what it negotiated, its wait for the welcome, and the token its request handlers get.</summary>
     private sealed class Connection(ClientWebSocket socket)
     {
         private readonly CancellationTokenSource _ended = new();
+        private int _awaitingWelcome;
+        private ITimer? _welcomeTimer;
+
+        /// <summary>A resumable welcome came: what goes out is numbered (set and read under the send lock).</summary>
+        public bool Numbered { get; set; }
+
+        /// <summary>Its hello went out and neither the welcome nor the timeout came yet.</summary>
+        public bool AwaitsWelcome => Volatile.Read(ref _awaitingWelcome) == 1;
 
         public ClientWebSocket Socket { get; } = socket;
 
@@ -510,8 +547,24 @@ public sealed partial class EndpointsClient : IAsyncDisposable
         /// <summary>Cancelled when the connection ends: nobody is left to answer.</summary>
         public CancellationToken Ended => _ended.Token;
 
+        /// <summary>Its hello went out; <paramref name="armTimeout"/> starts the timer that opens it without a welcome.</summary>
+        public void AwaitWelcome(Func<ITimer>? armTimeout)
+        {
+            Volatile.Write(ref _awaitingWelcome, 1);
+            _welcomeTimer = armTimeout?.Invoke();
+        }
+
+        /// <summary>True for the one caller (the welcome or its timeout) that goes on to open the connection.</summary>
+        public bool TryTakeWelcome()
+        {
+            if (Interlocked.Exchange(ref _awaitingWelcome, 0) != 1) return false;
+            _welcomeTimer?.Dispose();
+            return true;
+        }
+
         public void End()
         {
+            TryTakeWelcome();
             // The handlers' callbacks run elsewhere: the receive loop that ends the connection never runs user code.
             _ = _ended.CancelAsync();
             Socket.Dispose();

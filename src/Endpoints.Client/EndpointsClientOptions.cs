@@ -8,7 +8,10 @@ public sealed class EndpointsClientOptions
     /// <summary>When to reconnect. See <see cref="Client.ReconnectPolicy"/> for the defaults.</summary>
     public ReconnectPolicy Reconnect { get; set; } = new();
 
-    /// <summary>How many sends wait while the connection is away. Default 100.</summary>
+    /// <summary>
+    /// How many sends wait while the connection is away. Default 100. On a resumable session also how many sent
+    /// messages are kept until the server confirms them (see <see cref="EndpointsClient.Unconfirmed"/>).
+    /// </summary>
     public int QueueCapacity { get; set; } = 100;
 
     /// <summary>What a send does when the queue is full. Default <see cref="QueueOverflow.DropOldest"/>.</summary>
@@ -35,6 +38,13 @@ public sealed class EndpointsClientOptions
     /// the answer, the connection's end or cancellation.
     /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long an <c>endpoints.v1</c> connection waits for the server's welcome after its hello before it goes on
+    /// without a session (sends wait in the queue meanwhile, and the state turns Open with the welcome). Default 5 s;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits for the welcome.
+    /// </summary>
+    public TimeSpan WelcomeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The JSON property naming a typed message's type. Default <c>type</c>.</summary>
     public string TypeProperty { get; set; } = "type";

@@ -9,17 +9,27 @@ namespace Endpoints.Client;
 /// The header of an <c>endpoints.v1</c> message (docs/protocol.md): a one-line JSON object, a line feed, then the
 /// payload, which is never re-encoded. Reads a received message's header and writes the headers the client sends.
 /// </summary>
-internal readonly record struct MessageHeader(long? Id, long? Re, string? Error, bool HasKind, int PayloadStart)
+/// <param name="Id">The server's request id (<c>id</c>).</param>
+/// <param name="Re">The id of the client's request this answers (<c>re</c>).</param>
+/// <param name="Error">The answer's error (<c>error</c>).</param>
+/// <param name="Kind">A control message's kind (<c>k</c>).</param>
+/// <param name="PayloadStart">Where the payload starts, after the line feed.</param>
+/// <param name="Stream">The stream a server message belongs to (<c>s</c>); <see cref="Epoch"/> and <see cref="Offset"/> are then set too.</param>
+/// <param name="Epoch">The stream's epoch (<c>e</c>).</param>
+/// <param name="Offset">The message's offset in its stream (<c>o</c>).</param>
+internal readonly record struct MessageHeader(long? Id, long? Re, string? Error, string? Kind, int PayloadStart,
+    string? Stream = null, string? Epoch = null, long Offset = 0)
 {
     public const string SubProtocol = "endpoints.v1";
 
     /// <summary>The longest header: a line feed must come within the first <see cref="MaxLength"/> + 1 bytes.</summary>
     public const int MaxLength = 1024;
 
-    /// <summary>The room a request's header needs: <c>{"id":</c>, up to 16 digits, <c>}</c>, LF.</summary>
-    public const int MaxRequestLength = 32;
+    /// <summary>The room the header of a message the client sends needs: <c>{"id":</c>, 16 digits, <c>,"n":</c>, 16 digits, <c>}</c>, LF.</summary>
+    public const int MaxWrittenLength = 48;
 
-    private const long MaxId = (1L << 53) - 1;
+    /// <summary>The largest id, number and offset: 2⁵³−1, the largest integer every JSON reader holds exactly.</summary>
+    public const long MaxInteger = (1L << 53) - 1;
 
     // The header is never embedded in HTML: escape only what JSON requires (quotes, backslashes, control characters,
     // so never a raw line feed), which keeps the text readable and short.
@@ -27,8 +37,8 @@ internal readonly record struct MessageHeader(long? Id, long? Re, string? Error,
 
     /// <summary>
     /// Reads the header in front of <paramref name="message"/>. False when the message breaks the framing (no line
-    /// feed within the first 1,025 bytes, a header that is not one JSON object, or a known field of the wrong type):
-    /// the connection must close with 1002.
+    /// feed within the first 1,025 bytes, a header that is not one JSON object, or a known field of the wrong type or
+    /// range): the connection must close with 1002.
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> message, out MessageHeader header)
     {
@@ -37,13 +47,12 @@ internal readonly record struct MessageHeader(long? Id, long? Re, string? Error,
         if (end < 0) return false;
         if (end == 0)
         {
-            header = new MessageHeader(null, null, null, false, 1); // the ordinary message: no header
+            header = new MessageHeader(null, null, null, null, 1); // the ordinary message: no header
             return true;
         }
 
-        long? id = null, re = null;
-        string? error = null;
-        var hasKind = false;
+        long? id = null, re = null, offset = null;
+        string? error = null, kind = null, stream = null, epoch = null;
         try
         {
             var reader = new Utf8JsonReader(message[..end]);
@@ -52,24 +61,50 @@ internal readonly record struct MessageHeader(long? Id, long? Re, string? Error,
             {
                 if (reader.ValueTextEquals("id"u8))
                 {
-                    if (!reader.Read() || !TryReadInteger(ref reader, out var value) || value is < 1 or > MaxId) return false;
+                    if (!reader.Read() || !TryReadInteger(ref reader, 1, out var value)) return false;
                     id = value;
                 }
                 else if (reader.ValueTextEquals("re"u8))
                 {
-                    if (!reader.Read() || !TryReadInteger(ref reader, out var value)) return false;
+                    if (!reader.Read() || !TryReadInteger(ref reader, 1, out var value)) return false;
                     re = value;
+                }
+                else if (reader.ValueTextEquals("n"u8))
+                {
+                    if (!reader.Read() || !TryReadInteger(ref reader, 1, out _)) return false; // a client's number: only checked
                 }
                 else if (reader.ValueTextEquals("error"u8))
                 {
                     if (!reader.Read() || reader.TokenType != JsonTokenType.String) return false;
                     error = reader.GetString();
                 }
+                else if (reader.ValueTextEquals("k"u8))
+                {
+                    if (!reader.Read() || reader.TokenType != JsonTokenType.String) return false;
+                    kind = reader.GetString();
+                }
+                else if (reader.ValueTextEquals("s"u8))
+                {
+                    if (!reader.Read() || reader.TokenType != JsonTokenType.String) return false;
+                    stream = reader.GetString();
+                }
+                else if (reader.ValueTextEquals("e"u8))
+                {
+                    // Checked only with a stream (below): without one, a later version's field of that name.
+                    reader.Read();
+                    epoch = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("o"u8))
+                {
+                    reader.Read();
+                    offset = TryReadInteger(ref reader, 0, out var value) ? value : null;
+                    reader.Skip();
+                }
                 else
                 {
-                    // A later version's field; a `k` (control kind) we do not know makes the whole message ignored.
-                    hasKind |= reader.ValueTextEquals("k"u8);
-                    reader.Skip();
+                    reader.Read();
+                    reader.Skip(); // a later version's field
                 }
             }
             if (reader.TokenType != JsonTokenType.EndObject) return false;
@@ -84,23 +119,50 @@ internal readonly record struct MessageHeader(long? Id, long? Re, string? Error,
         {
             return false; // a string that is not valid UTF-8
         }
-        header = new MessageHeader(id, re, error, hasKind, end + 1);
+        // A position is a stream, an epoch and an offset, or it is broken.
+        if (stream is not null && (epoch is null || offset is null)) return false;
+        header = stream is null
+            ? new MessageHeader(id, re, error, kind, end + 1)
+            : new MessageHeader(id, re, error, kind, end + 1, stream, epoch, offset!.Value);
         return true;
     }
 
-    /// <summary>Writes <c>{"id":N}</c> and the line feed; returns the bytes written (at most <see cref="MaxRequestLength"/>).</summary>
-    public static int WriteRequest(Span<byte> destination, long id)
+    /// <summary>
+    /// Writes the header of a message the client sends and its line feed: <c>{"id":I,"n":N}</c>, either alone, or nothing
+    /// (0 for none of them); returns the bytes written (at most <see cref="MaxWrittenLength"/>).
+    /// </summary>
+    public static int Write(Span<byte> destination, long id, long number)
     {
-        "{\"id\":"u8.CopyTo(destination);
-        id.TryFormat(destination[6..], out var digits, default, CultureInfo.InvariantCulture);
-        "}\n"u8.CopyTo(destination[(6 + digits)..]);
-        return 6 + digits + 2;
+        if (id == 0 && number == 0)
+        {
+            destination[0] = (byte)'\n'; // an ordinary message: the empty header
+            return 1;
+        }
+        var length = 1;
+        destination[0] = (byte)'{';
+        if (id != 0)
+        {
+            "\"id\":"u8.CopyTo(destination[length..]);
+            length += 5;
+            id.TryFormat(destination[length..], out var digits, default, CultureInfo.InvariantCulture);
+            length += digits;
+        }
+        if (number != 0)
+        {
+            if (id != 0) destination[length++] = (byte)',';
+            "\"n\":"u8.CopyTo(destination[length..]);
+            length += 4;
+            number.TryFormat(destination[length..], out var digits, default, CultureInfo.InvariantCulture);
+            length += digits;
+        }
+        "}\n"u8.CopyTo(destination[length..]);
+        return length + 2;
     }
 
     /// <summary>An answer: <c>{"re":N}</c>, the line feed, then the reply's JSON (nothing for an acknowledgement).</summary>
     public static byte[] Reply(long re, ReadOnlySpan<byte> reply)
     {
-        Span<byte> head = stackalloc byte[MaxRequestLength];
+        Span<byte> head = stackalloc byte[MaxWrittenLength];
         "{\"re\":"u8.CopyTo(head);
         re.TryFormat(head[6..], out var digits, default, CultureInfo.InvariantCulture);
         "}\n"u8.CopyTo(head[(6 + digits)..]);
@@ -162,9 +224,10 @@ internal readonly record struct MessageHeader(long? Id, long? Re, string? Error,
         return null;
     }
 
-    private static bool TryReadInteger(ref Utf8JsonReader reader, out long value)
+    /// <summary>An integer from <paramref name="minimum"/> to 2⁵³−1 (a JSON number with a fraction or exponent is not one).</summary>
+    private static bool TryReadInteger(ref Utf8JsonReader reader, long minimum, out long value)
     {
         value = 0;
-        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out value);
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out value) && value >= minimum && value <= MaxInteger;
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -27,6 +28,13 @@ public sealed record RawMessage(WebSocketMessageType Type, byte[] Data)
 /// picks one. On an <c>endpoints.v1</c> connection it answers by the payload's type: <c>add</c> replies with the sum,
 /// <c>reject</c> with an error, <c>hang</c> never answers, anything else is echoed as an ordinary message (then
 /// acknowledged when it was a request). On a plain connection it echoes what it got, byte for byte.
+/// <para>
+/// Sessions (docs/protocol.md, "Sessions and resumable delivery"): it answers every hello with a welcome, by default
+/// <c>{"resumable":false}</c>. With <see cref="Resumable"/> it keeps one session as the real server does: a hello
+/// presenting its token resumes it (until <see cref="ExpireSession"/>), another gets a new one (<c>tok-1</c>,
+/// <c>tok-2</c> …), and a message whose <c>n</c> is not above the highest it handled is dropped (acknowledged when it
+/// was a request). <see cref="Welcome"/> overrides the welcome, or holds it back.
+/// </para>
 /// </summary>
 public sealed class FakeEndpointsServer : IAsyncDisposable
 {
@@ -34,6 +42,12 @@ public sealed class FakeEndpointsServer : IAsyncDisposable
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(20);
 
     private readonly Channel<RawMessage> _received = Channel.CreateUnbounded<RawMessage>();
+    private readonly Channel<JsonObject> _hellos = Channel.CreateUnbounded<JsonObject>();
+    private readonly ConcurrentQueue<string> _handled = new();
+    private readonly Lock _session = new();
+    private string? _token;
+    private int _tokens;
+    private long _lastHandled;
     private readonly Channel<WebSocketCloseStatus?> _clientCloses = Channel.CreateUnbounded<WebSocketCloseStatus?>();
     private readonly ConcurrentDictionary<long, TaskCompletionSource<RawMessage>> _answers = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -46,6 +60,24 @@ public sealed class FakeEndpointsServer : IAsyncDisposable
     public string OfferedProtocols { get; private set; } = "";
 
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Whether an ordinary message is echoed back. Default true.</summary>
+    public bool Echo { get; set; } = true;
+
+    /// <summary>Keeps a session, numbers and all, as a resumable endpoint does.</summary>
+    public bool Resumable { get; set; }
+
+    /// <summary>When set, the welcome's payload for a hello (its payload given), instead of the session's; null sends none.</summary>
+    public Func<JsonObject, string?>? Welcome { get; set; }
+
+    /// <summary>The payloads of the application messages handled, in order (a number dropped as handled before is not).</summary>
+    public IReadOnlyList<string> Handled => [.. _handled];
+
+    /// <summary>The session is gone (it expired): the next hello gets a new one, whatever it presents.</summary>
+    public void ExpireSession()
+    {
+        lock (_session) _token = null;
+    }
 
     public Uri Uri(string path) => new(BaseAddress.Replace("http://", "ws://", StringComparison.Ordinal) + path);
 
@@ -66,8 +98,18 @@ public sealed class FakeEndpointsServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>The next message the server received, raw.</summary>
-    public async Task<RawMessage> NextReceivedAsync() => await _received.Reader.ReadAsync().AsTask().WaitAsync(s_wait);
+    /// <summary>The next message the server received, raw; a hello is skipped unless <paramref name="withHello"/>.</summary>
+    public async Task<RawMessage> NextReceivedAsync(bool withHello = false)
+    {
+        while (true)
+        {
+            var message = await _received.Reader.ReadAsync().AsTask().WaitAsync(s_wait);
+            if (withHello || !message.Text.StartsWith("{\"k\":\"hello\"}\n", StringComparison.Ordinal)) return message;
+        }
+    }
+
+    /// <summary>The payload of the next hello the server received.</summary>
+    public async Task<JsonObject> NextHelloAsync() => await _hellos.Reader.ReadAsync().AsTask().WaitAsync(s_wait);
 
     /// <summary>The close code of the client's next close frame (null when the connection ended without one).</summary>
     public async Task<WebSocketCloseStatus?> NextClientCloseAsync() => await _clientCloses.Reader.ReadAsync().AsTask().WaitAsync(s_wait);
@@ -164,6 +206,7 @@ public sealed class FakeEndpointsServer : IAsyncDisposable
         var lf = Array.IndexOf(raw.Data, (byte)'\n');
         if (lf < 0 || lf > 1024) throw new InvalidOperationException("The client sent a message without a header: " + raw.Text);
         long? id = null;
+        var payload = raw.Data.AsMemory(lf + 1);
         if (lf > 0)
         {
             using var header = JsonDocument.Parse(raw.Data.AsMemory(0, lf));
@@ -172,9 +215,20 @@ public sealed class FakeEndpointsServer : IAsyncDisposable
                 if (_answers.TryRemove(re.GetInt64(), out var answer)) answer.TrySetResult(raw);
                 return;
             }
+            if (header.RootElement.TryGetProperty("k", out var kind))
+            {
+                if (kind.GetString() == "hello") await HelloAsync(socket, JsonNode.Parse(payload.Span)!.AsObject());
+                return;
+            }
             if (header.RootElement.TryGetProperty("id", out var value)) id = value.GetInt64();
+            if (header.RootElement.TryGetProperty("n", out var number) && !TryHandle(number.GetInt64()))
+            {
+                // Handled before the reconnect: dropped, and a request acknowledged.
+                if (id is { } droppedId) await SendAsync(socket, WebSocketMessageType.Text, Encoding.UTF8.GetBytes($"{{\"re\":{droppedId}}}\n"));
+                return;
+            }
         }
-        var payload = raw.Data.AsMemory(lf + 1);
+        _handled.Enqueue(raw.Type == WebSocketMessageType.Text ? Encoding.UTF8.GetString(payload.Span) : Convert.ToHexString(payload.Span));
         var type = raw.Type == WebSocketMessageType.Text ? TypeOf(payload) : null;
         switch (type)
         {
@@ -191,9 +245,48 @@ public sealed class FakeEndpointsServer : IAsyncDisposable
             case "hang":
                 break;
             default:
-                await SendAsync(socket, raw.Type, [(byte)'\n', .. payload.Span]);
+                if (Echo) await SendAsync(socket, raw.Type, [(byte)'\n', .. payload.Span]);
                 if (id is { } echoId) await SendAsync(socket, WebSocketMessageType.Text, Encoding.UTF8.GetBytes($"{{\"re\":{echoId}}}\n"));
                 break;
+        }
+    }
+
+    private async Task HelloAsync(WebSocket socket, JsonObject hello)
+    {
+        _hellos.Writer.TryWrite(hello);
+        string? welcome;
+        if (Welcome is { } custom)
+        {
+            welcome = custom(hello);
+        }
+        else if (!Resumable)
+        {
+            welcome = "{\"resumable\":false}";
+        }
+        else
+        {
+            lock (_session)
+            {
+                var resumed = _token is not null && hello["session"]?.GetValue<string>() == _token;
+                if (!resumed)
+                {
+                    _token = "tok-" + ++_tokens;
+                    _lastHandled = 0;
+                }
+                welcome = $"{{\"resumable\":true,\"session\":\"{_token}\",\"resumed\":{(resumed ? "true" : "false")},\"received\":{_lastHandled}}}";
+            }
+        }
+        if (welcome is not null) await SendAsync(socket, WebSocketMessageType.Text, Encoding.UTF8.GetBytes("{\"k\":\"welcome\"}\n" + welcome));
+    }
+
+    /// <summary>Whether a message numbered <paramref name="number"/> is new to the session (it then counts as handled).</summary>
+    private bool TryHandle(long number)
+    {
+        lock (_session)
+        {
+            if (number <= _lastHandled) return false;
+            _lastHandled = number;
+            return true;
         }
     }
 
