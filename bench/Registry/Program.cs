@@ -126,6 +126,18 @@ internal sealed class Receiver(string id) : IFanOutReceiver, IHostStoppingListen
 
     public bool TryEnqueue(WebSocketMessage message) => true;
 
+    public bool TryEnqueue(WebSocketMessage message, byte[] header) => true;
+
+    public bool TryEnqueueControl(WebSocketMessage message, byte[] header) => true;
+
+    public bool TryEnqueueNumbered(WebSocketMessage message, byte[] header, StreamAudience audience, string stream, string epoch, long offset) => true;
+
+    public StreamSubscriber? Subscriber => null;
+
+    public void ReplayIncomplete()
+    {
+    }
+
     public void OnHostStopping()
     {
     }

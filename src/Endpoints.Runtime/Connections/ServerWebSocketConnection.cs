@@ -96,6 +96,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     }
 
     private int _leftSession;
+    private int _helloSeen;
 
     /// <summary>Its session on a resumable endpoint, once its client's hello opened or resumed one.</summary>
     public StreamSubscriber? Subscriber { get; private set; }
@@ -108,7 +109,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     /// </summary>
     public async ValueTask HelloAsync(string? token, Dictionary<string, StreamPosition> positions)
     {
-        if (Subscriber is not null) return; // a second hello: ignored
+        if (Interlocked.Exchange(ref _helloSeen, 1) == 1) return; // a second hello: ignored
         if (Endpoint.Registry.Streams is not { } streams || Registration is not { } registration)
         {
             Transmitter.TryEnqueue(WebSocketMessage.FromUtf8Text(ResumableStreams.NotResumableWelcome), ResumableStreams.WelcomeHeader);

@@ -269,8 +269,9 @@ internal sealed class ReceiveLoop : IHostStoppingListener
                             else if (reader.ValueTextEquals("o"u8) && reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var o) && o >= 0) offset = o;
                             else return false;
                         }
-                        if (epoch is null || offset < 0 || positions.Count >= maxPositions) return false;
-                        positions[stream] = new StreamPosition(epoch, offset);
+                        if (epoch is null || offset < 0) return false;
+                        // A long session keeps positions of streams it left: those past what a connection can be subscribed to are not needed.
+                        if (positions.Count < maxPositions) positions[stream] = new StreamPosition(epoch, offset);
                     }
                 }
                 else
