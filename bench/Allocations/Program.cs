@@ -19,16 +19,20 @@ using Endpoints.Runtime.Transport;
 // them is what Endpoints adds. Run: dotnet run -c Release --project bench/Allocations [-- --write docs/benchmarks.md]
 const int Warmup = 20_000, Messages = 200_000;
 var rows = new List<(string Case, double Ours, double HandWritten)>();
-foreach (var (name, type, size, decodeText) in new[]
+// The endpoints.v1 rows: the client sends (and gets back) each message with its one-byte empty header; the
+// hand-written loop echoes the same bytes, so the difference is what the envelope adds on top of Endpoints.
+foreach (var (name, type, size, decodeText, envelope) in new[]
 {
-    ("binary 32 B", WebSocketMessageType.Binary, 32, false),
-    ("binary 16 KiB", WebSocketMessageType.Binary, 16 * 1024, false),
-    ("text 32 B, OnText(string)", WebSocketMessageType.Text, 32, true),
-    ("text 32 B, OnText(UTF-8 bytes) as the Echo sample", WebSocketMessageType.Text, 32, false),
+    ("binary 32 B", WebSocketMessageType.Binary, 32, false, false),
+    ("binary 16 KiB", WebSocketMessageType.Binary, 16 * 1024, false, false),
+    ("text 32 B, OnText(string)", WebSocketMessageType.Text, 32, true, false),
+    ("text 32 B, OnText(UTF-8 bytes) as the Echo sample", WebSocketMessageType.Text, 32, false, false),
+    ("binary 32 B, endpoints.v1", WebSocketMessageType.Binary, 32, false, true),
+    ("text 32 B, OnText(UTF-8 bytes), endpoints.v1", WebSocketMessageType.Text, 32, false, true),
 })
 {
-    var ours = await MeasureAsync(type, size, useEndpoints: true, decodeText);
-    var hand = await MeasureAsync(type, size, useEndpoints: false, decodeText);
+    var ours = await MeasureAsync(type, size, useEndpoints: true, decodeText, envelope);
+    var hand = await MeasureAsync(type, size, useEndpoints: false, decodeText, envelope);
     rows.Add((name, ours, hand));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-50} endpoints {ours,8:F1} B/msg   hand-written {hand,8:F1} B/msg   difference {ours - hand,8:F1} B/msg"));
 }
@@ -42,7 +46,7 @@ Console.WriteLine(table);
 var write = args.SkipWhile(a => a != "--write").Skip(1).FirstOrDefault();
 if (write is not null) Benchmarks.DocsSection.Write(write, "allocations", table.ToString());
 
-static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool useEndpoints, bool decodeText)
+static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool useEndpoints, bool decodeText, bool envelope)
 {
     var toServer = new Pipe(new PipeOptions(useSynchronizationContext: false));
     var toClient = new Pipe(new PipeOptions(useSynchronizationContext: false));
@@ -50,9 +54,10 @@ static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool
     var clientSocket = WebSocket.CreateFromStream(new DuplexStream(toClient.Reader.AsStream(), toServer.Writer.AsStream()), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
 
     var server = useEndpoints
-        ? RunEndpointsAsync(serverStream, decodeText)
+        ? RunEndpointsAsync(serverStream, decodeText, envelope)
         : Benchmarks.HandWrittenLoop.EchoAsync(WebSocket.CreateFromStream(serverStream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero }));
     var payload = type == WebSocketMessageType.Text ? Encoding.UTF8.GetBytes(new string('x', size)) : new byte[size];
+    if (envelope) payload = [(byte)'\n', .. payload];
     var receive = new byte[size + 64];
 
     async Task RoundTrips(int count)
@@ -80,7 +85,7 @@ static async Task<double> MeasureAsync(WebSocketMessageType type, int size, bool
     return allocated / (double)Messages;
 }
 
-static async Task RunEndpointsAsync(Stream stream, bool decodeText)
+static async Task RunEndpointsAsync(Stream stream, bool decodeText, bool envelope)
 {
     var context = new DefaultHttpContext();
     var options = new WebSocketEndpointOptions { KeepAliveInterval = TimeSpan.Zero };
@@ -91,7 +96,7 @@ static async Task RunEndpointsAsync(Stream stream, bool decodeText)
     var handler = new EchoHandler(decodeText);
     var endpoint = new MappedEndpoint(services, settings, settings.Name, settings.MaxMessageSize, settings.MaxStreamedMessageSize,
         services.Registries.For(handler.GetType(), settings.Name));
-    using var connection = new ServerWebSocketConnection(context, stream, null, null, endpoint);
+    using var connection = new ServerWebSocketConnection(context, stream, envelope ? "endpoints.v1" : null, null, endpoint);
     handler.Start(context);
     handler.Attach(connection);
     await new ReceiveLoop(connection, handler).RunAsync(services.Registries.ConnectionIdPrefix, userId: null, lifetime: null);
