@@ -9,6 +9,9 @@ public enum Protocol
 {
     Raw,
     SignalR,
+
+    /// <summary>Raw echo over the endpoints.v1 subprotocol: each message with its one-byte empty header.</summary>
+    EndpointsV1,
 }
 
 /// <summary>
@@ -31,14 +34,21 @@ public sealed class EchoClient : IAsyncDisposable
     {
         var client = new EchoClient(protocol) { _sendType = text ? WebSocketMessageType.Text : WebSocketMessageType.Binary };
         client._socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        if (protocol == Protocol.EndpointsV1) client._socket.Options.AddSubProtocol("endpoints.v1");
         await client._socket.ConnectAsync(uri, CancellationToken.None);
+        if (protocol == Protocol.EndpointsV1 && client._socket.SubProtocol != "endpoints.v1") throw new InvalidOperationException("The server did not pick endpoints.v1.");
         if (protocol == Protocol.SignalR)
         {
             await client._socket.SendAsync("{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
             await client.ReceiveMessageAsync(); // {} handshake response
         }
         // ASCII 'x': valid as text and as binary.
-        client._send = protocol == Protocol.Raw ? Enumerable.Repeat((byte)'x', payloadSize).ToArray() : [];
+        client._send = protocol switch
+        {
+            Protocol.Raw => Enumerable.Repeat((byte)'x', payloadSize).ToArray(),
+            Protocol.EndpointsV1 => [(byte)'\n', .. Enumerable.Repeat((byte)'x', payloadSize)],
+            _ => [],
+        };
         // Room for a whole echo, and for SignalR's JSON envelope around it.
         if (payloadSize + 4096 > client._receive.Length) client._receive = new byte[payloadSize + 4096];
         client._payload = new string('x', payloadSize);
@@ -50,7 +60,7 @@ public sealed class EchoClient : IAsyncDisposable
     /// <summary>Sends one echo request.</summary>
     public ValueTask SendAsync()
     {
-        if (_protocol == Protocol.Raw) return _socket.SendAsync(_send.AsMemory(), _sendType, true, CancellationToken.None);
+        if (_protocol != Protocol.SignalR) return _socket.SendAsync(_send.AsMemory(), _sendType, true, CancellationToken.None);
         var id = _invocation++;
         var json = Encoding.UTF8.GetBytes($"{{\"type\":1,\"invocationId\":\"{id}\",\"target\":\"Echo\",\"arguments\":[\"{_payload}\"]}}\u001e");
         return _socket.SendAsync(json.AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None);
@@ -69,7 +79,7 @@ public sealed class EchoClient : IAsyncDisposable
         while (true)
         {
             var length = await ReceiveMessageAsync();
-            if (_protocol == Protocol.Raw) return 1;
+            if (_protocol != Protocol.SignalR) return 1;
             // A SignalR frame may hold several records; completions are type 3, pings type 6.
             var completions = CountCompletions(_receive.AsSpan(0, length));
             if (completions > 0) return completions;

@@ -22,7 +22,12 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int Port { get; }
 
-    public Protocol Protocol => Mode == "signalr" ? Protocol.SignalR : Protocol.Raw;
+    public Protocol Protocol => Mode switch
+    {
+        "signalr" => Protocol.SignalR,
+        "endpoints-v1" => Protocol.EndpointsV1,
+        _ => Protocol.Raw,
+    };
 
     public Uri EchoUri => new($"ws://127.0.0.1:{Port}{(Mode == "signalr" ? "/hub" : "/echo")}");
 
@@ -44,7 +49,8 @@ public sealed class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add("dotnet");
         }
         start.ArgumentList.Add(serverDll);
-        start.ArgumentList.Add(mode);
+        // endpoints-v1 is the Endpoints server with clients that speak endpoints.v1.
+        start.ArgumentList.Add(mode == "endpoints-v1" ? "endpoints" : mode);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         if (keepAliveSeconds > 0)
