@@ -28,10 +28,10 @@ public sealed class Node : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<Node> StartAsync(RedisServer redis, string prefix, string name, TimeProvider time, Action<RedisBackplaneOptions>? configure = null, int outboxCapacity = 256,
-        HandledMessages? handled = null)
+        HandledMessages? handled = null, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton<IWebSocketUserIdProvider, QueryUserIdProvider>();

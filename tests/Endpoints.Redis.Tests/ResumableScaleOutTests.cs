@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Endpoints.Tests;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Endpoints.Redis.Tests;
@@ -117,6 +118,48 @@ public sealed class ResumableScaleOutTests : IAsyncLifetime
         Assert.Contains(gaps, gap => gap["s"]!.GetValue<string>() == "g:room" && gap["e"]!.GetValue<string>() == positions["g:room"].Item1);
         Assert.All(gaps, gap => Assert.Null(gap["count"]));
         Assert.Contains("after", seen.Where(m => m.Header?["s"] is not null).Select(m => m.Payload));
+    }
+
+    [Fact]
+    public async Task TheDotNetClientResumesOnTheServerThatReplacedAKilledOne()
+    {
+        await using var c = await Node.StartAsync(_redis, _prefix, "c", _clock);
+        var (ben, _) = await OpenAsync(c, "ben", "room", "g:room");
+        using var _ben = ben;
+        var a = await Node.StartAsync(_redis, _prefix, "a", _clock);
+        var port = a.Address.Port;
+        await using var client = new Endpoints.Client.EndpointsClient(Resumable(a, "ann", "room"), new Endpoints.Client.EndpointsClientOptions
+        {
+            Reconnect = new Endpoints.Client.ReconnectPolicy { InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(200) },
+        });
+        var gaps = new List<Endpoints.Client.StreamGap>();
+        client.Gap += gaps.Add;
+        await client.StartAsync();
+        using var reading = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var messages = client.ReadAllAsync(reading.Token).GetAsyncEnumerator(reading.Token);
+        async Task<string> NextAsync()
+        {
+            Assert.True(await messages.MoveNextAsync());
+            return messages.Current.Text;
+        }
+
+        await Eventually.WaitUntilAsync(async () => (await c.Services.GetRequiredService<IWebSocketClients<ResumableClusterEndpoint>>().Presence.CountGroupMembersAsync("room")) == 2,
+            "ann in the room");
+        await ben.SendAsync("group room one");
+        Assert.Equal("one", await NextAsync());
+
+        // Killed; what was said meanwhile is in Redis; another server takes its address.
+        await a.CrashAsync();
+        foreach (var line in new[] { "two", "three" }) await ben.SendAsync("group room " + line);
+        Assert.Equal(["one", "two", "three"], await ben.ReceiveTextsAsync(3));
+        await using var b = await Node.StartAsync(_redis, _prefix, "b", _clock, port: port);
+
+        Assert.Equal("two", await NextAsync());
+        Assert.Equal("three", await NextAsync());
+        Assert.True(client.Resumed);
+        await ben.SendAsync("group room four");
+        Assert.Equal("four", await NextAsync());
+        Assert.Empty(gaps);
     }
 
     [Fact]
