@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Endpoints.EndToEnd.Tests.Infrastructure;
 using Endpoints.Tests;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Endpoints.EndToEnd.Tests;
 
@@ -196,6 +197,44 @@ public sealed class ResumableDeliveryTests
         }
         Assert.Equal(["3", "4"], answers);
         Assert.Equal(["ann fresh", "handled first", "handled second", "ann resumed", "handled third"], server.Probe.EventsOf("once"));
+    }
+
+    [Theory]
+    [InlineData("{\"positions\":{\"a\":{\"e\":1,\"o\":0}}}")]
+    [InlineData("{\"positions\":{\"a\":{\"e\":\"x\",\"o\":\"0\"}}}")]
+    [InlineData("{\"session\":7}")]
+    [InlineData("[]")]
+    public async Task AMalformedHelloClosesWith1002AndLeavesNothingBehind(string hello)
+    {
+        await using var server = await TestServer.StartAsync();
+        using var ann = await V1Client.ConnectAsync(server.WebSocketUri("/resume/bad"), "ann");
+        await ann.SendRawAsync("{\"k\":\"hello\"}\n" + hello);
+        Assert.Equal(WebSocketCloseStatus.ProtocolError, await ann.ReceiveCloseAsync());
+        var clients = server.Services.GetRequiredService<IWebSocketClients<TestEndpoints.ResumableEndpoint>>();
+        await Eventually.WaitUntilAsync(async () => await clients.Presence.CountConnectionsAsync() == 0, "the connection to be gone from the registry");
+        Assert.Empty(server.Probe.EventsOf("bad"));
+    }
+
+    [Fact]
+    public async Task OnceItsClientResumedOnANewerConnectionTheOldOneCannotNumberTheSessionsMessages()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var old = await V1Client.ConnectAsync(server.WebSocketUri("/resume/moved"), "ann");
+        var session = (await old.HelloAsync())["session"]!.GetValue<string>();
+        await old.ReceiveUntilSubscribedAsync("a", "u:ann", "g:moved");
+        await old.SendAsync("me one");
+        Assert.Equal(["one"], await old.ReceiveTextsAsync(1));
+
+        // The client came back on a new connection while the old one is still open (half-open, say).
+        using var current = await V1Client.ConnectAsync(server.WebSocketUri("/resume/moved"), "ann");
+        Assert.True((await current.HelloAsync(session, new Dictionary<string, (string, long)>(old.Positions)))["resumed"]!.GetValue<bool>());
+        await current.ReceiveUntilSubscribedAsync("a", "u:ann", "g:moved");
+        await old.SendAsync("me lost");
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, await old.ReceiveCloseAsync());
+        await current.SendAsync("me two");
+        var (header, payload) = await current.ReceiveAsync();
+        Assert.Equal("two", payload);
+        Assert.Equal(2, header!["o"]!.GetValue<long>());
     }
 
     [Fact]

@@ -89,6 +89,38 @@ public sealed class ResumableScaleOutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASessionThatComesBackToAServerItUsedBeforeNumbersOnFromWhereItWentOnElsewhere()
+    {
+        await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);
+        await using var b = await Node.StartAsync(_redis, _prefix, "b", _clock);
+        var (first, session) = await OpenAsync(a, "ann", "", "a", "u:ann");
+        await first.SendAsync("burst 2");
+        Assert.Equal(["line 1", "line 2"], await first.ReceiveTextsAsync(2));
+        var positions = new Dictionary<string, (string, long)>(first.Positions);
+        first.Dispose();
+
+        using (var second = await V1Client.ConnectAsync(Resumable(b, "ann")))
+        {
+            await second.HelloAsync(session, positions);
+            await second.ReceiveUntilSubscribedAsync("a", "u:ann");
+            await second.SendAsync("burst 2");
+            Assert.Equal(["line 1", "line 2"], await second.ReceiveTextsAsync(2));
+            positions = new Dictionary<string, (string, long)>(second.Positions);
+        }
+        var sessionStream = positions.Keys.Single(k => k.StartsWith("s:", StringComparison.Ordinal));
+        Assert.Equal(4, positions[sessionStream].Item2);
+
+        // Back on the first server, which still holds its own copy up to 2: it numbers on after 4, not after 2.
+        using var third = await V1Client.ConnectAsync(Resumable(a, "ann"));
+        Assert.True((await third.HelloAsync(session, positions))["resumed"]!.GetValue<bool>());
+        await third.ReceiveUntilSubscribedAsync("a", "u:ann");
+        await third.SendAsync("me again");
+        var (header, payload) = await third.ReceiveAsync();
+        Assert.Equal("again", payload);
+        Assert.Equal(5, header!["o"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task WhenRedisLosesItsDataTheLossIsReportedAsAGapOfUnknownSize()
     {
         await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);

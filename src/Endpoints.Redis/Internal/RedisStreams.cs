@@ -33,9 +33,14 @@ internal sealed class RedisStreams(RedisConnection connection, RedisOutbox outbo
         """;
 
     // A session's stream, numbered by the server that holds its connection. ARGV: epoch, offset, max count, now, message,
-    // entries' lifetime, positions' lifetime.
+    // entries' lifetime, positions' lifetime. Another epoch starts the stream over: its old entries are not its history.
     private const string KeepScript = """
-        redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[7])
+        if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+          redis.call('DEL', KEYS[1], KEYS[3])
+          redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[7])
+        else
+          redis.call('PEXPIRE', KEYS[2], ARGV[7])
+        end
         local last = tonumber(redis.call('GET', KEYS[3]) or '0')
         if tonumber(ARGV[2]) > last then
           redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[7])

@@ -85,7 +85,7 @@ internal sealed class PendingRequest<TReply>(JsonTypeInfo<TReply> replyType) : P
         {
             reply = JsonSerializer.Deserialize(payload, replyType)!;
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
             _reply.TrySetException(new WebSocketRequestException($"The client's reply is not a {typeof(TReply).Name}: {exception.Message}", exception));
             return;

@@ -117,7 +117,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         }
         var (subscriber, sessionToken) = await streams.OpenAsync(Id, registration.UserId, token, positions, Aborted).ConfigureAwait(false);
         Subscriber = subscriber;
-        Transmitter.TryEnqueue(WebSocketMessage.FromUtf8Text(ResumableStreams.Welcome(subscriber, sessionToken)), ResumableStreams.WelcomeHeader);
+        if (!Transmitter.TryEnqueue(WebSocketMessage.FromUtf8Text(ResumableStreams.Welcome(subscriber, sessionToken)), ResumableStreams.WelcomeHeader)) ReplayIncomplete();
         if (!await streams.GoLiveAsync(registration, subscriber, Aborted).ConfigureAwait(false)) ReplayIncomplete();
     }
 
@@ -160,6 +160,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     private ValueTask SendOwnAsync(WebSocketMessage message, CancellationToken cancellationToken)
     {
         if (Subscriber is not { } subscriber || Endpoint.Registry.Streams is not { } streams) return Transmitter.SendAsync(message, cancellationToken);
+        if (Superseded(subscriber)) return ValueTask.FromException(SupersededError());
         while (true)
         {
             var stream = streams.Stream(subscriber.Session.StreamName);
@@ -172,10 +173,18 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         }
     }
 
+    // Its client came back on a newer connection: numbering here would give the session's stream an offset that
+    // connection never sees.
+    private bool Superseded(StreamSubscriber subscriber) => subscriber.Session.Owner is { } owner && owner != Id;
+
+    private static WebSocketException SupersededError()
+        => new(WebSocketError.InvalidState, "The client continues this session on a newer connection; send there (or through IWebSocketClients.User).");
+
     /// <summary>As <see cref="SendOwnAsync"/>, waiting only for room in the outbox.</summary>
     private ValueTask EnqueueOwnAsync(WebSocketMessage message, CancellationToken cancellationToken)
     {
         if (Subscriber is not { } subscriber || Endpoint.Registry.Streams is not { } streams) return Transmitter.EnqueueAsync(message, cancellationToken);
+        if (Superseded(subscriber)) return ValueTask.FromException(SupersededError());
         while (true)
         {
             var stream = streams.Stream(subscriber.Session.StreamName);
@@ -192,6 +201,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     private bool TryEnqueueOwn(WebSocketMessage message)
     {
         if (Subscriber is not { } subscriber || Endpoint.Registry.Streams is not { } streams) return Transmitter.TryEnqueue(message);
+        if (Superseded(subscriber)) return false;
         while (true)
         {
             var stream = streams.Stream(subscriber.Session.StreamName);
@@ -297,18 +307,24 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         var pending = new PendingRequest<TReply>(replyType);
         var id = Requests.Add(pending);
         if (id == 0) throw PendingRequests.Ended();
-        using var timer = timeout == Timeout.InfiniteTimeSpan ? null : Endpoint.Time.CreateTimer(static state =>
-            ((PendingRequest)state!).Fail(new TimeoutException("The client did not answer the request in time.")), pending, timeout, Timeout.InfiniteTimeSpan);
+        // The timeout covers the send too: a full outbox to a peer that reads nothing must not hold the request.
+        using var timedOut = timeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(timeout, Endpoint.Time);
+        using var onTimeout = timedOut.Token.Register(static state => ((PendingRequest)state!).Fail(new TimeoutException("The client did not answer the request in time.")), pending);
         using var cancelled = cancellationToken.Register(static (state, token) => ((PendingRequest)state!).Cancel(token), pending);
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timedOut.Token);
         try
         {
             try
             {
-                await Transmitter.SendAsync(encoded, cancellationToken, Envelope.Request(id)).ConfigureAwait(false);
+                await Transmitter.SendAsync(encoded, sending.Token, Envelope.Request(id)).ConfigureAwait(false);
             }
             catch (WebSocketException exception)
             {
                 throw PendingRequests.Ended(exception);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Timed out while waiting for room: the pending request holds the TimeoutException.
             }
             return await pending.Reply.ConfigureAwait(false);
         }

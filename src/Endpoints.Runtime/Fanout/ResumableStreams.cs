@@ -87,6 +87,8 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
             if (registry.Find(key)?.Connection.Subscriber is not { } subscriber) return registry.Deliver(target, key, except, message);
             session = subscriber.Session;
             name = session.StreamName;
+            // A connection its client has left for a newer one: the session's messages go to the newer one.
+            if (session.Owner is { } owner && owner != key && registry.Find(owner) is not null) key = owner;
         }
         else
         {
@@ -138,7 +140,7 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
     public async ValueTask<(StreamSubscriber Subscriber, string Token)> OpenAsync(string connectionId, string? userId, string? token,
         Dictionary<string, StreamPosition> positions, CancellationToken cancellationToken)
     {
-        Sweep();
+        SweepNow();
         var tokens = await TokensAsync(cancellationToken).ConfigureAwait(false);
         var known = tokens.Validate(token, registry.Name, userId);
         ResumableSession session;
@@ -148,11 +150,20 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
             // Any server may have held it: the backplane knows, and what was handled there counts here.
             var id = known ?? SessionTokens.NewSessionId();
             var handled = await store.OpenSessionAsync(registry.Name, id, cancellationToken).ConfigureAwait(false);
-            session = _sessions.GetOrAdd(id, static (id, userId) => new ResumableSession(id, userId), userId);
-            resumed = known is not null && handled is not null && session.UserId == userId;
-            if (handled is { } number) session.HandledElsewhere(number);
+            if (handled is { } number)
+            {
+                session = _sessions.GetOrAdd(id, static (id, state) => new ResumableSession(id, state.userId) { EndedAt = state.now }, (userId, now: time.GetUtcNow()));
+                session.HandledElsewhere(number);
+                resumed = known is not null;
+            }
+            else
+            {
+                // No server knows it (or the backplane lost it): a new session, whatever this server still holds of it.
+                session = _sessions[id] = new ResumableSession(id, userId) { EndedAt = time.GetUtcNow() };
+                resumed = false;
+            }
         }
-        else if (known is not null && _sessions.TryGetValue(known, out var existing) && existing.UserId == userId)
+        else if (known is not null && _sessions.TryGetValue(known, out var existing) && existing.UserId == userId && !Expired(existing, time.GetUtcNow()))
         {
             session = existing;
             resumed = true;
@@ -160,28 +171,40 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
         else
         {
             // A valid token of a session this server no longer holds keeps its id: its stream's new epoch reports the gap.
-            session = _sessions.GetOrAdd(known ?? SessionTokens.NewSessionId(), static (id, userId) => new ResumableSession(id, userId), userId);
+            var id = known ?? SessionTokens.NewSessionId();
+            session = _sessions[id] = new ResumableSession(id, userId) { EndedAt = time.GetUtcNow() };
             resumed = false;
         }
-        lock (session) session.Open++;
+        lock (session)
+        {
+            session.Open++;
+            // The newest connection owns the session: its own stream is numbered and delivered there only.
+            session.Owner = connectionId;
+        }
         session.AddConnection(connectionId);
         return (new StreamSubscriber(session, resumed, positions), tokens.Create(session.Id, registry.Name, userId));
+    }
+
+    private bool Expired(ResumableSession session, DateTimeOffset now)
+    {
+        lock (session) return session.Open == 0 && now - session.EndedAt > history.MaxAge;
     }
 
     private Task<SessionTokens> TokensAsync(CancellationToken cancellationToken)
     {
         var tokens = Volatile.Read(ref _tokens);
-        if (tokens is not null && !tokens.IsFaulted && !tokens.IsCanceled) return tokens;
+        if (tokens is not null && !tokens.IsFaulted && !tokens.IsCanceled) return tokens.WaitAsync(cancellationToken);
         // The app's key, else the one the servers share through the backplane, else one of this process.
         tokens = sessionKey is not null || Store is null
             ? Task.FromResult(new SessionTokens(sessionKey))
-            : SharedTokensAsync(Store, cancellationToken);
+            : SharedTokensAsync(Store);
         Volatile.Write(ref _tokens, tokens);
-        return tokens;
+        // Shared by every hello: one that gives up does not cancel the others'.
+        return tokens.WaitAsync(cancellationToken);
     }
 
-    private static async Task<SessionTokens> SharedTokensAsync(IWebSocketStreamBackplane store, CancellationToken cancellationToken)
-        => new(await store.GetSessionKeyAsync(cancellationToken).ConfigureAwait(false));
+    private static async Task<SessionTokens> SharedTokensAsync(IWebSocketStreamBackplane store)
+        => new(await store.GetSessionKeyAsync(CancellationToken.None).ConfigureAwait(false));
 
     /// <summary>A client message number: true when it is to be handled (and, with a stream backplane, recorded for every server).</summary>
     public bool TryHandle(ResumableSession session, long number)
@@ -260,9 +283,9 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
             // What is sent to the group from now on reaches this server: whatever the read misses arrives live and waits.
             await registry.WhenBackplaneAppliedAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception)
         {
-            // The backplane is away: the read below says so to the client (a gap), and what arrives later still comes.
+            // The backplane is away (or the join given up): the read below says so to the client, and the stream goes live.
         }
         return await CatchUpAsync(entry, subscriber, name, cancellationToken).ConfigureAwait(false);
     }
@@ -317,7 +340,8 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
     {
         var name = subscriber.Session.StreamName;
         BackplaneStreamSnapshot? elsewhere = null;
-        if (Store is { } store && Stream(name) is { LastOffset: 0, Count: 0 })
+        // With a stream backplane the backplane's copy wins when it knows more: the session may have gone on elsewhere.
+        if (Store is { } store && (subscriber.Resumed || Stream(name) is { LastOffset: 0, Count: 0 }))
         {
             var presented = subscriber.PeekPosition(name, out var position);
             var after = subscriber.Resumed && presented ? position.Offset : long.MaxValue;
@@ -332,7 +356,7 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
                 if (stream.Evicted) continue;
                 stream.Touch(time.GetUtcNow());
                 bool complete;
-                if (elsewhere is not null && stream is { LastOffset: 0, Count: 0 })
+                if (elsewhere is not null && (stream is { LastOffset: 0, Count: 0 } || elsewhere.Epoch != stream.Epoch || elsewhere.LastOffset > stream.LastOffset))
                 {
                     var presented = subscriber.PeekPosition(name, out var position) && position.Epoch == elsewhere.Epoch ? position.Offset : 0;
                     stream.Continue(elsewhere.Epoch, Math.Max(elsewhere.LastOffset, presented));
@@ -340,6 +364,12 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
                 }
                 else
                 {
+                    // The client may have more of this epoch than this server kept (another server numbered it and died before
+                    // copying): numbers go on after the client's, so none is given twice.
+                    if (subscriber.PeekPosition(name, out var position) && position.Epoch == stream.Epoch && position.Offset > stream.LastOffset)
+                    {
+                        stream.Continue(stream.Epoch, position.Offset);
+                    }
                     complete = Replay(entry, subscriber, stream);
                 }
                 subscriber.EndCatchUp(name, new StreamPosition(stream.Epoch, stream.LastOffset));
@@ -369,8 +399,17 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
     {
         var store = Store!;
         var presented = subscriber.PeekPosition(name, out var position);
-        var snapshot = await ReadOrNullAsync(store, name, presented ? position.Offset : long.MaxValue, cancellationToken).ConfigureAwait(false);
-        if (snapshot is not null && presented && position.Epoch != snapshot.Epoch) snapshot = await ReadOrNullAsync(store, name, 0, cancellationToken).ConfigureAwait(false);
+        BackplaneStreamSnapshot? snapshot = null;
+        try
+        {
+            snapshot = await ReadOrNullAsync(store, name, presented ? position.Offset : long.MaxValue, cancellationToken).ConfigureAwait(false);
+            if (snapshot is not null && presented && position.Epoch != snapshot.Epoch) snapshot = await ReadOrNullAsync(store, name, 0, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Given up (the connection is going): the stream still goes live below, so nothing waits for ever.
+            snapshot = null;
+        }
         lock (Stream(name).Gate)
         {
             var connection = entry.Connection;
@@ -516,9 +555,7 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
         var now = time.GetUtcNow();
         foreach (var (id, session) in _sessions)
         {
-            bool expired;
-            lock (session) expired = session.Open == 0 && now - session.EndedAt > history.MaxAge;
-            if (expired) _sessions.TryRemove(id, out _);
+            if (Expired(session, now)) _sessions.TryRemove(new KeyValuePair<string, ResumableSession>(id, session));
         }
         foreach (var (name, stream) in _streams)
         {

@@ -69,6 +69,9 @@ internal sealed class ResumableSession(string id, string? userId)
     /// <summary>How many connections hold it now.</summary>
     public int Open { get; set; }
 
+    /// <summary>The id of its newest connection: the one its own messages go to (set under the session's lock).</summary>
+    public string? Owner { get; set; }
+
     /// <summary>When its last connection ended.</summary>
     public DateTimeOffset EndedAt { get; set; }
 

@@ -33,9 +33,15 @@ internal sealed class StreamHistory(string name, DateTimeOffset now)
     /// </summary>
     public void Continue(string epoch, long lastOffset)
     {
+        if (epoch != Epoch || lastOffset > LastOffset)
+        {
+            // Numbered elsewhere since (or another life of the stream): what this server kept is not the history now.
+            _kept.Clear();
+            if (epoch != Epoch) LastOffset = 0;
+        }
         Epoch = epoch;
         LastOffset = Math.Max(LastOffset, lastOffset);
-        TrimmedUpTo = Math.Max(TrimmedUpTo, lastOffset);
+        TrimmedUpTo = Math.Max(TrimmedUpTo, LastOffset);
     }
 
     /// <summary>The offset of the last message dropped from the history (by count or age), or not kept here; 0 when none was.</summary>

@@ -34,6 +34,7 @@ internal sealed class ReceiveLoop : IHostStoppingListener
     private readonly bool _envelope;
     // A resumable endpoint's endpoints.v1 client opens with its hello before anything else (and before OnOpen).
     private bool _awaitingHello;
+    private bool _helloHandled;
 
     // The size of the last message assembled from pieces: once the next one outgrows the first buffer, it grows straight
     // to this size rather than doubling from small. Not rented up front: a client that starts a message and stalls holds
@@ -103,7 +104,19 @@ internal sealed class ReceiveLoop : IHostStoppingListener
                 // The peer left (or the backplane gave up) before the connection could open.
                 notReady = exception;
             }
-            if (notReady is null && _awaitingHello) endedBeforeHello = await AwaitHelloAsync().ConfigureAwait(false);
+            if (notReady is null && _awaitingHello)
+            {
+                try
+                {
+                    endedBeforeHello = await AwaitHelloAsync().ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    // Nothing may escape before the connection's end is in hand: it would stay registered.
+                    Log.CallbackFailed(_endpoint.Logger, exception, _connection.Id, _endpoint.Name);
+                    endedBeforeHello = await FailAsync(WebSocketCloseStatus.InternalServerError, "Internal error", WebSocketCloseReason.Error).ConfigureAwait(false);
+                }
+            }
             if (notReady is null && endedBeforeHello is null)
             {
                 try
@@ -223,13 +236,16 @@ internal sealed class ReceiveLoop : IHostStoppingListener
     /// </summary>
     private async ValueTask<WebSocketCloseInfo?> HelloAsync(ReadOnlyMemory<byte> payload)
     {
+        // A second hello is ignored, whatever it holds.
+        if (_helloHandled) return null;
+        _helloHandled = true;
         if (!TryReadHello(payload.Span, _endpoint.Options.MaxGroupsPerConnection + 3, out var token, out var positions)) return await InvalidHeaderAsync().ConfigureAwait(false);
         _awaitingHello = false;
         try
         {
             await _connection.HelloAsync(token, positions).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException || _connection.IsAborted)
+        catch (Exception exception)
         {
             // The backplane could not open the session: the client is asked to come back.
             Log.CallbackFailed(_endpoint.Logger, exception, _connection.Id, _endpoint.Name);
@@ -265,9 +281,23 @@ internal sealed class ReceiveLoop : IHostStoppingListener
                         long offset = -1;
                         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                         {
-                            if (reader.ValueTextEquals("e"u8) && reader.Read() && reader.TokenType == JsonTokenType.String) epoch = reader.GetString();
-                            else if (reader.ValueTextEquals("o"u8) && reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var o) && o >= 0) offset = o;
-                            else return false;
+                            var isEpoch = reader.ValueTextEquals("e"u8);
+                            var isOffset = !isEpoch && reader.ValueTextEquals("o"u8);
+                            if (!reader.Read()) return false;
+                            if (isEpoch)
+                            {
+                                if (reader.TokenType != JsonTokenType.String) return false;
+                                epoch = reader.GetString();
+                            }
+                            else if (isOffset)
+                            {
+                                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var o) || o < 0) return false;
+                                offset = o;
+                            }
+                            else
+                            {
+                                reader.Skip(); // a field of a later version
+                            }
                         }
                         if (epoch is null || offset < 0) return false;
                         // A long session keeps positions of streams it left: those past what a connection can be subscribed to are not needed.
@@ -282,8 +312,9 @@ internal sealed class ReceiveLoop : IHostStoppingListener
             }
             return reader.TokenType == JsonTokenType.EndObject && !reader.Read();
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a token of another type than the reader was asked for: not a hello.
             return false;
         }
     }
