@@ -75,7 +75,9 @@ public sealed class GroupTests
     [Fact]
     public async Task AMemberThatNeverReadsDoesNotHoldUpTheOthers()
     {
-        await using var server = await TestServer.StartAsync(options: o => o.OutboxCapacity = 16);
+        // Room for 64 messages: a reader starved of CPU for a moment on a loaded 2-core machine is not a stalled one,
+        // and the stalled member (24 MB sent, never read) still fills its outbox many times over.
+        await using var server = await TestServer.StartAsync(options: o => o.OutboxCapacity = 64);
         await using var stalled = await RawWebSocketClient.ConnectAsync(server.WebSocketUri("/groups?groups=room")); // never reads
         using var readerA = await WebSocketClient.ConnectAsync(server.WebSocketUri("/groups?groups=room"));
         using var readerB = await WebSocketClient.ConnectAsync(server.WebSocketUri("/groups?groups=room"));
