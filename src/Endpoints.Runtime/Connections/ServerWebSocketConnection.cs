@@ -159,61 +159,58 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     /// </summary>
     private ValueTask SendOwnAsync(WebSocketMessage message, CancellationToken cancellationToken)
     {
-        if (Subscriber is not { } subscriber || Endpoint.Registry.Streams is not { } streams) return Transmitter.SendAsync(message, cancellationToken);
-        if (Superseded(subscriber)) return ValueTask.FromException(SupersededError());
-        while (true)
-        {
-            var stream = streams.Stream(subscriber.Session.StreamName);
-            lock (stream.Gate)
-            {
-                if (stream.Evicted) continue;
-                if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
-                return Transmitter.SendAsync(message, cancellationToken, streams.Keep(stream, message).Header);
-            }
-        }
+        if (Subscriber is null || Endpoint.Registry.Streams is null) return Transmitter.SendAsync(message, cancellationToken);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        return Numbered(message, cancellationToken, static (connection, message, header, cancellationToken) => connection.Transmitter.SendAsync(message, cancellationToken, header),
+            static () => ValueTask.FromException(SupersededError()));
     }
-
-    // Its client came back on a newer connection: numbering here would give the session's stream an offset that
-    // connection never sees.
-    private bool Superseded(StreamSubscriber subscriber) => subscriber.Session.Owner is { } owner && owner != Id;
-
-    private static WebSocketException SupersededError()
-        => new(WebSocketError.InvalidState, "The client continues this session on a newer connection; send there (or through IWebSocketClients.User).");
 
     /// <summary>As <see cref="SendOwnAsync"/>, waiting only for room in the outbox.</summary>
     private ValueTask EnqueueOwnAsync(WebSocketMessage message, CancellationToken cancellationToken)
     {
-        if (Subscriber is not { } subscriber || Endpoint.Registry.Streams is not { } streams) return Transmitter.EnqueueAsync(message, cancellationToken);
-        if (Superseded(subscriber)) return ValueTask.FromException(SupersededError());
-        while (true)
-        {
-            var stream = streams.Stream(subscriber.Session.StreamName);
-            lock (stream.Gate)
-            {
-                if (stream.Evicted) continue;
-                if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
-                return Transmitter.EnqueueAsync(message, cancellationToken, streams.Keep(stream, message).Header);
-            }
-        }
+        if (Subscriber is null || Endpoint.Registry.Streams is null) return Transmitter.EnqueueAsync(message, cancellationToken);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        return Numbered(message, cancellationToken, static (connection, message, header, cancellationToken) => connection.Transmitter.EnqueueAsync(message, cancellationToken, header),
+            static () => ValueTask.FromException(SupersededError()));
     }
 
     /// <summary>As <see cref="SendOwnAsync"/>, without waiting.</summary>
     private bool TryEnqueueOwn(WebSocketMessage message)
     {
-        if (Subscriber is not { } subscriber || Endpoint.Registry.Streams is not { } streams) return Transmitter.TryEnqueue(message);
-        if (Superseded(subscriber)) return false;
+        if (Subscriber is null || Endpoint.Registry.Streams is null) return Transmitter.TryEnqueue(message);
+        return Numbered(message, default, static (connection, message, header, _) =>
+        {
+            if (connection.Transmitter.TryEnqueue(message, header)) return true;
+            connection.ReplayIncomplete();
+            return false;
+        }, static () => false);
+    }
+
+    /// <summary>
+    /// Numbers and keeps a message in the session's stream and hands it to <paramref name="send"/> with its header, under
+    /// the stream's lock; <paramref name="superseded"/> when a newer connection of the session owns it.
+    /// </summary>
+    private T Numbered<T>(WebSocketMessage message, CancellationToken cancellationToken, Func<ServerWebSocketConnection, WebSocketMessage, byte[], CancellationToken, T> send,
+        Func<T> superseded)
+    {
+        var subscriber = Subscriber!;
+        var streams = Endpoint.Registry.Streams!;
+        // Its client came back on a newer connection: numbering here would give the session's stream an offset that
+        // connection never sees.
+        if (subscriber.Session.Owner is { } owner && owner != Id) return superseded();
         while (true)
         {
             var stream = streams.Stream(subscriber.Session.StreamName);
             lock (stream.Gate)
             {
                 if (stream.Evicted) continue;
-                if (Transmitter.TryEnqueue(message, streams.Keep(stream, message).Header)) return true;
-                ReplayIncomplete();
-                return false;
+                return send(this, message, streams.Keep(stream, message).Header, cancellationToken);
             }
         }
     }
+
+    private static WebSocketException SupersededError()
+        => new(WebSocketError.InvalidState, "The client continues this session on a newer connection; send there (or through IWebSocketClients.User).");
 
     public override ValueTask JoinGroupAsync(string group, CancellationToken cancellationToken = default)
     {

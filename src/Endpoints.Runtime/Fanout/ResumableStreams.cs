@@ -511,7 +511,12 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
         return new BackplaneMessage(registry.Name, target, key, except, message.MessageType, payload);
     }
 
-    private static ReadOnlyMemory<byte> Gap(string stream, StreamPosition position, long? count)
+    private static ReadOnlyMemory<byte> Gap(string stream, StreamPosition position, long? count) => PositionJson(stream, position, count);
+
+    private static ReadOnlyMemory<byte> Position(string stream, StreamPosition position) => PositionJson(stream, position, count: null);
+
+    /// <summary><c>{"s":…,"e":…,"o":…}</c>, with <c>"count"</c> when one is given: a gap's and a subscription's payload.</summary>
+    private static ReadOnlyMemory<byte> PositionJson(string stream, StreamPosition position, long? count)
     {
         var buffer = new ArrayBufferWriter<byte>(64 + stream.Length);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -521,20 +526,6 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
             writer.WriteString("e"u8, position.Epoch);
             writer.WriteNumber("o"u8, position.Offset);
             if (count is { } lost) writer.WriteNumber("count"u8, lost);
-            writer.WriteEndObject();
-        }
-        return buffer.WrittenMemory;
-    }
-
-    private static ReadOnlyMemory<byte> Position(string stream, StreamPosition position)
-    {
-        var buffer = new ArrayBufferWriter<byte>(48 + stream.Length);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("s"u8, stream);
-            writer.WriteString("e"u8, position.Epoch);
-            writer.WriteNumber("o"u8, position.Offset);
             writer.WriteEndObject();
         }
         return buffer.WrittenMemory;

@@ -534,15 +534,7 @@ internal sealed class ReceiveLoop : IHostStoppingListener
                 // Sent again after a reconnect, and handled before it: skipped (the rest of the loop skips what is unread).
                 request = 0;
                 stream.Detach();
-                var scratch = ArrayPool<byte>.Shared.Rent(4096);
-                try
-                {
-                    await stream.SkipRestAsync(scratch).ConfigureAwait(false);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(scratch);
-                }
+                await SkipRestAsync(stream).ConfigureAwait(false);
                 if (stream.Fault != StreamFault.None) return await StreamFailedAsync(stream).ConfigureAwait(false);
                 if (header.Id != 0)
                 {
@@ -578,22 +570,25 @@ internal sealed class ReceiveLoop : IHostStoppingListener
 
         // A fault is the peer's doing (too big, bad UTF-8, gone), even if the callback threw because of it.
         if (stream.Fault == StreamFault.None && callbackError is not null && request == 0) return await CallbackFailedAsync(callbackError).ConfigureAwait(false);
-        if (stream.Fault == StreamFault.None && !stream.Completed)
-        {
-            var scratch = ArrayPool<byte>.Shared.Rent(4096);
-            try
-            {
-                await stream.SkipRestAsync(scratch).ConfigureAwait(false);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(scratch);
-            }
-        }
+        if (stream.Fault == StreamFault.None && !stream.Completed) await SkipRestAsync(stream).ConfigureAwait(false);
         if (stream.Fault != StreamFault.None) return await StreamFailedAsync(stream).ConfigureAwait(false);
         _endpoint.Metrics.MessagesReceived.Add(1, _endpoint.Tag);
         _endpoint.Metrics.BytesReceived.Add(stream.MessageLength, _endpoint.Tag);
         return request == 0 ? null : await AnswerAsync(callbackError).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads and drops what is left of a streamed message (still checked for size and UTF-8).</summary>
+    private static async ValueTask SkipRestAsync(IncomingMessageStream stream)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            await stream.SkipRestAsync(scratch).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     private async Task<WebSocketCloseInfo> StreamFailedAsync(IncomingMessageStream stream) => stream.Fault switch
