@@ -36,7 +36,7 @@ internal sealed class RedisNames(string prefix, bool sharded)
     /// The keys of a resumable stream (its entries, epoch and last offset) and the channel its messages go out on. The
     /// keys' hash tag is the channel's name, so that one script can write them and publish (sharded pub/sub included).
     /// </summary>
-    public (RedisKey Entries, RedisKey Epoch, RedisKey Offset, RedisChannel Channel, string ChannelName) StreamOf(string endpoint, string stream)
+    public (RedisKey Entries, RedisKey Epoch, RedisKey Offset, string ChannelName) StreamOf(string endpoint, string stream)
     {
         var name = stream switch
         {
@@ -46,7 +46,7 @@ internal sealed class RedisNames(string prefix, bool sharded)
             _ => $"{prefix}:{endpoint}:s:{ChannelSafe(stream[2..])}",
         };
         var tag = "{" + name + "}";
-        return (tag + ":s", tag + ":e", tag + ":o", Named(name), name);
+        return (tag + ":s", tag + ":e", tag + ":o", name);
     }
 
     /// <summary>A session of a resumable endpoint: the highest client message number handled in it.</summary>

@@ -80,7 +80,7 @@ internal sealed class RedisStreams(RedisConnection connection, RedisOutbox outbo
 
     public void Publish(BackplaneMessage message, string stream, WebSocketHistoryLimits limits)
     {
-        var (entries, epoch, offset, channel, channelName) = names.StreamOf(message.Endpoint, stream);
+        var (entries, epoch, offset, channelName) = names.StreamOf(message.Endpoint, stream);
         var head = RedisWire.EncodeNumberedHead(stream);
         var body = RedisWire.EncodeDeliver(nodeId, message);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -90,13 +90,12 @@ internal sealed class RedisStreams(RedisConnection connection, RedisOutbox outbo
             NewEpoch(), limits.MaxMessages, now, head, body, Milliseconds(limits.MaxAge), Milliseconds(s_positionLifetime),
             names.Sharded ? "SPUBLISH" : "PUBLISH", channelName,
         ];
-        _ = channel;
         outbox.Send(database => database.ScriptEvaluate(PublishScript, keys, values, CommandFlags.FireAndForget));
     }
 
     public void Keep(string endpoint, string stream, string epoch, long offset, WebSocketMessageType messageType, ReadOnlyMemory<byte> payload, WebSocketHistoryLimits limits)
     {
-        var (entries, epochKey, offsetKey, _, _) = names.StreamOf(endpoint, stream);
+        var (entries, epochKey, offsetKey, _) = names.StreamOf(endpoint, stream);
         // Kept as a message to the session's connection would travel, so a replay reads every stream the same way.
         var body = RedisWire.EncodeDeliver(nodeId, new BackplaneMessage(endpoint, BackplaneTarget.Connection, "", [], messageType, payload.ToArray()));
         RedisKey[] keys = [entries, epochKey, offsetKey];
@@ -109,7 +108,7 @@ internal sealed class RedisStreams(RedisConnection connection, RedisOutbox outbo
 
     public async ValueTask<BackplaneStreamSnapshot> ReadAsync(string endpoint, string stream, long after, WebSocketHistoryLimits limits, CancellationToken cancellationToken)
     {
-        var (entries, epoch, offset, _, _) = names.StreamOf(endpoint, stream);
+        var (entries, epoch, offset, _) = names.StreamOf(endpoint, stream);
         var count = after == long.MaxValue ? 0 : limits.MaxMessages;
         var result = await connection.Redis.GetDatabase()
             .ScriptEvaluateAsync(ReadScript, [entries, epoch, offset], [NewEpoch(), count, Milliseconds(s_positionLifetime)])

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.WebSockets;
 using Endpoints.Runtime.Diagnostics;
 using Endpoints.Scaleout;
 using Microsoft.Extensions.Hosting;
@@ -51,9 +50,7 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
     public WebSocketFanOutResult Deliver(BackplaneMessage message)
     {
         if (!_byName.TryGetValue(message.Endpoint, out var registry)) return default;
-        var local = message.MessageType == WebSocketMessageType.Text
-            ? WebSocketMessage.FromUtf8Text(message.Payload)
-            : WebSocketMessage.FromBinary(message.Payload);
+        var local = WireMessages.FromBytes(message.MessageType, message.Payload);
         // A resumable endpoint numbers what reaches it in its own streams (a backplane that keeps none; one connection's messages).
         if (registry.Streams is { } streams) return streams.PublishHere(message.Target, message.Key, message.Except, local);
         return registry.Deliver(message.Target, message.Key, message.Except, local);
@@ -64,8 +61,7 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
         if (!_byName.TryGetValue(message.Endpoint, out var registry)) return default;
         if (registry.Streams is { } streams) return streams.DeliverNumbered(message, stream, epoch, offset);
         // Not resumable here (an app mapped it differently): delivered as it is.
-        var local = message.MessageType == WebSocketMessageType.Text ? WebSocketMessage.FromUtf8Text(message.Payload) : WebSocketMessage.FromBinary(message.Payload);
-        return registry.Deliver(message.Target, message.Key, message.Except, local);
+        return registry.Deliver(message.Target, message.Key, message.Except, WireMessages.FromBytes(message.MessageType, message.Payload));
     }
 
     public bool ChangeGroup(string endpoint, string connectionId, string group, bool join)

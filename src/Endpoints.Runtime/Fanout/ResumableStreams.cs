@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using Endpoints.Scaleout;
 
@@ -79,13 +77,12 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
     /// <summary>Numbers, keeps and delivers a message in this server's stream of the target; a plain client's connection gets it plain.</summary>
     public WebSocketFanOutResult PublishHere(BackplaneTarget target, string key, IReadOnlyCollection<string> except, WebSocketMessage message)
     {
-        ResumableSession? session = null;
         string name;
         if (target == BackplaneTarget.Connection)
         {
             // A connection's own stream is its session's; a plain client's connection has none and keeps nothing.
             if (registry.Find(key)?.Connection.Subscriber is not { } subscriber) return registry.Deliver(target, key, except, message);
-            session = subscriber.Session;
+            var session = subscriber.Session;
             name = session.StreamName;
             // A connection its client has left for a newer one: the session's messages go to the newer one.
             if (session.Owner is { } owner && owner != key && registry.Find(owner) is not null) key = owner;
@@ -110,7 +107,7 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
     /// <summary>A message a stream backplane numbered (on any server), for this server's connections of its target.</summary>
     public WebSocketFanOutResult DeliverNumbered(BackplaneMessage message, string stream, string epoch, long offset)
     {
-        var local = message.MessageType == WebSocketMessageType.Text ? WebSocketMessage.FromUtf8Text(message.Payload) : WebSocketMessage.FromBinary(message.Payload);
+        var local = WireMessages.FromBytes(message.MessageType, message.Payload);
         var header = StreamHistory.Header(stream, epoch, offset);
         // The local stream is only a lock here: a subscription's replay and these deliveries take turns.
         var lockHolder = Stream(stream);
@@ -126,9 +123,7 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
         var kept = stream.Append(message, except ?? [], time.GetUtcNow(), history.MaxMessages, history.MaxAge);
         if (Store is { } store && stream.Name.StartsWith("s:", StringComparison.Ordinal))
         {
-            var owned = kept.Message;
-            var payload = owned.Text is { } text ? Encoding.UTF8.GetBytes(text) : owned.MessageType == WebSocketMessageType.Binary ? owned.Binary : owned.Utf8Text;
-            store.Keep(registry.Name, stream.Name, stream.Epoch, kept.Offset, owned.MessageType, payload, Limits);
+            store.Keep(registry.Name, stream.Name, stream.Epoch, kept.Offset, kept.Message.MessageType, WireMessages.Bytes(kept.Message), Limits);
         }
         return kept;
     }
@@ -461,8 +456,7 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
         foreach (var kept in snapshot.Entries)
         {
             if (kept.Offset <= after || subscriber.Session.WasExcluded([.. kept.Except])) continue;
-            var message = kept.MessageType == WebSocketMessageType.Text ? WebSocketMessage.FromUtf8Text(kept.Payload) : WebSocketMessage.FromBinary(kept.Payload);
-            if (!connection.TryEnqueue(message, StreamHistory.Header(name, snapshot.Epoch, kept.Offset))) return false;
+            if (!connection.TryEnqueue(WireMessages.FromBytes(kept.MessageType, kept.Payload), StreamHistory.Header(name, snapshot.Epoch, kept.Offset))) return false;
         }
         return true;
     }
@@ -506,10 +500,7 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
     };
 
     private BackplaneMessage ToBackplane(BackplaneTarget target, string key, IReadOnlyCollection<string> except, WebSocketMessage message)
-    {
-        var payload = message.Text is { } text ? Encoding.UTF8.GetBytes(text) : message.MessageType == WebSocketMessageType.Binary ? message.Binary : message.Utf8Text;
-        return new BackplaneMessage(registry.Name, target, key, except, message.MessageType, payload);
-    }
+        => new(registry.Name, target, key, except, message.MessageType, WireMessages.Bytes(message));
 
     private static ReadOnlyMemory<byte> Gap(string stream, StreamPosition position, long? count) => PositionJson(stream, position, count);
 

@@ -458,16 +458,7 @@ internal sealed class ReceiveLoop : IHostStoppingListener
             if (answersOnly) return await NotAcceptedAsync(text).ConfigureAwait(false);
             message = message[payloadStart..];
             request = header.Id;
-            // Sent again after a reconnect, and handled before it: handled once.
-            if (header.Number != 0 && _connection.Subscriber is { } subscriber && !_endpoint.Registry.Streams!.TryHandle(subscriber.Session, header.Number))
-            {
-                if (request != 0)
-                {
-                    _connection.BeginHandling(request);
-                    return await AnswerAsync(null).ConfigureAwait(false);
-                }
-                return null;
-            }
+            if (HandledBefore(header)) return await AcknowledgeAgainAsync(request).ConfigureAwait(false);
         }
         _endpoint.Metrics.MessagesReceived.Add(1, _endpoint.Tag);
         _endpoint.Metrics.BytesReceived.Add(message.Length, _endpoint.Tag);
@@ -487,6 +478,18 @@ internal sealed class ReceiveLoop : IHostStoppingListener
         if (started != 0) _endpoint.Metrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _endpoint.Tag);
         if (request != 0) return await AnswerAsync(callbackError).ConfigureAwait(false);
         return callbackError is null ? null : await CallbackFailedAsync(callbackError).ConfigureAwait(false);
+    }
+
+    /// <summary>A client message sent again after a reconnect whose number its session handled before: handled once.</summary>
+    private bool HandledBefore(in EnvelopeHeader header)
+        => header.Number != 0 && _connection.Subscriber is { } subscriber && !_endpoint.Registry.Streams!.TryHandle(subscriber.Session, header.Number);
+
+    /// <summary>Not handled again; a request among them is acknowledged (it was handled, its answer lost with the connection).</summary>
+    private async ValueTask<WebSocketCloseInfo?> AcknowledgeAgainAsync(long request)
+    {
+        if (request == 0) return null;
+        _connection.BeginHandling(request);
+        return await AnswerAsync(null).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -529,19 +532,12 @@ internal sealed class ReceiveLoop : IHostStoppingListener
             if (!valid || (_awaitingHello && header.Control != "hello")) return await InvalidHeaderAsync().ConfigureAwait(false);
             if (header.Answers != 0 || header.Control is not null) return await ReceiveStreamedAnswerAsync(stream, header).ConfigureAwait(false);
             request = header.Id;
-            if (header.Number != 0 && _connection.Subscriber is { } subscriber && !_endpoint.Registry.Streams!.TryHandle(subscriber.Session, header.Number))
+            if (HandledBefore(header))
             {
-                // Sent again after a reconnect, and handled before it: skipped (the rest of the loop skips what is unread).
-                request = 0;
                 stream.Detach();
                 await SkipRestAsync(stream).ConfigureAwait(false);
                 if (stream.Fault != StreamFault.None) return await StreamFailedAsync(stream).ConfigureAwait(false);
-                if (header.Id != 0)
-                {
-                    _connection.BeginHandling(header.Id);
-                    return await AnswerAsync(null).ConfigureAwait(false);
-                }
-                return null;
+                return await AcknowledgeAgainAsync(request).ConfigureAwait(false);
             }
         }
         Exception? callbackError = null;
