@@ -121,6 +121,44 @@ public sealed class ResumableScaleOutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AResumeReadsWhatTheClientMissedAndWhenItMissedMoreThanTheHistoryTheNewestWithAGapForTheRest()
+    {
+        await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);
+        await using var b = await Node.StartAsync(_redis, _prefix, "b", _clock);
+        var (ben, _) = await OpenAsync(b, "ben", "room", "g:room");
+        using var _ben = ben;
+        var (ann, session) = await OpenAsync(a, "ann", "room", "g:room");
+        for (var i = 1; i <= 50; i++) await ben.SendAsync($"group room seen {i}");
+        Assert.Equal(50, (await ann.ReceiveTextsAsync(50)).Count);
+        Assert.Equal(50, (await ben.ReceiveTextsAsync(50)).Count);
+        var positions = new Dictionary<string, (string, long)>(ann.Positions);
+        ann.Socket.Abort();
+        ann.Dispose();
+
+        // Missed a few of a longer history: exactly those, no gap.
+        foreach (var line in new[] { "one", "two" }) await ben.SendAsync("group room " + line);
+        Assert.Equal(2, (await ben.ReceiveTextsAsync(2)).Count);
+        var back = await V1Client.ConnectAsync(Resumable(b, "ann", "room"));
+        await back.HelloAsync(session, positions);
+        var seen = await back.ReceiveUntilSubscribedAsync("g:room");
+        Assert.Equal(["one", "two"], seen.Where(m => m.Header?["s"]?.GetValue<string>() == "g:room").Select(m => m.Payload));
+        Assert.DoesNotContain(seen, m => m.Header?["k"]?.GetValue<string>() == "gap");
+        positions = new Dictionary<string, (string, long)>(back.Positions);
+        back.Socket.Abort();
+        back.Dispose();
+
+        // Missed 305 with a history of 300: a gap of the oldest 5, then the newest 300 in order.
+        for (var i = 1; i <= 305; i++) await ben.SendAsync($"group room missed {i}");
+        Assert.Equal(305, (await ben.ReceiveTextsAsync(305)).Count);
+        using var again = await V1Client.ConnectAsync(Resumable(a, "ann", "room"));
+        await again.HelloAsync(session, positions);
+        seen = await again.ReceiveUntilSubscribedAsync("g:room");
+        var gap = JsonNode.Parse(Assert.Single(seen, m => m.Header?["k"]?.GetValue<string>() == "gap" && m.Payload.Contains("g:room", StringComparison.Ordinal)).Payload)!;
+        Assert.Equal(5, gap["count"]!.GetValue<long>());
+        Assert.Equal(Enumerable.Range(6, 300).Select(i => $"missed {i}"), seen.Where(m => m.Header?["s"]?.GetValue<string>() == "g:room").Select(m => m.Payload));
+    }
+
+    [Fact]
     public async Task WhenRedisLosesItsDataTheLossIsReportedAsAGapOfUnknownSize()
     {
         await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);

@@ -55,13 +55,24 @@ internal sealed class RedisStreams(RedisConnection connection, RedisOutbox outbo
         return last
         """;
 
-    // ARGV: new epoch, how many (0: the position only), positions' lifetime.
+    // ARGV: new epoch, how many (0: the position only), positions' lifetime, the client's offset. Reads only what comes after
+    // the client's offset (a client that missed a few messages costs a few entries, not the whole history), or the newest
+    // `how many` when it missed more; oldest first either way.
     private const string ReadScript = """
         local e = redis.call('GET', KEYS[2])
         if not e then e = ARGV[1]; redis.call('SET', KEYS[2], e, 'PX', ARGV[3]) end
         local o = tonumber(redis.call('GET', KEYS[3]) or '0')
-        if ARGV[2] == '0' then return {e, o} end
-        return {e, o, redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', ARGV[2])}
+        local count = tonumber(ARGV[2])
+        if count == 0 then return {e, o} end
+        local after = tonumber(ARGV[4])
+        if after >= o then return {e, o, {}} end
+        if o - after <= count then
+          return {e, o, redis.call('XRANGE', KEYS[1], string.format('%.0f', after + 1) .. '-0', '+', 'COUNT', count)}
+        end
+        local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', count)
+        local oldestFirst = {}
+        for i = #newest, 1, -1 do oldestFirst[#oldestFirst + 1] = newest[i] end
+        return {e, o, oldestFirst}
         """;
 
     // ARGV: lifetime while open (ms). Returns the highest number handled, or nil for a session no server knew.
@@ -111,19 +122,19 @@ internal sealed class RedisStreams(RedisConnection connection, RedisOutbox outbo
         var (entries, epoch, offset, _) = names.StreamOf(endpoint, stream);
         var count = after == long.MaxValue ? 0 : limits.MaxMessages;
         var result = await connection.Redis.GetDatabase()
-            .ScriptEvaluateAsync(ReadScript, [entries, epoch, offset], [NewEpoch(), count, Milliseconds(s_positionLifetime)])
+            .ScriptEvaluateAsync(ReadScript, [entries, epoch, offset], [NewEpoch(), count, Milliseconds(s_positionLifetime), Math.Max(after, 0)])
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         var parts = (RedisResult[])result!;
         var currentEpoch = (string)parts[0]!;
         var last = (long)parts[1];
         if (parts.Length < 3) return new BackplaneStreamSnapshot(currentEpoch, last, []);
-        // Newest first (so that the count keeps the newest): read back to front, and only what is young enough and after the position.
+        // Only what is young enough and after the position.
         var oldest = time.GetUtcNow() - limits.MaxAge;
-        var kept = new List<BackplaneStreamEntry>();
-        var newestFirst = (RedisResult[])parts[2]!;
-        for (var i = newestFirst.Length - 1; i >= 0; i--)
+        var read = (RedisResult[])parts[2]!;
+        var kept = new List<BackplaneStreamEntry>(read.Length);
+        foreach (var item in read)
         {
-            var entry = (RedisResult[])newestFirst[i]!;
+            var entry = (RedisResult[])item!;
             var id = (string)entry[0]!;
             var entryOffset = long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), NumberStyles.None, CultureInfo.InvariantCulture);
             if (entryOffset <= after) continue;
