@@ -114,7 +114,13 @@ public sealed record WebSocketGroupMember(string ConnectionId, string? UserId, D
 /// <param name="UserId">Its user id, if any.</param>
 /// <param name="Group">The group joined or left; <see langword="null"/> for opening and ending.</param>
 /// <param name="At">When, by the app's clock.</param>
-public sealed record WebSocketPresenceChange(WebSocketPresenceChangeKind Kind, string ConnectionId, string? UserId, string? Group, DateTimeOffset At);
+public sealed record WebSocketPresenceChange(WebSocketPresenceChangeKind Kind, string ConnectionId, string? UserId, string? Group, DateTimeOffset At)
+{
+    /// <summary>
+    /// For <see cref="WebSocketPresenceChangeKind.Resumed"/>: the connection whose place <see cref="ConnectionId"/> took.
+    /// </summary>
+    public string? PreviousConnectionId { get; init; }
+}
 
 /// <summary>The kinds of <see cref="WebSocketPresenceChange"/>.</summary>
 public enum WebSocketPresenceChangeKind
@@ -130,4 +136,12 @@ public enum WebSocketPresenceChangeKind
 
     /// <summary>A connection left a group, by choice or because it ended.</summary>
     LeftGroup,
+
+    /// <summary>
+    /// On a resumable endpoint, a connection continued the session of one that ended less than the presence grace ago
+    /// (<see cref="WebSocketPresenceChange.PreviousConnectionId"/>) on this server: it takes that one's place and, as it
+    /// joins them again, its group memberships. No departure or arrival is reported for it; the groups it does not join
+    /// again within the grace are reported left.
+    /// </summary>
+    Resumed,
 }

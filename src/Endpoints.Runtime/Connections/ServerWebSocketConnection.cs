@@ -81,18 +81,21 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
     {
         // Unique across the servers that share a backplane: the node id comes first.
         _id = connectionIdPrefix + _context.TraceIdentifier;
-        Registration = Endpoint.Registry.Add(this, userId, hostStopping);
+        // A resumable client's hello says whether it continues a session: its opening is reported then.
+        Registration = Endpoint.Registry.Add(this, userId, hostStopping, announceLater: SpeaksEnvelope && Endpoint.Registry.Streams is not null);
     }
 
     /// <summary>Leaves every group and the registry (and its session, which is kept for its client to come back). Idempotent.</summary>
     public void Unregister()
     {
         if (Registration is not { } registration) return;
-        if (Subscriber is { } subscriber && Interlocked.Exchange(ref _leftSession, 1) == 0)
+        var grace = TimeSpan.Zero;
+        if (Subscriber is { } subscriber && Interlocked.Exchange(ref _leftSession, 1) == 0 && Endpoint.Registry.Streams is { } streams)
         {
-            Endpoint.Registry.Streams?.Close(subscriber, registration.UserId, Endpoint.Registry.GroupsOf(registration));
+            streams.Close(subscriber, registration.UserId, Endpoint.Registry.GroupsOf(registration));
+            grace = streams.PresenceGrace;
         }
-        Endpoint.Registry.Remove(registration);
+        Endpoint.Registry.Remove(registration, grace);
     }
 
     private int _leftSession;
@@ -117,6 +120,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         }
         var (subscriber, sessionToken) = await streams.OpenAsync(Id, registration.UserId, token, positions, Aborted).ConfigureAwait(false);
         Subscriber = subscriber;
+        Endpoint.Registry.Announce(registration, subscriber.Session.Id, subscriber.Resumed);
         if (!Transmitter.TryEnqueue(WebSocketMessage.FromUtf8Text(ResumableStreams.Welcome(subscriber, sessionToken)), ResumableStreams.WelcomeHeader)) ReplayIncomplete();
         if (!await streams.GoLiveAsync(registration, subscriber, Aborted).ConfigureAwait(false)) ReplayIncomplete();
     }

@@ -17,6 +17,8 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     private readonly ConcurrentDictionary<string, GroupMembers> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RegisteredConnection[]> _users = new(StringComparer.Ordinal);
     private Action<WebSocketPresenceChange>[] _observers = [];
+    // Resumable sessions whose connection ended within the presence grace, by session id: still present, not reachable.
+    private readonly Dictionary<string, AwayMember> _away = new(StringComparer.Ordinal);
     // Numbers joins (under the lock), so that members list in the order they joined.
     private long _joins;
 
@@ -41,32 +43,82 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     public ValueTask WhenBackplaneAppliedAsync(CancellationToken cancellationToken) => Backplane?.WhenAppliedAsync(cancellationToken) ?? default;
 
     /// <summary>Registers a live connection; <paramref name="hostStopping"/> is told when the host stops.</summary>
-    public RegisteredConnection Add(IFanOutReceiver connection, string? userId, IHostStoppingListener hostStopping)
+    /// <remarks>
+    /// With <paramref name="announceLater"/> (a client that will say which session it continues) its opening is reported
+    /// by <see cref="Announce"/>: as a new connection, or as the continuation of one that went away within the grace.
+    /// </remarks>
+    public RegisteredConnection Add(IFanOutReceiver connection, string? userId, IHostStoppingListener hostStopping, bool announceLater = false)
     {
         var entry = new RegisteredConnection(connection, userId, time.GetUtcNow(), hostStopping);
-        WebSocketPresenceChange? change;
+        WebSocketPresenceChange? change = null;
         lock (_gate)
         {
             _connections[entry.Id] = entry;
             if (userId is not null) _users[userId] = _users.TryGetValue(userId, out var others) ? [.. others, entry] : [entry];
-            change = Record(WebSocketPresenceChangeKind.Connected, entry, null);
+            if (!announceLater)
+            {
+                entry.Announced = true;
+                change = Record(WebSocketPresenceChangeKind.Connected, entry, null);
+            }
         }
         Report(change);
         return entry;
     }
 
-    /// <summary>Takes the connection out of every group and its user, then out of the registry. Idempotent.</summary>
-    public void Remove(RegisteredConnection entry)
+    /// <summary>
+    /// Reports the opening of a connection added with <c>announceLater</c>: when its session's previous connection is
+    /// away within the grace, as <see cref="WebSocketPresenceChangeKind.Resumed"/> (it takes that one's place and, as it
+    /// joins them again, its group memberships: no leave, no join), else as <see cref="WebSocketPresenceChangeKind.Connected"/>.
+    /// </summary>
+    public void Announce(RegisteredConnection entry, string session, bool resumed)
     {
-        string[] left;
+        WebSocketPresenceChange? change = null;
+        lock (_gate)
+        {
+            if (entry.Ended || entry.Announced) return;
+            entry.Announced = true;
+            entry.Session = session;
+            if (resumed && _away.TryGetValue(session, out var away) && away.ResumedBy is null && away.Entry.UserId == entry.UserId)
+            {
+                away.ResumedBy = entry;
+                // The backplane lists connections by id: the old one goes, the new one comes with what it takes over.
+                if (Backplane is { } backplane)
+                {
+                    foreach (var group in away.Groups.Keys) backplane.OnLocalChange(Name, Change(WebSocketPresenceChangeKind.LeftGroup, away.Entry, group));
+                    backplane.OnLocalChange(Name, Change(WebSocketPresenceChangeKind.Disconnected, away.Entry, null));
+                    backplane.OnLocalChange(Name, Change(WebSocketPresenceChangeKind.Connected, entry, null));
+                    foreach (var group in away.Groups.Keys) backplane.OnLocalChange(Name, Change(WebSocketPresenceChangeKind.JoinedGroup, entry, group));
+                }
+                if (Volatile.Read(ref _observers).Length > 0) change = Change(WebSocketPresenceChangeKind.Resumed, entry, null) with { PreviousConnectionId = away.Entry.Id };
+            }
+            else
+            {
+                change = Record(WebSocketPresenceChangeKind.Connected, entry, null);
+            }
+        }
+        Report(change);
+    }
+
+    /// <summary>
+    /// Takes the connection out of every group and its user, then out of the registry. Idempotent. With a
+    /// <paramref name="grace"/> (a connection of a resumable session) it stays present, unreachable, for that long: a
+    /// connection of its session that comes back within it takes its place without a leave and a join being reported.
+    /// </summary>
+    public void Remove(RegisteredConnection entry, TimeSpan grace = default)
+    {
         // Only when someone listens: a disconnect allocates nothing more otherwise.
         List<WebSocketPresenceChange>? changes = null;
         lock (_gate)
         {
             if (entry.Ended) return;
             entry.Ended = true;
-            left = entry.Groups is { } groups ? [.. groups.Keys] : [];
-            foreach (var group in left) RemoveMember(group, entry);
+            var left = entry.Groups is { } groups ? groups.Keys.ToArray() : [];
+            var away = grace > TimeSpan.Zero && entry.Announced && entry.Session is { } session ? new AwayMember(entry, session) : null;
+            foreach (var group in left)
+            {
+                if (away is not null && _groups.TryGetValue(group, out var members) && members.TryGet(entry, out var membership)) away.Groups[group] = membership;
+                RemoveMember(group, entry);
+            }
             entry.Groups = null;
             if (entry.UserId is { } userId && _users.TryGetValue(userId, out var connections))
             {
@@ -75,16 +127,59 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
                 else _users[userId] = rest;
             }
             _connections.TryRemove(entry.Id, out _);
-            foreach (var group in left)
+            // What it took over from a connection before it is its own now: that one's stay ends with it.
+            if (entry.Session is { } own && _away.TryGetValue(own, out var previous) && previous.ResumedBy == entry) End(previous, ref changes);
+            if (away is not null)
             {
-                if (Record(WebSocketPresenceChangeKind.LeftGroup, entry, group) is { } leftGroup) (changes ??= []).Add(leftGroup);
+                if (_away.Remove(away.Session, out var older)) End(older, ref changes);
+                _away[away.Session] = away;
+                away.Timer = time.CreateTimer(static state => ((AwayMember)state!).Registry!.GraceOver((AwayMember)state), away, grace, Timeout.InfiniteTimeSpan);
+                away.Registry = this;
             }
-            if (Record(WebSocketPresenceChangeKind.Disconnected, entry, null) is { } disconnected) (changes ??= []).Add(disconnected);
+            else if (entry.Announced)
+            {
+                foreach (var group in left)
+                {
+                    if (Record(WebSocketPresenceChangeKind.LeftGroup, entry, group) is { } leftGroup) (changes ??= []).Add(leftGroup);
+                }
+                if (Record(WebSocketPresenceChangeKind.Disconnected, entry, null) is { } disconnected) (changes ??= []).Add(disconnected);
+            }
         }
-        if (changes is not null)
+        ReportAll(changes);
+    }
+
+    private void GraceOver(AwayMember away)
+    {
+        List<WebSocketPresenceChange>? changes = null;
+        lock (_gate)
         {
-            foreach (var change in changes) Report(change);
+            if (!_away.TryGetValue(away.Session, out var current) || current != away) return;
+            End(away, ref changes);
         }
+        ReportAll(changes);
+    }
+
+    /// <summary>
+    /// The end of an away connection's stay (under the lock): what its successor did not take over is left, and if none
+    /// came, it is gone.
+    /// </summary>
+    private void End(AwayMember away, ref List<WebSocketPresenceChange>? changes)
+    {
+        _away.Remove(away.Session);
+        away.Timer?.Dispose();
+        var holder = away.ResumedBy ?? away.Entry;
+        foreach (var group in away.Groups.Keys)
+        {
+            if (Record(WebSocketPresenceChangeKind.LeftGroup, holder, group) is { } leftGroup) (changes ??= []).Add(leftGroup);
+        }
+        away.Groups.Clear();
+        if (away.ResumedBy is null && Record(WebSocketPresenceChangeKind.Disconnected, away.Entry, null) is { } disconnected) (changes ??= []).Add(disconnected);
+    }
+
+    private void ReportAll(List<WebSocketPresenceChange>? changes)
+    {
+        if (changes is null) return;
+        foreach (var change in changes) Report(change);
     }
 
     /// <summary>The groups a connection is in now.</summary>
@@ -113,8 +208,18 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             if (entry.Ended || !(entry.Groups ??= new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal)).TryAdd(group, since)) return false;
             // Groups are created and removed only under the lock, so a join never lands in a group just removed.
             if (!_groups.TryGetValue(group, out var members)) _groups[group] = members = new GroupMembers();
-            members.Add(entry, new GroupMembership(since, ++_joins));
-            change = Record(WebSocketPresenceChangeKind.JoinedGroup, entry, group);
+            if (TakeOver(entry, group) is { } kept)
+            {
+                // Back in a group its session's previous connection was in: the same membership, nothing to report.
+                entry.Groups[group] = kept.Since;
+                members.Add(entry, kept);
+                change = null;
+            }
+            else
+            {
+                members.Add(entry, new GroupMembership(since, ++_joins));
+                change = Record(WebSocketPresenceChangeKind.JoinedGroup, entry, group);
+            }
         }
         Report(change);
         return true;
@@ -167,8 +272,9 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         WebSocketPresenceChange? change;
         lock (_gate)
         {
-            if (entry.Groups?.Remove(group) != true) return false;
-            RemoveMember(group, entry);
+            if (entry.Groups?.Remove(group) == true) RemoveMember(group, entry);
+            // Else a group it took over but has not joined again: leaving it is leaving the membership it holds.
+            else if (TakeOver(entry, group) is null) return false;
             change = Record(WebSocketPresenceChangeKind.LeftGroup, entry, group);
         }
         Report(change);
@@ -179,21 +285,67 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     public RegisteredConnection[] MembersOf(string group)
         => _groups.TryGetValue(group, out var members) ? members.View() : [];
 
-    /// <summary>The group's members with when and in which order they joined, for presence queries.</summary>
+    /// <summary>
+    /// The group's members with when and in which order they joined, for presence queries: with those away within the
+    /// grace (under the id of the connection that took their place, if one did).
+    /// </summary>
     public KeyValuePair<RegisteredConnection, GroupMembership>[] MembershipsOf(string group)
-        => _groups.TryGetValue(group, out var members) ? members.Memberships() : [];
+    {
+        var here = _groups.TryGetValue(group, out var members) ? members.Memberships() : [];
+        lock (_gate)
+        {
+            if (_away.Count == 0) return here;
+            var away = _away.Values.Where(a => a.Groups.ContainsKey(group)).Select(a => KeyValuePair.Create(a.ResumedBy ?? a.Entry, a.Groups[group]));
+            return [.. here, .. away];
+        }
+    }
 
-    /// <summary>How many members the group has.</summary>
+    /// <summary>How many members the group has (for fan-outs: the reachable ones).</summary>
     public int CountMembers(string group) => _groups.TryGetValue(group, out var members) ? members.Count : 0;
+
+    /// <summary>How many members the group has for presence: with those away within the grace.</summary>
+    public int CountPresentMembers(string group)
+    {
+        var here = CountMembers(group);
+        lock (_gate) return _away.Count == 0 ? here : here + _away.Values.Count(a => a.Groups.ContainsKey(group));
+    }
+
+    /// <summary>How many connections are present: open ones, and those away within the grace that none took the place of.</summary>
+    public int CountPresent()
+    {
+        lock (_gate) return _connections.Count + _away.Values.Count(static a => a.ResumedBy is null);
+    }
+
+    /// <summary>A user's connections for presence: open ones, and those away within the grace that none took the place of.</summary>
+    public RegisteredConnection[] PresentConnectionsOf(string userId)
+    {
+        lock (_gate)
+        {
+            var open = _users.TryGetValue(userId, out var connections) ? connections : [];
+            return _away.Count == 0 ? open : [.. open, .. _away.Values.Where(a => a.ResumedBy is null && a.Entry.UserId == userId).Select(static a => a.Entry)];
+        }
+    }
+
+    /// <summary>The membership a connection takes over from its session's away connection, if that one was in the group (under the lock).</summary>
+    private GroupMembership? TakeOver(RegisteredConnection entry, string group)
+    {
+        if (entry.Session is not { } session || !_away.TryGetValue(session, out var away) || away.ResumedBy != entry) return null;
+        return away.Groups.Remove(group, out var membership) ? membership : null;
+    }
 
     public RegisteredConnection[] ConnectionsOf(string userId)
     {
         lock (_gate) return _users.TryGetValue(userId, out var connections) ? connections : [];
     }
 
+    /// <summary>The users present: with an open connection, or one away within the grace.</summary>
     public string[] Users()
     {
-        lock (_gate) return _users.Keys.Order(StringComparer.Ordinal).ToArray();
+        lock (_gate)
+        {
+            var users = _away.Count == 0 ? _users.Keys : _users.Keys.Concat(_away.Values.Select(static a => a.Entry.UserId).OfType<string>()).Distinct();
+            return users.Order(StringComparer.Ordinal).ToArray();
+        }
     }
 
     public IEnumerable<RegisteredConnection> All => _connections.Values;
@@ -277,6 +429,15 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             }
             snapshot.Add(new BackplaneConnection(Name, entry.Id, entry.UserId, entry.Since, groups));
         }
+        lock (_gate)
+        {
+            foreach (var away in _away.Values)
+            {
+                var groups = away.Groups.Select(static pair => (pair.Key, pair.Value.Since)).ToList();
+                if (away.ResumedBy is null) snapshot.Add(new BackplaneConnection(Name, away.Entry.Id, away.Entry.UserId, away.Entry.Since, groups));
+                else if (snapshot.FindIndex(c => c.ConnectionId == away.ResumedBy.Id) is var at and >= 0) snapshot[at] = snapshot[at] with { Groups = [.. snapshot[at].Groups, .. groups] };
+            }
+        }
         return snapshot;
     }
 
@@ -287,10 +448,13 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     private WebSocketPresenceChange? Record(WebSocketPresenceChangeKind kind, RegisteredConnection entry, string? group)
     {
         if (Volatile.Read(ref _observers).Length == 0 && Backplane is null) return null;
-        var change = new WebSocketPresenceChange(kind, entry.Id, entry.UserId, group, time.GetUtcNow());
+        var change = Change(kind, entry, group);
         Backplane?.OnLocalChange(Name, change);
         return change;
     }
+
+    private WebSocketPresenceChange Change(WebSocketPresenceChangeKind kind, RegisteredConnection entry, string? group)
+        => new(kind, entry.Id, entry.UserId, group, time.GetUtcNow());
 
     /// <summary>Tells the app's observers, outside the lock (their code may take its time).</summary>
     private void Report(WebSocketPresenceChange? change)
@@ -326,6 +490,33 @@ internal sealed class RegisteredConnection(IFanOutReceiver connection, string? u
     public Dictionary<string, DateTimeOffset>? Groups { get; set; }
 
     public bool Ended { get; set; }
+
+    /// <summary>Whether its opening was reported (a resumable client's waits for its hello).</summary>
+    public bool Announced { get; set; }
+
+    /// <summary>Its resumable session, once its hello named one.</summary>
+    public string? Session { get; set; }
+}
+
+/// <summary>
+/// A resumable session's connection that ended within the presence grace: present (in its groups, as its user) but not
+/// reachable, until the grace is over or the connection that resumes its session has taken its place.
+/// </summary>
+internal sealed class AwayMember(RegisteredConnection entry, string session)
+{
+    public RegisteredConnection Entry { get; } = entry;
+
+    public string Session { get; } = session;
+
+    /// <summary>Its group memberships not yet taken over.</summary>
+    public Dictionary<string, GroupMembership> Groups { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The connection that resumed its session here, if one did.</summary>
+    public RegisteredConnection? ResumedBy { get; set; }
+
+    public ITimer? Timer { get; set; }
+
+    public ConnectionRegistry? Registry { get; set; }
 }
 
 /// <summary>
@@ -355,6 +546,8 @@ internal sealed class GroupMembers
     }
 
     public int Count => _set.Count;
+
+    public bool TryGet(RegisteredConnection entry, out GroupMembership membership) => _set.TryGetValue(entry, out membership);
 
     public RegisteredConnection[] View()
     {

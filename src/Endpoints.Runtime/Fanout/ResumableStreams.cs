@@ -49,6 +49,9 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
 
     private WebSocketHistoryLimits Limits => new(history.MaxMessages, history.MaxAge);
 
+    /// <summary>How long a connection that ended stays present for its session to come back.</summary>
+    public TimeSpan PresenceGrace => history.PresenceGrace;
+
     /// <summary>
     /// A send through <see cref="IWebSocketClients{TEndpoint}"/>. The result counts this server's connections that took
     /// it at once; with a stream backplane every server (this one too) delivers it when the backplane hands it back, so

@@ -65,7 +65,7 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
 
     public async ValueTask<IReadOnlyList<WebSocketGroupMember>> GetUserConnectionsAsync(string userId, CancellationToken cancellationToken = default)
     {
-        var local = _registry.ConnectionsOf(Required(userId)).Select(static c => new WebSocketGroupMember(c.Id, c.UserId, c.Since));
+        var local = _registry.PresentConnectionsOf(Required(userId)).Select(static c => new WebSocketGroupMember(c.Id, c.UserId, c.Since));
         if (Backplane is not { } backplane) return local.ToArray();
         var remote = await backplane.GetRemoteConnectionsAsync(_registry.Name, cancellationToken).ConfigureAwait(false);
         return local.Concat(remote.Where(c => c.UserId == userId)).OrderBy(static c => c.Since).ToArray();
@@ -73,13 +73,13 @@ internal sealed class WebSocketClients<TEndpoint>(ConnectionRegistries registrie
 
     public async ValueTask<int> CountConnectionsAsync(CancellationToken cancellationToken = default)
     {
-        if (Backplane is not { } backplane) return _registry.Count;
-        return _registry.Count + await backplane.CountRemoteConnectionsAsync(_registry.Name, cancellationToken).ConfigureAwait(false);
+        if (Backplane is not { } backplane) return _registry.CountPresent();
+        return _registry.CountPresent() + await backplane.CountRemoteConnectionsAsync(_registry.Name, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<int> CountGroupMembersAsync(string group, CancellationToken cancellationToken = default)
     {
-        var local = _registry.CountMembers(Required(group));
+        var local = _registry.CountPresentMembers(Required(group));
         if (Backplane is not { } backplane) return local;
         return local + await backplane.CountRemoteGroupMembersAsync(_registry.Name, group, cancellationToken).ConfigureAwait(false);
     }

@@ -144,6 +144,13 @@ public sealed class WebSocketHistoryOptions
 
     /// <summary>How long a message is kept, and a session after its last connection. Default 2 minutes.</summary>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a connection that ended stays present (in its groups and as its user, for presence queries; messages
+    /// are kept for it, not sent), so that a client that resumes its session within it shows as one member, not as a
+    /// leave and a join. Default 10 seconds; zero reports the departure at once.
+    /// </summary>
+    public TimeSpan PresenceGrace { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>A token bucket per connection: <see cref="Burst"/> messages at once, refilled at <see cref="MessagesPerSecond"/>.</summary>
