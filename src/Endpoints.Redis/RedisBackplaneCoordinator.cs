@@ -171,7 +171,7 @@ internal sealed class RedisBackplaneCoordinator : IWebSocketBackplane, IWebSocke
         _ = _presence.BeatAsync();
     }
 
-    /// <summary>What other servers send: messages for this server's connections, group changes and their answers.</summary>
+    /// <summary>What other servers send: messages for this server's connections, group changes and their answers, sessions gone on elsewhere.</summary>
     private void OnMessage(ChannelMessage message)
     {
         ReadOnlyMemory<byte> bytes = (byte[])message.Message!;
@@ -194,6 +194,10 @@ internal sealed class RedisBackplaneCoordinator : IWebSocketBackplane, IWebSocke
                     break;
                 case RedisWire.GroupChangeAnswer:
                     _groupChanges.Complete(bytes);
+                    break;
+                case RedisWire.SessionResumed:
+                    var (endpoint, session) = RedisWire.DecodeSessionResumed(bytes);
+                    host.SessionResumedElsewhere(endpoint, session);
                     break;
             }
         }

@@ -159,6 +159,38 @@ public sealed class ResumableScaleOutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AClientThatResumesOnAnotherServerWithinThePresenceGraceIsOneMemberAcrossTheServers()
+    {
+        await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);
+        await using var b = await Node.StartAsync(_redis, _prefix, "b", _clock);
+        var (ben, _) = await OpenAsync(b, "ben", "room", "g:room");
+        using var _ben = ben;
+        var (ann, session) = await OpenAsync(a, "ann", "room", "g:room");
+        var presence = b.Services.GetRequiredService<IWebSocketClients<ResumableClusterEndpoint>>().Presence;
+        var changesOnA = new List<WebSocketPresenceChange>();
+        using var _ = a.Services.GetRequiredService<IWebSocketClients<ResumableClusterEndpoint>>().Presence.Subscribe(c => { lock (changesOnA) changesOnA.Add(c); });
+        await Eventually.WaitUntilAsync(async () => await presence.CountGroupMembersAsync("room") == 2, "ann on the other server to be present");
+        var positions = new Dictionary<string, (string, long)>(ann.Positions);
+        ann.Socket.Abort();
+        ann.Dispose();
+
+        // Away within the grace (or not yet noticed gone): still present on every server.
+        lock (changesOnA) Assert.Empty(changesOnA);
+        Assert.Equal(["ann", "ben"], (await presence.GetGroupMembersAsync("room")).Select(m => m.UserId).Order());
+
+        using var back = await V1Client.ConnectAsync(Resumable(b, "ann", "room"));
+        Assert.True((await back.HelloAsync(session, positions))["resumed"]!.GetValue<bool>());
+        await back.ReceiveUntilSubscribedAsync("a", "u:ann", "g:room");
+
+        // Server a hears that the session went on elsewhere: ann counts once, well before the grace is over.
+        await Eventually.WaitUntilAsync(async () => await presence.CountGroupMembersAsync("room") == 2 && (await presence.GetUserConnectionsAsync("ann")).Count == 1,
+            "ann to count once across the servers");
+        var members = await presence.GetGroupMembersAsync("room");
+        Assert.Equal(["ann", "ben"], members.Select(m => m.UserId).Order());
+        lock (changesOnA) Assert.Equal([WebSocketPresenceChangeKind.LeftGroup, WebSocketPresenceChangeKind.Disconnected], changesOnA.Select(c => c.Kind));
+    }
+
+    [Fact]
     public async Task WhenRedisLosesItsDataTheLossIsReportedAsAGapOfUnknownSize()
     {
         await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);

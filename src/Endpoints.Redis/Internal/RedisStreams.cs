@@ -75,12 +75,15 @@ internal sealed class RedisStreams(RedisConnection connection, RedisOutbox outbo
         return {e, o, oldestFirst}
         """;
 
-    // ARGV: lifetime while open (ms). Returns the highest number handled, or nil for a session no server knew.
+    // ARGV: lifetime while open (ms), this server. Returns the highest number handled (false for a session no server
+    // knew) and the server it was on before (false for none), and records this one.
     private const string OpenSessionScript = """
         local n = redis.call('HGET', KEYS[1], 'n')
         if not n then redis.call('HSET', KEYS[1], 'n', 0) end
+        local before = redis.call('HGET', KEYS[1], 'o')
+        redis.call('HSET', KEYS[1], 'o', ARGV[2])
         redis.call('PEXPIRE', KEYS[1], ARGV[1])
-        return n
+        return {n or false, before or false}
         """;
 
     private const string HandledScript = """
@@ -171,10 +174,12 @@ internal sealed class RedisStreams(RedisConnection connection, RedisOutbox outbo
 
     public async ValueTask<long?> OpenSessionAsync(string endpoint, string sessionId, CancellationToken cancellationToken)
     {
-        var result = await connection.Redis.GetDatabase()
-            .ScriptEvaluateAsync(OpenSessionScript, [names.SessionKey(endpoint, sessionId)], [Milliseconds(s_positionLifetime)])
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
-        return result.IsNull ? null : (long)result;
+        var result = (RedisResult[])(await connection.Redis.GetDatabase()
+            .ScriptEvaluateAsync(OpenSessionScript, [names.SessionKey(endpoint, sessionId)], [Milliseconds(s_positionLifetime), nodeId])
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        // The server it was on may still count its last connection as present (the grace): it is told to stop.
+        if (!result[1].IsNull && (string)result[1]! is { } before && before != nodeId) outbox.Send(names.NodeChannel(before), RedisWire.EncodeSessionResumed(endpoint, sessionId));
+        return result[0].IsNull ? null : (long)result[0];
     }
 
     public void RecordHandled(string endpoint, string sessionId, long number)

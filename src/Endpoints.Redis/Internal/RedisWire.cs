@@ -11,7 +11,7 @@ namespace Endpoints.Redis;
 /// </summary>
 internal static class RedisWire
 {
-    public const byte Deliver = 0, GroupChange = 1, GroupChangeAnswer = 2, NumberedDeliver = 3;
+    public const byte Deliver = 0, GroupChange = 1, GroupChangeAnswer = 2, NumberedDeliver = 3, SessionResumed = 4;
 
     /// <summary>
     /// The start of a numbered message: its tag and stream. The publishing script appends the epoch, a line feed, the
@@ -104,6 +104,23 @@ internal static class RedisWire
         var reader = new Reader(bytes);
         reader.Byte();
         return (reader.String(), reader.Byte() == 1);
+    }
+
+    /// <summary>To the server a resumable session was on before: it went on elsewhere.</summary>
+    public static byte[] EncodeSessionResumed(string endpoint, string sessionId)
+    {
+        var writer = new Writer(64);
+        writer.Byte(SessionResumed);
+        writer.String(endpoint);
+        writer.String(sessionId);
+        return writer.ToArray();
+    }
+
+    public static (string Endpoint, string SessionId) DecodeSessionResumed(ReadOnlyMemory<byte> bytes)
+    {
+        var reader = new Reader(bytes);
+        reader.Byte();
+        return (reader.String(), reader.String());
     }
 
     private sealed class Writer(int capacity)

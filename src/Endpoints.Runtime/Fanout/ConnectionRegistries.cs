@@ -64,6 +64,11 @@ internal sealed class ConnectionRegistries : IWebSocketBackplaneHost
         return registry.Deliver(message.Target, message.Key, message.Except, WireMessages.FromBytes(message.MessageType, message.Payload));
     }
 
+    public void SessionResumedElsewhere(string endpoint, string sessionId)
+    {
+        if (_byName.TryGetValue(endpoint, out var registry)) registry.SessionResumedElsewhere(sessionId);
+    }
+
     public bool ChangeGroup(string endpoint, string connectionId, string group, bool join)
     {
         if (!_byName.TryGetValue(endpoint, out var registry) || registry.Find(connectionId) is not { } entry) return false;

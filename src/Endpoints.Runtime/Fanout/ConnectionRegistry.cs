@@ -19,6 +19,8 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     private Action<WebSocketPresenceChange>[] _observers = [];
     // Resumable sessions whose connection ended within the presence grace, by session id: still present, not reachable.
     private readonly Dictionary<string, AwayMember> _away = new(StringComparer.Ordinal);
+    // The open connection of each resumable session here, by session id (under the lock).
+    private readonly Dictionary<string, RegisteredConnection> _sessions = new(StringComparer.Ordinal);
     // Numbers joins (under the lock), so that members list in the order they joined.
     private long _joins;
 
@@ -78,6 +80,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             if (entry.Ended || entry.Announced) return;
             entry.Announced = true;
             entry.Session = session;
+            _sessions[session] = entry;
             if (resumed && _away.TryGetValue(session, out var away) && away.ResumedBy is null && away.Entry.UserId == entry.UserId)
             {
                 away.ResumedBy = entry;
@@ -113,7 +116,8 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             if (entry.Ended) return;
             entry.Ended = true;
             var left = entry.Groups is { } groups ? groups.Keys.ToArray() : [];
-            var away = grace > TimeSpan.Zero && entry.Announced && entry.Session is { } session ? new AwayMember(entry, session) : null;
+            if (entry.Session is { } ownSession && _sessions.TryGetValue(ownSession, out var current) && current == entry) _sessions.Remove(ownSession);
+            var away = grace > TimeSpan.Zero && entry.Announced && !entry.ResumedElsewhere && entry.Session is { } session ? new AwayMember(entry, session) : null;
             foreach (var group in left)
             {
                 if (away is not null && _groups.TryGetValue(group, out var members) && members.TryGet(entry, out var membership)) away.Groups[group] = membership;
@@ -144,6 +148,20 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
                 }
                 if (Record(WebSocketPresenceChangeKind.Disconnected, entry, null) is { } disconnected) (changes ??= []).Add(disconnected);
             }
+        }
+        ReportAll(changes);
+    }
+
+    /// <summary>Its session went on on another server: a connection of it away here is gone from this server's presence.</summary>
+    public void SessionResumedElsewhere(string session)
+    {
+        List<WebSocketPresenceChange>? changes = null;
+        lock (_gate)
+        {
+            // Not noticed gone here yet: when it is, it has no grace.
+            if (_sessions.TryGetValue(session, out var open)) open.ResumedElsewhere = true;
+            if (!_away.TryGetValue(session, out var away) || away.ResumedBy is not null) return;
+            End(away, ref changes);
         }
         ReportAll(changes);
     }
@@ -496,6 +514,9 @@ internal sealed class RegisteredConnection(IFanOutReceiver connection, string? u
 
     /// <summary>Its resumable session, once its hello named one.</summary>
     public string? Session { get; set; }
+
+    /// <summary>Its session went on on another server: when it ends here, it is gone at once.</summary>
+    public bool ResumedElsewhere { get; set; }
 }
 
 /// <summary>

@@ -69,6 +69,12 @@ public interface IWebSocketBackplaneHost
 
     /// <summary>Every connection of this node, with its groups, for rebuilding presence after the backplane lost it.</summary>
     IReadOnlyList<BackplaneConnection> Snapshot();
+
+    /// <summary>
+    /// A resumable session continued on another node: its connection that ended here and is still present within the
+    /// presence grace is gone from this node's presence now, so the session counts once across the nodes.
+    /// </summary>
+    void SessionResumedElsewhere(string endpoint, string sessionId);
 }
 
 /// <summary>Whom a <see cref="BackplaneMessage"/> is for.</summary>

@@ -131,4 +131,8 @@ internal sealed class FakeHost(params string[] connections) : IWebSocketBackplan
     }
 
     public IReadOnlyList<BackplaneConnection> Snapshot() => Connections;
+
+    public void SessionResumedElsewhere(string endpoint, string sessionId)
+    {
+    }
 }
