@@ -42,6 +42,7 @@ public static class ChatApp
                 if (double.TryParse(builder.Configuration["Chat:NodeExpirySeconds"], System.Globalization.CultureInfo.InvariantCulture, out var expiry)) options.NodeExpiry = TimeSpan.FromSeconds(expiry);
             });
         }
+        builder.Services.AddSingleton<ChatPresence>();
         builder.Services.AddChatAuthentication(builder.Configuration);
         builder.Services.AddHealthChecks();
         configure?.Invoke(builder);
@@ -61,6 +62,7 @@ public static class ChatApp
         app.MapGet("/token", (string name, SymmetricSecurityKey key) => ChatAuthentication.IssueToken(key, name));
         app.MapHealthChecks("/healthz");
         app.MapWebSocketEndpoints();
+        app.Services.GetRequiredService<ChatPresence>(); // listens from the start
         app.MapWebSocketClientScript(); // the page's reconnecting client, at /_endpoints/client.js
 
         app.Lifetime.ApplicationStarted.Register(() =>

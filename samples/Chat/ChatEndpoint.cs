@@ -11,11 +11,12 @@ public sealed record Member(string Name, string Room, WebSocketConnection Connec
 /// everyone in the room. "/msg NAME text" goes to every connection of that user and to the sender's own;
 /// "/who" lists the room. Only signed-in users may connect (401 before the upgrade otherwise), and only from
 /// this site's own pages (403 otherwise). Delivery is resumable: a page that reconnects within two minutes gets what
-/// was said meanwhile, once and in order (docs/protocol.md), and is told of what could not be replayed.
+/// was said meanwhile, once and in order (docs/protocol.md), and is told of what could not be replayed. Who left is
+/// said by <see cref="ChatPresence"/>, after the presence grace: a page back within it never left.
 /// </summary>
 [Authorize]
 [WebSocketEndpoint("/chat/{room}", MaxMessageSize = 4096, Delivery = WebSocketDelivery.Resumable)]
-public sealed class ChatEndpoint(IWebSocketClients<ChatEndpoint> clients, ILogger<ChatEndpoint> log)
+public sealed class ChatEndpoint(IWebSocketClients<ChatEndpoint> clients, ChatPresence presence, ILogger<ChatEndpoint> log)
 {
     public async Task<Member> OnOpen(WebSocketConnection connection, string room)
     {
@@ -24,8 +25,8 @@ public sealed class ChatEndpoint(IWebSocketClients<ChatEndpoint> clients, ILogge
         await connection.JoinGroupAsync(room);
         if (connection.IsResumed)
         {
-            // Its page still shows the welcome; the others heard it leave.
-            await clients.GroupExcept(room, connection.Id).SendTextAsync($"* {member.Name} is back");
+            // Its page still shows the welcome. Back within the presence grace, it never left; later, the others heard it leave.
+            if (!presence.ContinuedWithoutLeaving(connection.Id)) await clients.GroupExcept(room, connection.Id).SendTextAsync($"* {member.Name} is back");
             return member;
         }
         var here = await clients.Presence.CountGroupMembersAsync(room);
@@ -65,10 +66,6 @@ public sealed class ChatEndpoint(IWebSocketClients<ChatEndpoint> clients, ILogge
         }
         await clients.Group(member.Room).SendTextAsync($"{member.Name}: {text}");
     }
-
-    // The connection has already left its room here: the others hear that it left; it does not, not even in the replay
-    // its client gets when it comes back.
-    public Task OnClose(Member member) => clients.GroupExcept(member.Room, member.Connection.Id).SendTextAsync($"* {member.Name} left").AsTask();
 
     public void OnError(Member member, Exception error) => log.LogWarning(error, "Chat connection of {Name} failed", member.Name);
 }

@@ -120,6 +120,13 @@ public sealed record WebSocketPresenceChange(WebSocketPresenceChangeKind Kind, s
     /// For <see cref="WebSocketPresenceChangeKind.Resumed"/>: the connection whose place <see cref="ConnectionId"/> took.
     /// </summary>
     public string? PreviousConnectionId { get; init; }
+
+    /// <summary>
+    /// For <see cref="WebSocketPresenceChangeKind.LeftGroup"/> and <see cref="WebSocketPresenceChangeKind.Disconnected"/>
+    /// on a resumable endpoint: the connection's session went on on another server, where it is present. It left this
+    /// server, not the app.
+    /// </summary>
+    public bool ResumedElsewhere { get; init; }
 }
 
 /// <summary>The kinds of <see cref="WebSocketPresenceChange"/>.</summary>

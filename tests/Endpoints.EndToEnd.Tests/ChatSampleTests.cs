@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Builder;
 using Endpoints.EndToEnd.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Endpoints.Tests;
 
 namespace Endpoints.EndToEnd.Tests;
 
@@ -57,6 +59,46 @@ public sealed class ChatSampleTests
         Assert.Equal("* ann left", await ben.ReceiveTextAsync());
         await ben.SendTextAsync("/who");
         Assert.Equal("* in lobby: ben", await ben.ReceiveTextAsync());
+    }
+
+    [Fact]
+    public async Task APageThatDropsIsSaidToHaveLeftOnlyWhenThePresenceGraceIsOverAndNotAtAllWhenItComesBackWithinIt()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await TestServer.StartAsync(time: clock);
+        using var ben = await WebSocketClient.ConnectAsync(server.WebSocketUri("/chat/lobby?access_token=ben"));
+        Assert.Equal("* welcome to lobby, ben (1 here)", await ben.ReceiveTextAsync());
+        Assert.Equal("* ben joined", await ben.ReceiveTextAsync());
+
+        var ann = await V1Client.ConnectAsync(server.WebSocketUri("/chat/lobby?access_token=ann"));
+        var session = (await ann.HelloAsync())["session"]!.GetValue<string>();
+        Assert.Equal("* ann joined", await ben.ReceiveTextAsync());
+        await ann.ReceiveUntilSubscribedAsync("g:lobby");
+        var positions = new Dictionary<string, (string, long)>(ann.Positions);
+        ann.Socket.Abort();
+        ann.Dispose();
+        await Eventually.WaitUntilAsync(() => server.Probe.RequestEnded("/chat/lobby"), "ann's connection to end");
+
+        // Back within the grace: the room hears nothing of it, and ann's next line is the next thing ben gets.
+        clock.Advance(TimeSpan.FromSeconds(5));
+        using (var back = await V1Client.ConnectAsync(server.WebSocketUri("/chat/lobby?access_token=ann")))
+        {
+            Assert.True((await back.HelloAsync(session, positions))["resumed"]!.GetValue<bool>());
+            await back.SendAsync("still here");
+            Assert.Equal("ann: still here", await ben.ReceiveTextAsync());
+            clock.Advance(TimeSpan.FromSeconds(30));
+            await back.SendAsync("and now?");
+            Assert.Equal("ann: and now?", await ben.ReceiveTextAsync());
+            back.Socket.Abort();
+        }
+
+        // Gone for good: said when the grace is over, not before.
+        await Eventually.WaitUntilAsync(() => server.Probe.RequestsEnded("/chat/lobby") == 2, "ann's second connection to end");
+        clock.Advance(TimeSpan.FromSeconds(9));
+        await ben.SendTextAsync("anyone?");
+        Assert.Equal("ben: anyone?", await ben.ReceiveTextAsync());
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("* ann left", await ben.ReceiveTextAsync());
     }
 
     [Fact]

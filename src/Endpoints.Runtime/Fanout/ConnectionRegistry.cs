@@ -142,11 +142,8 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             }
             else if (entry.Announced)
             {
-                foreach (var group in left)
-                {
-                    if (Record(WebSocketPresenceChangeKind.LeftGroup, entry, group) is { } leftGroup) (changes ??= []).Add(leftGroup);
-                }
-                if (Record(WebSocketPresenceChangeKind.Disconnected, entry, null) is { } disconnected) (changes ??= []).Add(disconnected);
+                foreach (var group in left) Gone(Record(WebSocketPresenceChangeKind.LeftGroup, entry, group), entry.ResumedElsewhere, ref changes);
+                Gone(Record(WebSocketPresenceChangeKind.Disconnected, entry, null), entry.ResumedElsewhere, ref changes);
             }
         }
         ReportAll(changes);
@@ -161,7 +158,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             // Not noticed gone here yet: when it is, it has no grace.
             if (_sessions.TryGetValue(session, out var open)) open.ResumedElsewhere = true;
             if (!_away.TryGetValue(session, out var away) || away.ResumedBy is not null) return;
-            End(away, ref changes);
+            End(away, ref changes, resumedElsewhere: true);
         }
         ReportAll(changes);
     }
@@ -181,17 +178,19 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     /// The end of an away connection's stay (under the lock): what its successor did not take over is left, and if none
     /// came, it is gone.
     /// </summary>
-    private void End(AwayMember away, ref List<WebSocketPresenceChange>? changes)
+    private void End(AwayMember away, ref List<WebSocketPresenceChange>? changes, bool resumedElsewhere = false)
     {
         _away.Remove(away.Session);
         away.Timer?.Dispose();
         var holder = away.ResumedBy ?? away.Entry;
-        foreach (var group in away.Groups.Keys)
-        {
-            if (Record(WebSocketPresenceChangeKind.LeftGroup, holder, group) is { } leftGroup) (changes ??= []).Add(leftGroup);
-        }
+        foreach (var group in away.Groups.Keys) Gone(Record(WebSocketPresenceChangeKind.LeftGroup, holder, group), resumedElsewhere, ref changes);
         away.Groups.Clear();
-        if (away.ResumedBy is null && Record(WebSocketPresenceChangeKind.Disconnected, away.Entry, null) is { } disconnected) (changes ??= []).Add(disconnected);
+        if (away.ResumedBy is null) Gone(Record(WebSocketPresenceChangeKind.Disconnected, away.Entry, null), resumedElsewhere, ref changes);
+    }
+
+    private static void Gone(WebSocketPresenceChange? change, bool resumedElsewhere, ref List<WebSocketPresenceChange>? changes)
+    {
+        if (change is not null) (changes ??= []).Add(resumedElsewhere ? change with { ResumedElsewhere = true } : change);
     }
 
     private void ReportAll(List<WebSocketPresenceChange>? changes)

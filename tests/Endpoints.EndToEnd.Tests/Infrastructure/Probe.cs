@@ -27,6 +27,8 @@ public sealed class Probe
     /// <summary>Whether a request to <paramref name="path"/> has ended: for a WebSocket, its connection is over.</summary>
     public bool RequestEnded(string path) => EventsOf(Requests).Contains("ended " + path);
 
+    public int RequestsEnded(string path) => EventsOf(Requests).Count(e => e == "ended " + path);
+
     public IReadOnlyList<string> EventsOf(string key) => _events.Where(e => e.Key == key).Select(e => e.Event).ToList();
 
     public IReadOnlyList<WebSocketCloseInfo> ClosesOf(string key) => Closes.Where(c => c.Key == key).Select(c => c.Close).ToList();

@@ -53,6 +53,8 @@ public sealed class TestServer : IAsyncDisposable
         builder.Services.AddScoped<ScopedResource>();
         builder.Services.AddSingleton<TestEndpoints.Clock>();
         builder.Services.AddSingleton<TestEndpoints.Calendar>();
+        // The Chat sample's endpoint (mapped from its assembly) says who left through it.
+        builder.Services.AddSingleton<Chat.ChatPresence>();
         builder.Services.AddAuthentication(TestAuthenticationHandler.Scheme)
             .AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.Scheme, null);
         builder.Services.AddAuthorization();
