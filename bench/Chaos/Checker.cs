@@ -31,6 +31,12 @@ internal sealed record PhaseResult(string Delivery, Tally Groups, Tally Users)
     public long ProtocolErrors { get; init; }
     public IReadOnlyList<(long Ticks, int Count)> Replays { get; init; } = [];
     public TimeSpan RedisCpu { get; init; }
+
+    /// <summary>Replays of a full history on the quiet cluster after the chaos (resumable only).</summary>
+    public ReplayTrialResult? QuietReplays { get; init; }
+
+    /// <summary>Redis's time by command over the publishing (INFO commandstats; scripts' inner commands counted in EVALSHA and on their own).</summary>
+    public IReadOnlyList<(string Command, double Microseconds, long Calls)> RedisCommands { get; init; } = [];
     public TimeSpan HaProxyCpu { get; init; }
     public bool AllCaughtUp { get; init; }
     public double DrainSeconds { get; init; }

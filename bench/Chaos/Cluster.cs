@@ -126,6 +126,36 @@ internal sealed class RedisProcess : IDisposable
 
     public TimeSpan CpuTime() => Processes.CpuTime(_process!.Id);
 
+    /// <summary>Clears the per-command statistics, so that <see cref="CommandCostsAsync"/> covers what follows.</summary>
+    public Task ResetCommandStatsAsync() => CliAsync("CONFIG", "RESETSTAT");
+
+    /// <summary>Where Redis spent its time, by command (INFO commandstats): total µs and calls, the costliest first.</summary>
+    public async Task<IReadOnlyList<(string Command, double Microseconds, long Calls)>> CommandCostsAsync()
+    {
+        var costs = new List<(string, double, long)>();
+        foreach (var line in (await CliAsync("INFO", "commandstats")).Split('\n'))
+        {
+            // cmdstat_xadd:calls=1,usec=2,usec_per_call=2.00,...
+            if (!line.StartsWith("cmdstat_", StringComparison.Ordinal)) continue;
+            var name = line[8..line.IndexOf(':', StringComparison.Ordinal)];
+            var fields = line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Split(',').Select(f => f.Split('=')).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1].Trim());
+            costs.Add((name, double.Parse(fields["usec"], CultureInfo.InvariantCulture), long.Parse(fields["calls"], CultureInfo.InvariantCulture)));
+        }
+        return [.. costs.OrderByDescending(c => c.Item2)];
+    }
+
+    private async Task<string> CliAsync(params string[] command)
+    {
+        using var cli = Process.Start(new ProcessStartInfo("redis-cli", ["-p", Port.ToString(CultureInfo.InvariantCulture), .. command])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        var output = await cli.StandardOutput.ReadToEndAsync();
+        await cli.WaitForExitAsync();
+        return output;
+    }
+
     public async Task StartAsync()
     {
         _process = Processes.Start("redis-server",

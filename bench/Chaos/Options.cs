@@ -23,6 +23,11 @@ internal sealed record Options
     /// <summary>After the last publish, the longest wait for every subscriber to be back and caught up.</summary>
     public double Drain { get; init; } = 15;
     public bool Live { get; init; } = true;
+
+    /// <summary>Replay trials on the quiet cluster after the resumable phase (ReplayTrials), each missing <see cref="ReplayMissed"/> messages.</summary>
+    public int ReplayTrials { get; init; } = 50;
+
+    public int ReplayMissed { get; init; } = 300;
     public int Seed { get; init; } = 1;
     public bool Smoke { get; init; }
     public string? Write { get; init; }
@@ -35,7 +40,7 @@ internal sealed record Options
         var options = args.Contains("--smoke")
             ? new Options
             {
-                Smoke = true, Subscribers = 50, Rate = 50, Seconds = 8, KillEvery = 4, ReconnectMin = 2, ReconnectMax = 5, Groups = 5, Drain = 5,
+                Smoke = true, Subscribers = 50, Rate = 50, Seconds = 8, KillEvery = 4, ReconnectMin = 2, ReconnectMax = 5, Groups = 5, Drain = 5, ReplayTrials = 3,
             }
             : new Options();
         for (var i = 0; i < args.Length; i++)
@@ -58,13 +63,14 @@ internal sealed record Options
                 "--user-share" => options with { UserShare = Number() },
                 "--settle" => options with { Settle = Number() },
                 "--drain" => options with { Drain = Number() },
+                "--replay-trials" => options with { ReplayTrials = (int)Number() },
                 "--seed" => options with { Seed = (int)Number() },
                 "--no-live" => options with { Live = false },
                 "--server-dll" => options with { ServerDll = Path.GetFullPath(Next()) },
                 "--write" => options with { Write = Next() },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --subscribers N --rate MSGS --seconds S --kill-every S " +
                     "--reconnect-min S --reconnect-max S --offline-max-ms MS --groups N --groups-per-subscriber N --connections-per-user N " +
-                    "--user-share F --settle S --drain S --seed N --no-live --server-dll PATH --write docs/benchmarks.md --smoke"),
+                    "--user-share F --settle S --drain S --replay-trials N --seed N --no-live --server-dll PATH --write docs/benchmarks.md --smoke"),
             };
         }
         if (options.GroupsPerSubscriber > options.Groups) throw new ArgumentException("--groups-per-subscriber must not exceed --groups");

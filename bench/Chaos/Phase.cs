@@ -48,6 +48,7 @@ internal static class Phase
             Console.WriteLine($"{delivery}: {subscribers.Count} subscribers subscribed in {clock.Elapsed.TotalSeconds:F1} s");
             await Task.Delay(TimeSpan.FromSeconds(options.Settle));
 
+            await redis.ResetCommandStatsAsync();
             var redisCpuBefore = redis.CpuTime();
             var haproxyCpuBefore = haproxy.CpuTime();
             var started = Stopwatch.GetTimestamp();
@@ -64,6 +65,7 @@ internal static class Phase
             await chaos.CancelAsync();
             await Task.WhenAll(killTask, forceTask, statusTask);
             var redisCpu = redis.CpuTime() - redisCpuBefore;
+            var redisCommands = await redis.CommandCostsAsync();
             var haproxyCpu = haproxy.CpuTime() - haproxyCpuBefore;
 
             // The chaos is over: everyone back, caught up, and what is in flight delivered.
@@ -71,6 +73,12 @@ internal static class Phase
             var allBack = await WaitAsync(() => subscribers.All(s => s.CaughtUp), TimeSpan.FromSeconds(options.Drain));
             await Task.Delay(TimeSpan.FromSeconds(1));
             var drainSeconds = drained.Elapsed.TotalSeconds;
+            ReplayTrialResult? trials = null;
+            if (delivery == "resumable" && options.ReplayTrials > 0)
+            {
+                Console.WriteLine($"{delivery}: {options.ReplayTrials} replay trials of {options.ReplayMissed} missed messages on the quiet cluster");
+                trials = await ReplayTrials.RunAsync(balancer, nodes, options.ReplayTrials, options.ReplayMissed);
+            }
             await stopping.CancelAsync();
             await Task.WhenAll(subscriberTasks);
             foreach (var subscriber in subscribers) subscriber.Finish();
@@ -80,6 +88,8 @@ internal static class Phase
                 Kills = kills,
                 PublishSeconds = publishSeconds,
                 RedisCpu = redisCpu,
+                RedisCommands = redisCommands,
+                QuietReplays = trials,
                 HaProxyCpu = haproxyCpu,
                 AllCaughtUp = allBack,
                 DrainSeconds = drainSeconds,

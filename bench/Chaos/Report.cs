@@ -53,6 +53,19 @@ internal static class Report
             var extra = notes.Count > 0 ? "; " + string.Join("; ", notes) : "";
             text.AppendLine(c, $"- {result.Delivery}: publish p50 {result.PublishP50Ms:F1} ms, p99 {result.PublishP99Ms:F1} ms; {result.Switches:N0} moves of a stream's publishing between nodes (off the one about to be killed, and back); " +
                 $"{result.Connects:N0} connections; HAProxy CPU {result.HaProxyCpu.TotalSeconds:F1} s{extra}.");
+            if (result.RedisCommands.Count > 0)
+            {
+                var top = result.RedisCommands.Take(6).Select(x => string.Create(c, $"{x.Command} {x.Microseconds / 1e6:F1} s ({x.Calls:N0} calls, {x.Microseconds / Math.Max(1, x.Calls):F1} µs each)"));
+                text.AppendLine(c, $"- {result.Delivery}: Redis time by command (a script's own commands are counted in it too): {string.Join("; ", top)}.");
+            }
+        }
+        foreach (var result in results)
+        {
+            if (result.QuietReplays is not { } trials) continue;
+            var welcome = trials.FromWelcomeMs.ToList();
+            var connect = trials.FromConnectMs.ToList();
+            text.AppendLine(c, $"- {result.Delivery}: replay of {trials.Missed} missed messages on the quiet cluster after the chaos ({trials.Trials} trials, back through the balancer): " +
+                $"welcome → last replayed p50 {Percentile(welcome, 0.5):F1} ms, p99 {Percentile(welcome, 0.99):F1} ms, max {welcome[^1]:F1} ms; connect → last p50 {Percentile(connect, 0.5):F1} ms, p99 {Percentile(connect, 0.99):F1} ms.");
         }
         var resumable = results.FirstOrDefault(r => r.Delivery == "resumable");
         var live = results.FirstOrDefault(r => r.Delivery == "live");

@@ -57,11 +57,9 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         {
             _connections[entry.Id] = entry;
             if (userId is not null) _users[userId] = _users.TryGetValue(userId, out var others) ? [.. others, entry] : [entry];
-            if (!announceLater)
-            {
-                entry.Announced = true;
-                change = Record(WebSocketPresenceChangeKind.Connected, entry, null);
-            }
+            // The backplane lists it (and subscribes for it) now, whatever the observers are told later.
+            entry.Announced = !announceLater;
+            change = Record(WebSocketPresenceChangeKind.Connected, entry, null, tellObservers: !announceLater);
         }
         Report(change);
         return entry;
@@ -84,19 +82,15 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             if (resumed && _away.TryGetValue(session, out var away) && away.ResumedBy is null && away.Entry.UserId == entry.UserId)
             {
                 away.ResumedBy = entry;
-                // The backplane lists connections by id: the old one goes, the new one comes with what it takes over.
-                if (Backplane is { } backplane)
-                {
-                    foreach (var group in away.Groups.Keys) backplane.OnLocalChange(Name, Change(WebSocketPresenceChangeKind.LeftGroup, away.Entry, group));
-                    backplane.OnLocalChange(Name, Change(WebSocketPresenceChangeKind.Disconnected, away.Entry, null));
-                    backplane.OnLocalChange(Name, Change(WebSocketPresenceChangeKind.Connected, entry, null));
-                    foreach (var group in away.Groups.Keys) backplane.OnLocalChange(Name, Change(WebSocketPresenceChangeKind.JoinedGroup, entry, group));
-                }
-                if (Volatile.Read(ref _observers).Length > 0) change = Change(WebSocketPresenceChangeKind.Resumed, entry, null) with { PreviousConnectionId = away.Entry.Id };
+                // The backplane lists connections by id (this one since it opened): the old one goes, its memberships move here.
+                foreach (var group in away.Groups.Keys) Record(WebSocketPresenceChangeKind.LeftGroup, away.Entry, group, tellObservers: false);
+                Record(WebSocketPresenceChangeKind.Disconnected, away.Entry, null, tellObservers: false);
+                foreach (var group in away.Groups.Keys) Record(WebSocketPresenceChangeKind.JoinedGroup, entry, group, tellObservers: false);
+                change = ForObservers(WebSocketPresenceChangeKind.Resumed, entry) is { } resumedChange ? resumedChange with { PreviousConnectionId = away.Entry.Id } : null;
             }
             else
             {
-                change = Record(WebSocketPresenceChangeKind.Connected, entry, null);
+                change = ForObservers(WebSocketPresenceChangeKind.Connected, entry);
             }
         }
         Report(change);
@@ -140,10 +134,11 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
                 away.Timer = time.CreateTimer(static state => ((AwayMember)state!).Registry!.GraceOver((AwayMember)state), away, grace, Timeout.InfiniteTimeSpan);
                 away.Registry = this;
             }
-            else if (entry.Announced)
+            else
             {
-                foreach (var group in left) Gone(Record(WebSocketPresenceChangeKind.LeftGroup, entry, group), entry.ResumedElsewhere, ref changes);
-                Gone(Record(WebSocketPresenceChangeKind.Disconnected, entry, null), entry.ResumedElsewhere, ref changes);
+                // One whose opening the observers were never told of goes without a word to them (the backplane hears it).
+                foreach (var group in left) Gone(Record(WebSocketPresenceChangeKind.LeftGroup, entry, group, entry.Announced), entry.ResumedElsewhere, ref changes);
+                Gone(Record(WebSocketPresenceChangeKind.Disconnected, entry, null, entry.Announced), entry.ResumedElsewhere, ref changes);
             }
         }
         ReportAll(changes);
@@ -462,13 +457,17 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     /// Called under the lock: the backplane hears the changes in the order they were made (a join and a leave that race
     /// must not reach Redis the other way round). It only records them; nothing waits there.
     /// </summary>
-    private WebSocketPresenceChange? Record(WebSocketPresenceChangeKind kind, RegisteredConnection entry, string? group)
+    private WebSocketPresenceChange? Record(WebSocketPresenceChangeKind kind, RegisteredConnection entry, string? group, bool tellObservers = true)
     {
         if (Volatile.Read(ref _observers).Length == 0 && Backplane is null) return null;
         var change = Change(kind, entry, group);
         Backplane?.OnLocalChange(Name, change);
-        return change;
+        return tellObservers ? change : null;
     }
+
+    /// <summary>A change only the app's observers hear of (the backplane knew it already, or never needs to).</summary>
+    private WebSocketPresenceChange? ForObservers(WebSocketPresenceChangeKind kind, RegisteredConnection entry)
+        => Volatile.Read(ref _observers).Length > 0 ? Change(kind, entry, null) : null;
 
     private WebSocketPresenceChange Change(WebSocketPresenceChangeKind kind, RegisteredConnection entry, string? group)
         => new(kind, entry.Id, entry.UserId, group, time.GetUtcNow());
