@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Publishes samples/Echo and samples/Dashboard with Native AOT, fails on any trim/AOT warning, starts the binaries
 # on free ports and drives them with an independent client (eng/aot-smoke-client.py on Debian's python3-websockets):
-# echo, echo with permessage-deflate, and typed messages both ways.
+# echo, echo with permessage-deflate, and typed messages both ways; then the dashboard's typed C# client (`Dashboard
+# watch`, compiled into the same binary) against a running dashboard.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p artifacts
@@ -45,3 +46,15 @@ run Echo echo
 run Echo echo-compressed --EnableCompression=true
 publish Dashboard
 run Dashboard dashboard
+
+# The typed C# client ([WebSocketClient]) in Native AOT: `Dashboard watch` connects to a dashboard, subscribes with a
+# typed send and prints the prices it decodes; it reconnects until that dashboard listens.
+port=$(free_port)
+(cd artifacts/dashboard-aot && exec ./Dashboard --urls "http://127.0.0.1:$port" > ../dashboard-watch-server.log 2>&1) &
+pids+=($!)
+(cd artifacts/dashboard-aot && timeout 60 ./Dashboard watch "http://127.0.0.1:$port" ACME 2) | tee artifacts/dashboard-watch.log
+if [ "$(grep -c '^ACME [0-9]' artifacts/dashboard-watch.log)" -ne 2 ]; then
+  echo "The AOT typed client did not print two ACME prices" >&2
+  exit 1
+fi
+echo "AOT typed client: typed subscribe out, typed prices in"

@@ -61,6 +61,9 @@ public sealed partial class EndpointsClient : IAsyncDisposable
     /// </summary>
     public string? SubProtocol => Volatile.Read(ref _connection)?.SubProtocol;
 
+    /// <summary>The JSON property that names a typed message's type (<see cref="EndpointsClientOptions.TypeProperty"/>).</summary>
+    public string TypeProperty => _options.TypeProperty;
+
     /// <summary>Sends waiting for the connection.</summary>
     public int Queued
     {

@@ -22,4 +22,9 @@ internal static class TrackingNames
     public const string AsyncApiApp = nameof(AsyncApiApp);
     public const string AsyncApiDocument = nameof(AsyncApiDocument);
     public const string TypeScriptClient = nameof(TypeScriptClient);
+
+    // The typed C# client's generator (Endpoints.Client.Generator).
+    public const string ParseClients = nameof(ParseClients);
+    public const string ClientDiagnostics = nameof(ClientDiagnostics);
+    public const string ValidClients = nameof(ValidClients);
 }

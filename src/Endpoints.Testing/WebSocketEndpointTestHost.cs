@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.WebSockets;
 using System.Reflection;
+using Endpoints.Client;
 using Endpoints.Testing.Internal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -58,6 +59,7 @@ public sealed class WebSocketEndpointTestHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly FakeTimeProvider? _time;
     private readonly List<WebSocketTestClient> _clients = [];
+    private readonly List<EndpointsClient> _endpointsClients = [];
     private int _disposed;
 
     private WebSocketEndpointTestHost(WebApplication app, FakeTimeProvider? time, Uri address, TimeSpan defaultTimeout)
@@ -230,6 +232,34 @@ public sealed class WebSocketEndpointTestHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// An <see cref="EndpointsClient"/> (reconnecting, <c>endpoints.v1</c>) for <paramref name="pathAndQuery"/> on this
+    /// server, signed in as <paramref name="user"/> when given; not started, so that a typed client can wrap it first
+    /// (<c>new ChatClient(host.CreateClient(ChatClient.PathFor("lobby"), user: "ann"))</c>). The host closes it when disposed.
+    /// </summary>
+    /// <param name="pathAndQuery">The path, with its query if any, relative to the server (a typed client's <c>PathFor(…)</c>).</param>
+    /// <param name="user">The user to sign in as, through the host's test scheme, on every (re)connect; null for none.</param>
+    /// <param name="options">The client's options (its reconnect policy, type property, …); the host's clock is not put in them.</param>
+    public EndpointsClient CreateClient(string pathAndQuery, string? user = null, EndpointsClientOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pathAndQuery);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!pathAndQuery.StartsWith('/')) pathAndQuery = "/" + pathAndQuery;
+        options ??= new EndpointsClientOptions();
+        if (user is not null)
+        {
+            var configure = options.ConfigureSocket;
+            options.ConfigureSocket = socket =>
+            {
+                configure?.Invoke(socket);
+                socket.SetRequestHeader(UserHeader, user);
+            };
+        }
+        var client = new EndpointsClient(new Uri($"ws://{Address.Authority}{pathAndQuery}"), options);
+        lock (_clients) _endpointsClients.Add(client);
+        return client;
+    }
+
     /// <summary>Closes the clients still open, then stops the server (its connections get 1001) and releases it.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -237,6 +267,9 @@ public sealed class WebSocketEndpointTestHost : IAsyncDisposable
         WebSocketTestClient[] clients;
         lock (_clients) clients = [.. _clients];
         foreach (var client in clients) await client.DisposeAsync().ConfigureAwait(false);
+        EndpointsClient[] endpointsClients;
+        lock (_clients) endpointsClients = [.. _endpointsClients];
+        foreach (var client in endpointsClients) await client.DisposeAsync().ConfigureAwait(false);
         using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {

@@ -88,6 +88,10 @@ public sealed class DiagnosticTests
             Assert.EndsWith("docs/diagnostics/" + descriptor.Id + ".md", descriptor.HelpLinkUri);
             Assert.True(corpus.Contains($"// expect {descriptor.Id} at ", StringComparison.Ordinal), $"No corpus case shows {descriptor.Id}: add one to tests/Endpoints.Generator.Tests/Corpus.");
         }
+        // The README counts them, and names the last id.
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        Assert.Contains($"[{descriptors.Count} diagnostics](docs/diagnostics/README.md)", readme);
+        Assert.Contains($"`WS0001`…`{descriptors.Max(d => d.Id)}`", readme);
     }
 
     [Fact]

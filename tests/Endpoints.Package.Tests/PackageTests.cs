@@ -51,6 +51,13 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
         var testingNuspec = testingReader.ReadToEnd();
         Assert.Contains($"<dependency id=\"Endpoints\" version=\"{PackedFeed.Version}\"", testingNuspec);
         Assert.Contains("<dependency id=\"Microsoft.Extensions.TimeProvider.Testing\"", testingNuspec);
+        Assert.Contains($"<dependency id=\"Endpoints.Client\" version=\"{PackedFeed.Version}\"", testingNuspec);
+
+        // The typed client's generator is the client package's own analyzer; the endpoint generator is not in it.
+        using var client = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed.Feed, $"Endpoints.Client.{PackedFeed.Version}.nupkg"));
+        var clientEntries = client.Entries.Select(e => e.FullName).ToList();
+        Assert.Contains("analyzers/dotnet/roslyn4.14/cs/Endpoints.Client.Generator.dll", clientEntries);
+        Assert.DoesNotContain(clientEntries, e => e.EndsWith("/Endpoints.Generator.dll", StringComparison.Ordinal));
         Assert.DoesNotContain("Endpoints.Abstractions\"", testingNuspec);
     }
 
@@ -149,6 +156,123 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
     }
 
     [Fact]
+    public async Task TypedClientsBuildWithBothPackagesAndWithTheClientPackageAndAContractLibraryAlone()
+    {
+        // A contract library: an endpoint and its messages, with a public context a client can use.
+        await DotNet.RunAsync(feed.Root, feed.Packages, ["new", "classlib", "-o", "PingContract"]);
+        var contract = Path.Combine(feed.Root, "PingContract");
+        await DotNet.RunAsync(contract, feed.Packages, ["add", "package", "Endpoints"]);
+        File.Delete(Path.Combine(contract, "Class1.cs"));
+        await File.WriteAllTextAsync(Path.Combine(contract, "PingEndpoint.cs"), """
+            using System.Text.Json.Serialization;
+            using Endpoints;
+
+            namespace PingContract;
+
+            public sealed record Ping(int Number);
+            public sealed record Pong(int Number);
+
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+            [JsonSerializable(typeof(Ping))]
+            [JsonSerializable(typeof(Pong))]
+            public partial class PingJson : JsonSerializerContext;
+
+            [WebSocketEndpoint("/ping")]
+            public sealed class PingEndpoint
+            {
+                public Pong OnMessage(Ping ping) => new(ping.Number + 1);
+            }
+            """);
+
+        // A server with both packages: its own endpoint and the library's, a typed client of each; each generator runs once.
+        var both = await NewWebAppAsync("BothApp");
+        await DotNet.RunAsync(both, feed.Packages, ["add", "package", "Endpoints.Client"]);
+        await DotNet.RunAsync(both, feed.Packages, ["add", "reference", Path.Combine(contract, "PingContract.csproj")]);
+        await File.WriteAllTextAsync(Path.Combine(both, "Program.cs"), """
+            using Endpoints;
+            using Endpoints.Client;
+
+            var builder = WebApplication.CreateSlimBuilder(args);
+            builder.Services.AddWebSocketEndpoints();
+            var app = builder.Build();
+            app.MapWebSocketEndpoints();
+            if (!args.Contains("--self-test"))
+            {
+                app.Run();
+                return;
+            }
+            await app.StartAsync();
+            var server = new Uri(app.Urls.First());
+            await using (var echo = await EchoClient.ConnectAsync(server))
+            {
+                await echo.SendTextAsync("hi");
+                await foreach (var message in echo.ReadAllAsync())
+                {
+                    Console.WriteLine("echo: " + message);
+                    break;
+                }
+            }
+            await using (var ping = await PingClient.ConnectAsync(server))
+            {
+                Console.WriteLine("pong: " + (await ping.RequestAsync(new PingContract.Ping(41))).Number);
+            }
+            await app.StopAsync();
+
+            [WebSocketEndpoint("/echo")]
+            public sealed class EchoEndpoint
+            {
+                public ValueTask OnText(WebSocketConnection connection, string text) => connection.SendTextAsync(text);
+            }
+
+            [WebSocketClient(typeof(EchoEndpoint))]
+            public sealed partial class EchoClient;
+
+            [WebSocketClient(typeof(PingContract.PingEndpoint))]
+            public sealed partial class PingClient;
+            """);
+        AddProperties(both, "BothApp", "<TreatWarningsAsErrors>true</TreatWarningsAsErrors><EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles>");
+        var (_, build) = await DotNet.RunAsync(both, feed.Packages, ["build", "-c", "Release"]);
+        Assert.Contains("0 Warning(s)", build);
+        Assert.Equal(["Endpoints.Client.Generator", "Endpoints.Generator"], GeneratorsThatWrote(both));
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(both, "obj", "Release", "net10.0", "generated"), "*.WebSocketClient.g.cs", SearchOption.AllDirectories).Length);
+        var (_, selfTest) = await DotNet.RunAsync(both, feed.Packages, [Path.Combine("bin", "Release", "net10.0", "BothApp.dll"), "--self-test", "--urls", "http://127.0.0.1:0"]);
+        Assert.Contains("echo: hi", selfTest);
+        Assert.Contains("pong: 42", selfTest);
+
+        // A console app with Endpoints.Client and the contract library only: the typed client, no endpoint of its own.
+        await DotNet.RunAsync(feed.Root, feed.Packages, ["new", "console", "-o", "PingConsole"]);
+        var console = Path.Combine(feed.Root, "PingConsole");
+        await DotNet.RunAsync(console, feed.Packages, ["add", "package", "Endpoints.Client"]);
+        await DotNet.RunAsync(console, feed.Packages, ["add", "reference", Path.Combine(contract, "PingContract.csproj")]);
+        await File.WriteAllTextAsync(Path.Combine(console, "Program.cs"), """
+            using Endpoints.Client;
+
+            await using var ping = await PingClient.ConnectAsync(new Uri(args[0]));
+            Console.WriteLine("pong: " + (await ping.RequestAsync(new PingContract.Ping(1))).Number);
+
+            [WebSocketClient(typeof(PingContract.PingEndpoint))]
+            public sealed partial class PingClient;
+            """);
+        AddProperties(console, "PingConsole", "<TreatWarningsAsErrors>true</TreatWarningsAsErrors><EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles>");
+        (_, build) = await DotNet.RunAsync(console, feed.Packages, ["build", "-c", "Release"]);
+        Assert.Contains("0 Warning(s)", build);
+        // The typed client's generator ran once; the library's Endpoints analyzers reach this project through its
+        // reference (NuGet flows them to referencing projects), and find no endpoint of its own to write.
+        Assert.Contains("Endpoints.Client.Generator", GeneratorsThatWrote(console));
+        Assert.Single(Directory.GetFiles(Path.Combine(console, "obj", "Release", "net10.0", "generated"), "*.WebSocketClient.g.cs", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(Path.Combine(console, "obj", "Release", "net10.0", "generated"), "*.WebSocketEndpoint.g.cs", SearchOption.AllDirectories));
+
+        await using var running = await RunningApp.StartAsync(both, feed.Packages, DotNet.Executable, [Path.Combine("bin", "Release", "net10.0", "BothApp.dll")]);
+        var (_, reply) = await DotNet.RunAsync(console, feed.Packages, [Path.Combine("bin", "Release", "net10.0", "PingConsole.dll"), running.Address.ToString()]);
+        Assert.Contains("pong: 2", reply);
+
+        // Endpoints' generators that wrote files into the project's obj/…/generated folder (each its own folder, once).
+        static List<string> GeneratorsThatWrote(string project)
+            => Directory.GetDirectories(Path.Combine(project, "obj", "Release", "net10.0", "generated"))
+                .Select(Path.GetFileName).Where(name => name!.StartsWith("Endpoints.", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList()!;
+    }
+
+    [Fact]
     public async Task MistakesAreCompileErrorsAtTheirLinesAndSuppressionsWork()
     {
         var app = await NewWebAppAsync("MistakesApp");
@@ -223,7 +347,7 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
         var (_, test) = await DotNet.RunAsync(Path.Combine(feed.Root, "FromTemplate"), feed.Packages, ["test"]);
         // Through Endpoints.Testing, from the feed: the app's echo, the endpoint's alone, and the refusal of another host
         // name (AllowedHosts).
-        Assert.Matches(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+3", test);
+        Assert.Matches(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+4", test);
         Assert.True(Directory.Exists(Path.Combine(feed.Packages, "endpoints.testing", PackedFeed.Version)), "Endpoints.Testing was not restored from the feed");
         // The test host's reflection-based overload must not warn in a user's test project (no trim analysis there).
         var warnings = test.Split('\n').Where(line => WarningLine().IsMatch(line)).Distinct().ToList();

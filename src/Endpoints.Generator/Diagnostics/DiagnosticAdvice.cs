@@ -291,5 +291,49 @@ internal static partial class DiagnosticDescriptors
         public const string TheTypeProperty = "the type property";
 
         public static string TheType(string type) => $"'{type}'";
+
+        // WS0091 ClientNotPartial {1} {2}
+        public const string ClientIsNotPartial = "is not partial";
+
+        public static string DeclareClientPartial(string name) => $"declare it 'partial class {name}'";
+
+        public const string ClientIsRecord = "is a record, and a record cannot derive from TypedEndpointsClient";
+
+        public static string DeclareClientClass(string name) => $"declare it 'partial class {name}'";
+
+        public const string ClientIsStatic = "is static";
+
+        public const string RemoveStaticFromClient = "remove 'static': a typed client is an object over its connection";
+
+        public const string ClientIsGeneric = "is generic";
+
+        public const string RemoveClientTypeParameters = "remove its type parameters: the endpoint's contract decides every type";
+
+        public static string ClientDerivesFrom(string baseType) => $"derives from '{baseType}'";
+
+        public const string RemoveClientBase = "remove the base class: the typed client derives from Endpoints.Client.TypedEndpointsClient";
+
+        public static string ClientNestedInNonPartial(string outer) => $"is nested in '{outer}', which is not partial";
+
+        public static string MakeContainerPartial(string outer) => $"declare '{outer}' partial as well";
+
+        // WS0092 ClientJsonContextMissing {0} {1}
+        public static string NamedContextMissesTypes(string context, string types) => $"'{context}' does not cover {types}";
+
+        public static string AddToClientContext(string context, string types) => $"add [JsonSerializable(typeof(…))] for {types} to '{context}'";
+
+        public static string NoUsableContext(string endpoint, string types)
+            => $"the endpoint '{endpoint}''s JSON context is not visible here, and no JsonSerializerContext of this project covers {types}";
+
+        public static string DeclareClientContext(string types)
+            => $"declare one with [JsonSerializable(typeof(…))] for {types} and the endpoint's options (e.g. [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]), or make the endpoint's context public";
+
+        // WS0093 ClientContractUnreadable {1}
+        public const string ContractHasUnresolvedTypes = "some types it names are unknown here";
+
+        public const string EndpointHasErrors = "it has errors of its own, reported where they are";
+
+        // WS0094 ClientJsonNamesDiffer {1} {3}
+        public static string NamesWritten(string policy) => policy.Length == 0 ? "as declared (no naming policy)" : "in " + policy;
     }
 }

@@ -7,7 +7,7 @@ namespace Endpoints.Generator.Diagnostics;
 /// basics, 001x the class and its constructor, 002x the route and the attribute's settings, 003x callbacks and their
 /// messages, 004x use of received data, 005x typed messages, 006x which methods are callbacks and what callbacks do
 /// with what they are given, 007x use of the connection, groups, streams and the attribute's limits across the
-/// project, 008x what the app's contract (the AsyncAPI document and the TypeScript client) needs of the messages. Each id has a page in docs/diagnostics. Severity: an error where the
+/// project, 008x what the app's contract (the AsyncAPI document and the TypeScript client) needs of the messages, 009x the typed C# client. Each id has a page in docs/diagnostics. Severity: an error where the
 /// mistake would fail at run time or silently do nothing; a warning where it is likely, not certain, to be one.
 /// Every message's wording is here: the whole format beside its descriptor, and the texts that fill its slots in
 /// <see cref="Advice"/>; the parser chooses among them and composes none.
@@ -264,6 +264,30 @@ internal static partial class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor CustomConverter = Warning("WS0081", ContractCategory,
         "Message shape is hidden by a custom JsonConverter",
         "{0} is written by the custom converter '{1}', whose JSON the generator cannot see, so the AsyncAPI document and the TypeScript client describe it as any JSON; {2}, or, if free-form JSON is meant, silence WS0081 where it is reported ('#pragma warning disable WS0081')");
+
+    // WS009x: the typed C# client ([WebSocketClient], written by Endpoints.Client's generator).
+
+    private const string ClientCategory = "Endpoints.Client";
+
+    public static readonly DiagnosticDescriptor ClientOfNotAnEndpoint = Error("WS0090", ClientCategory,
+        "Typed client names a class that is not an endpoint",
+        "'{0}' has no [WebSocketEndpoint], so the typed client '{1}' has no contract to follow; name the class marked [WebSocketEndpoint] it should talk to");
+
+    public static readonly DiagnosticDescriptor ClientNotPartial = Error("WS0091", ClientCategory,
+        "Typed client class cannot be completed by the generator",
+        "'{0}' {1}, so the generator cannot write the typed client's other half; {2}");
+
+    public static readonly DiagnosticDescriptor ClientJsonContextMissing = Error("WS0092", ClientCategory,
+        "Typed client has no JSON context for the endpoint's messages",
+        "{0}; {1}");
+
+    public static readonly DiagnosticDescriptor ClientContractUnreadable = Error("WS0093", ClientCategory,
+        "Typed client cannot read the endpoint's contract",
+        "The contract of '{0}' cannot be read ({1}), so the typed client '{2}' gets no code; fix the endpoint, or, when it is another project's, reference what that project references (its packages, the assemblies that define the types its callbacks name)");
+
+    public static readonly DiagnosticDescriptor ClientJsonNamesDiffer = Warning("WS0094", ClientCategory,
+        "Typed client's JSON context names properties unlike the endpoint's",
+        "The typed client's context '{0}' writes property names {1}, but the endpoint's context '{2}' writes them {3}, so properties may not arrive; give '{0}' the endpoint's naming policy ([JsonSourceGenerationOptions(PropertyNamingPolicy = …)] or JsonSerializerDefaults.Web)");
 
     private static DiagnosticDescriptor Error(string id, string category, string title, string message)
         => Create(id, category, title, message, DiagnosticSeverity.Error);

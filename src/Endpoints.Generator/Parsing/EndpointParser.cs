@@ -34,27 +34,50 @@ internal sealed class EndpointParser
     // The typed messages' types by full name: the AsyncAPI document reads their shapes (ContractReader).
     private readonly Dictionary<string, ITypeSymbol> _messageTypes = new(StringComparer.Ordinal);
 
-    private readonly GeneratorAttributeSyntaxContext _context;
+    private readonly ISymbol _target;
+    private readonly AttributeData _attribute;
+    private readonly Compilation _compilation;
+    // The checks that read callbacks' bodies (buffers that escape, struct state changed) need it; null when only the
+    // contract is read (a typed client's generator, which may meet the endpoint in metadata).
+    private readonly SemanticModel? _model;
     private readonly CancellationToken _cancellationToken;
     private readonly DiagnosticList _diagnostics = new();
 
-    private EndpointParser(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    private EndpointParser(ISymbol target, AttributeData attribute, Compilation compilation, SemanticModel? model, CancellationToken cancellationToken)
     {
-        _context = context;
+        _target = target;
+        _attribute = attribute;
+        _compilation = compilation;
+        _model = model;
         _cancellationToken = cancellationToken;
     }
 
     public static EndpointParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
-        => new EndpointParser(context, cancellationToken).Parse();
+        => new EndpointParser(context.TargetSymbol, context.Attributes[0], context.SemanticModel.Compilation, context.SemanticModel, cancellationToken).Parse();
+
+    /// <summary>
+    /// The contract of the endpoint class <paramref name="type"/> (in source or in metadata) as seen from
+    /// <paramref name="compilation"/>: what a typed client needs. Null when the class is not an endpoint, or has errors
+    /// (its own project reports them).
+    /// </summary>
+    public static EndpointParseResult? ReadContract(INamedTypeSymbol type, INamedTypeSymbol endpointAttribute, Compilation compilation, CancellationToken cancellationToken)
+    {
+        foreach (var attribute in type.GetAttributes())
+        {
+            if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, endpointAttribute)) continue;
+            return new EndpointParser(type, attribute, compilation, null, cancellationToken).Parse();
+        }
+        return null;
+    }
 
     private EndpointParseResult Parse()
     {
-        var attribute = _context.Attributes[0];
+        var attribute = _attribute;
         // A half-typed attribute has no pattern yet: the compiler reports that, and nothing is generated.
         if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string pattern) return EndpointParseResult.Nothing;
-        if (_context.TargetSymbol is not INamedTypeSymbol { TypeKind: TypeKind.Class } type)
+        if (_target is not INamedTypeSymbol { TypeKind: TypeKind.Class } type)
         {
-            ReportNotAClass(_context.TargetSymbol);
+            ReportNotAClass(_target);
             return Result(null, null);
         }
 
@@ -64,7 +87,7 @@ internal sealed class EndpointParser
         var settings = AttributeSettings.Read(attribute, _diagnostics, _cancellationToken);
 
         if (!CheckClass(type)) return Result(null, routeInfo);
-        var known = KnownTypeSymbols.For(_context.SemanticModel.Compilation);
+        var known = KnownTypeSymbols.For(_compilation);
         var constructors = new ConstructorParser(type, route.Parameters, known, _diagnostics, _cancellationToken);
         var constructorServices = constructors.ParseConstructor(out var constructor);
         var requiredMembers = constructors.ParseRequiredMembers(constructor);
@@ -93,20 +116,20 @@ internal sealed class EndpointParser
         var typed = TypedMessageParser.Parse(type, attribute, _onMessages, onInvalidMessage, onTextMethod, binder, stateType, known, _diagnostics,
             _messageTypeUses, _messageTypes, _cancellationToken);
         if (typed is not null) ContractShapeCheck.Run(typed, _messageTypeUses, _messageTypes, known, _diagnostics, _cancellationToken);
-        if (methods.TryGetValue(CallbackKind.Binary, out var onBinary))
+        if (_model is not null && methods.TryGetValue(CallbackKind.Binary, out var onBinary))
         {
-            BufferEscapeCheck.Run(onBinary, CallbackKind.Binary, _context.SemanticModel, known, _diagnostics, _cancellationToken);
+            BufferEscapeCheck.Run(onBinary, CallbackKind.Binary, _model, known, _diagnostics, _cancellationToken);
         }
-        if (methods.TryGetValue(CallbackKind.Text, out var onText))
+        if (_model is not null && methods.TryGetValue(CallbackKind.Text, out var onText))
         {
-            BufferEscapeCheck.Run(onText, CallbackKind.Text, _context.SemanticModel, known, _diagnostics, _cancellationToken);
+            BufferEscapeCheck.Run(onText, CallbackKind.Text, _model, known, _diagnostics, _cancellationToken);
         }
 
-        if (stateType is { IsValueType: true })
+        if (_model is not null && stateType is { IsValueType: true })
         {
             foreach (var (method, parameter) in binder.StateParameters)
             {
-                StructStateCheck.Run(method, parameter, stateType, _context.SemanticModel, _diagnostics, _cancellationToken);
+                StructStateCheck.Run(method, parameter, stateType, _model, _diagnostics, _cancellationToken);
             }
         }
 

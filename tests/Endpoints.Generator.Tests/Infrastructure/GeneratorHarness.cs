@@ -16,7 +16,8 @@ internal static class GeneratorHarness
     private static readonly Lazy<MetadataReference[]> s_references = new(() =>
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Where(path => !Path.GetFileName(path).StartsWith("Endpoints.Generator", StringComparison.Ordinal) && !Path.GetFileName(path).StartsWith("Endpoints.CodeFixes", StringComparison.Ordinal))
+            .Where(path => !Path.GetFileName(path).StartsWith("Endpoints.Generator", StringComparison.Ordinal) && !Path.GetFileName(path).StartsWith("Endpoints.CodeFixes", StringComparison.Ordinal)
+                           && !Path.GetFileName(path).StartsWith("Endpoints.Client.Generator", StringComparison.Ordinal))
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToArray());
 
@@ -31,14 +32,22 @@ internal static class GeneratorHarness
             // Nullable on and every warning wave: generated code must be clean in the strictest project.
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, warningLevel: 9999));
 
+    // The typed client's generator runs beside the endpoint generator, as in a project with both packages.
     public static GeneratorDriver CreateDriver(bool withJsonGenerator = false) => CSharpGeneratorDriver.Create(
-        withJsonGenerator ? [new WebSocketEndpointGenerator().AsSourceGenerator(), .. s_jsonGenerator.Value] : [new WebSocketEndpointGenerator().AsSourceGenerator()],
+        withJsonGenerator
+            ? [new WebSocketEndpointGenerator().AsSourceGenerator(), new Endpoints.Client.Generator.WebSocketClientGenerator().AsSourceGenerator(), .. s_jsonGenerator.Value]
+            : [new WebSocketEndpointGenerator().AsSourceGenerator()],
         parseOptions: ParseOptions,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Our generator's part of a run (System.Text.Json's runs beside it for typed messages).</summary>
     public static GeneratorRunResult Ours(GeneratorDriverRunResult result)
         => result.Results.Single(r => r.Generator.GetGeneratorType() == typeof(WebSocketEndpointGenerator));
+
+    /// <summary>Both of Endpoints' generators' parts of a run: the endpoint generator's and the typed client's (when it ran).</summary>
+    public static IEnumerable<GeneratorRunResult> Both(GeneratorDriverRunResult result)
+        => result.Results.Where(r => r.Generator.GetGeneratorType() == typeof(WebSocketEndpointGenerator)
+                                     || r.Generator.GetGeneratorType() == typeof(Endpoints.Client.Generator.WebSocketClientGenerator));
 
     // System.Text.Json's source generator from the SDK's reference pack, as a user's build runs it: typed messages
     // name the context's generated Default property.
@@ -69,8 +78,10 @@ internal static class GeneratorHarness
     {
         var driver = CreateDriver(withJsonGenerator: true).RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         var result = driver.GetRunResult();
-        var exception = GeneratorHarness.Ours(result).Exception;
-        if (exception is not null) throw new InvalidOperationException("The generator threw: " + exception, exception);
+        foreach (var part in Both(result))
+        {
+            if (part.Exception is { } exception) throw new InvalidOperationException("The generator threw: " + exception, exception);
+        }
         return new GeneratorRun(output, result);
     }
 }
@@ -78,9 +89,9 @@ internal static class GeneratorHarness
 /// <summary>What one generator run gave: the compilation with generated code added, and the run's result.</summary>
 internal sealed record GeneratorRun(Compilation Output, GeneratorDriverRunResult Result)
 {
-    public ImmutableArray<Diagnostic> GeneratorDiagnostics => GeneratorHarness.Ours(Result).Diagnostics;
+    public ImmutableArray<Diagnostic> GeneratorDiagnostics => [.. GeneratorHarness.Both(Result).SelectMany(static r => r.Diagnostics)];
 
-    public ImmutableArray<GeneratedSourceResult> Sources => GeneratorHarness.Ours(Result).GeneratedSources;
+    public ImmutableArray<GeneratedSourceResult> Sources => [.. GeneratorHarness.Both(Result).SelectMany(static r => r.GeneratedSources)];
 
     /// <summary>Errors and warnings of the compilation including generated code.</summary>
     public IReadOnlyList<Diagnostic> CompilationProblems => Output.GetDiagnostics()

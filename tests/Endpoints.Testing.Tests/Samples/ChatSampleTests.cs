@@ -37,6 +37,43 @@ public sealed class ChatSampleTests
     }
 
     [Fact]
+    public async Task TypedClientsSignedInThroughTheHostTalkAndAreAcknowledged()
+    {
+        await using var host = await WebSocketEndpointTestHost.StartAsync(args => ChatApp.Create(args));
+        // The typed client's path for the route value, and the host's EndpointsClient signed in as the user.
+        Assert.Equal("/chat/tea%20room", ChatClient.PathFor("tea room"));
+        await using var ann = new ChatClient(host.CreateClient(ChatClient.PathFor("tea room"), user: "ann"));
+        await ann.StartAsync();
+        await using var annReads = ann.ReadAllAsync().GetAsyncEnumerator();
+        Assert.Equal("* welcome to tea room, ann (1 here)", await annReads.NextAsync<string>());
+        Assert.Equal("* ann joined", await annReads.NextAsync<string>());
+
+        await using var bob = new ChatClient(host.CreateClient(ChatClient.PathFor("tea room"), user: "bob"));
+        await bob.StartAsync();
+        await using var bobReads = bob.ReadAllAsync().GetAsyncEnumerator();
+        Assert.Equal("* welcome to tea room, bob (2 here)", await bobReads.NextAsync<string>());
+        Assert.Equal("* bob joined", await bobReads.NextAsync<string>());
+        Assert.Equal("* bob joined", await annReads.NextAsync<string>());
+
+        // OnText is the endpoint's only way in: SendTextAsync, and over endpoints.v1 an acknowledged send that completes
+        // once OnText returned, so the line has been said to the room by then.
+        Assert.True(await ann.SendTextAsync("hi bob"));
+        Assert.Equal("ann: hi bob", await bobReads.NextAsync<string>());
+        await bob.SendTextWithAckAsync("hi ann");
+        Assert.Equal("ann: hi bob", await annReads.NextAsync<string>());
+        Assert.Equal("bob: hi ann", await annReads.NextAsync<string>());
+    }
+
+    [Fact]
+    public async Task ATypedClientRefusedBeforeTheUpgradeThrowsInsteadOfRetrying()
+    {
+        await using var host = await WebSocketEndpointTestHost.StartAsync(args => ChatApp.Create(args));
+        // ConnectAsync with the app's address: no sign-in, so [Authorize] answers 401, which no retry would change.
+        var refused = await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => ChatClient.ConnectAsync(host.Address, "lobby"));
+        Assert.Contains("HTTP 401", refused.Message);
+    }
+
+    [Fact]
     public async Task TheAppsOwnTokenStillSignsInAndAnonymousIsRefused()
     {
         await using var host = await WebSocketEndpointTestHost.StartAsync(args => ChatApp.Create(args));

@@ -34,6 +34,36 @@ public sealed class DashboardSampleTests
     }
 
     [Fact]
+    public async Task ATypedClientSendsSubscribeAndReadsSymbolListsAndPricesAsTheirTypes()
+    {
+        await using var host = await WebSocketEndpointTestHost.StartAsync(args => DashboardApp.Create(args));
+        await using var page = new DashboardClient(host.CreateClient(DashboardClient.PathFor()));
+        await page.StartAsync();
+        await using var messages = page.ReadAllAsync().GetAsyncEnumerator();
+
+        // {"type":"symbols",…} (its [WebSocketMessage] name) arrives as a SymbolList.
+        var symbols = await messages.NextAsync<SymbolList>();
+        Assert.Equal(["ACME", "GLOBEX", "INITECH", "UMBRELLA"], symbols.Symbols.Select(s => s.Symbol));
+
+        // SendAsync(Subscribe) goes out as {"type":"subscribe",…}, which the endpoint's OnMessage(Subscribe) takes.
+        Assert.True(await page.SendAsync(new Subscribe("GLOBEX")));
+        var latest = await messages.NextAsync<Price>();
+        Assert.Equal("GLOBEX", latest.Symbol);
+        Assert.Equal(1, (await messages.NextAsync<SymbolList>()).Symbols.Single(s => s.Symbol == "GLOBEX").Watchers);
+
+        // The ticker moves ACME, then GLOBEX, each half second of the app's clock: the second tick is this page's.
+        host.Time.Advance(TimeSpan.FromMilliseconds(500));
+        host.Time.Advance(TimeSpan.FromMilliseconds(500));
+        var tick = await messages.NextAsync<Price>();
+        Assert.Equal("GLOBEX", tick.Symbol);
+        Assert.Equal(latest.Value + tick.Change, tick.Value);
+
+        // An acknowledged send completes once OnMessage(Unsubscribe) has run: the list it broadcast follows.
+        await page.SendWithAckAsync(new Unsubscribe("GLOBEX"));
+        Assert.All((await messages.NextAsync<SymbolList>()).Symbols, s => Assert.Equal(0, s.Watchers));
+    }
+
+    [Fact]
     public async Task AnUnknownMessageTypeIsIgnoredNotAReasonToClose()
     {
         await using var host = await WebSocketEndpointTestHost.StartAsync(args => DashboardApp.Create(args));

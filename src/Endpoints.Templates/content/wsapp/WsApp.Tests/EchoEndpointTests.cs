@@ -1,4 +1,5 @@
 using System.Net;
+using Endpoints.Client;
 using Endpoints.Testing;
 
 namespace WsApp.Tests;
@@ -38,6 +39,26 @@ public sealed class EchoEndpointTests
     }
 
     [Fact]
+    public async Task TheTypedClientEchoesAndKnowsWhenTheEndpointHasHandledAMessage()
+    {
+        // EchoClient (below) is written from EchoEndpoint's contract: SendTextAsync and SendBinaryAsync because it has
+        // OnText and OnBinary, PathFor() from its route. The host's client is signed in as ann.
+        await using var host = await WebSocketEndpointTestHost.StartAsync(args => AppHost.Create(args));
+        await using var echo = new EchoClient(host.CreateClient(EchoClient.PathFor(), user: "ann"));
+        await echo.StartAsync();
+        await using var received = echo.ReadAllAsync().GetAsyncEnumerator();
+
+        await echo.SendTextAsync("hello");
+        Assert.True(await received.MoveNextAsync());
+        Assert.Equal("hello", received.Current);
+
+        // Acknowledged: completes once OnBinary has returned (over the endpoints.v1 subprotocol the client offers).
+        await echo.SendBinaryWithAckAsync(new byte[] { 1, 2, 3 });
+        Assert.True(await received.MoveNextAsync());
+        Assert.Equal(new byte[] { 1, 2, 3 }, Assert.IsType<ReadOnlyMemory<byte>>(received.Current).ToArray());
+    }
+
+    [Fact]
     public async Task ARequestForAnotherHostNameIsRefused()
     {
         // AllowedHosts (localhost and the loopback addresses unless configured) stops DNS rebinding: a hostile page whose
@@ -50,3 +71,7 @@ public sealed class EchoEndpointTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 }
+
+/// <summary>A typed client of the app's endpoint, written by Endpoints.Client's generator.</summary>
+[WebSocketClient(typeof(EchoEndpoint))]
+public sealed partial class EchoClient;
