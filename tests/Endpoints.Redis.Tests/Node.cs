@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Endpoints.Redis;
+using Endpoints.Tests;
 
 namespace Endpoints.Redis.Tests;
 
@@ -46,6 +47,9 @@ public sealed class Node : IAsyncDisposable
         app.MapWebSocketEndpoint<ClusterEndpoint>();
         app.MapWebSocketEndpoint<ResumableClusterEndpoint>();
         await app.StartAsync();
+        // Connected to Redis before a client comes: a hello that finds the backplane away is asked to come back (1013).
+        var backplane = app.Services.GetRequiredService<RedisBackplaneCoordinator>();
+        await Eventually.WaitUntilAsync(() => backplane.IsConnected, $"server {name} to connect to Redis");
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Node(app, new Uri(address.Replace("http", "ws", StringComparison.Ordinal)));
     }

@@ -18,21 +18,26 @@ internal sealed class RedisStreams(RedisConnection connection, RedisOutbox outbo
     // Positions outlive the messages: a client that comes back after the history's age learns how many it missed.
     private static readonly TimeSpan s_positionLifetime = TimeSpan.FromDays(1);
 
-    // KEYS: entries, epoch, offset. ARGV: new epoch, max count, now (ms), head, message, entries' lifetime (ms),
-    // positions' lifetime (ms), publish command, channel.
-    // The stream's entries expire with the history's age from its last message; its epoch and offset keys live a day and
-    // are renewed on every 64th message (two writes fewer per message; a stream quieter than that for a day starts a new
-    // epoch, which a client that comes back reports as a gap of unknown size: a false alarm, never a silent loss).
+    // KEYS: entries, epoch, offset. ARGV: new epoch, max count, now (ms), head, message, history's age (ms), positions'
+    // lifetime (ms), publish command, channel.
+    // Four commands a message: the lifetimes are renewed when the last renewal (kept beside the epoch, "epoch|ms") is half
+    // the history's age old, the entries then for one and a half ages, so every message stays at least the history's age.
     private const string PublishScript = """
-        local e = redis.call('GET', KEYS[2])
-        if not e then e = ARGV[1]; redis.call('SET', KEYS[2], e, 'PX', ARGV[7]) end
+        local value = redis.call('GET', KEYS[2])
+        local e, renewed = ARGV[1], nil
+        if value then
+          local bar = string.find(value, '|', 1, true)
+          if bar then e = string.sub(value, 1, bar - 1); renewed = tonumber(string.sub(value, bar + 1)) else e = value; renewed = 0 end
+        end
         local o = redis.call('INCR', KEYS[3])
-        if o % 64 == 1 then
-          redis.call('PEXPIRE', KEYS[2], ARGV[7])
+        local now, age = tonumber(ARGV[3]), tonumber(ARGV[6])
+        local renew = renewed == nil or math.abs(now - renewed) >= age / 2
+        if renew then
+          redis.call('SET', KEYS[2], e .. '|' .. ARGV[3], 'PX', ARGV[7])
           redis.call('PEXPIRE', KEYS[3], ARGV[7])
         end
         redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], o .. '-1', 't', ARGV[3], 'd', ARGV[5])
-        redis.call('PEXPIRE', KEYS[1], ARGV[6])
+        if renew then redis.call('PEXPIRE', KEYS[1], math.floor(age * 1.5)) end
         redis.call(ARGV[8], ARGV[9], ARGV[4] .. e .. '\n' .. o .. '\n' .. ARGV[5])
         return o
         """;
@@ -40,7 +45,9 @@ internal sealed class RedisStreams(RedisConnection connection, RedisOutbox outbo
     // A session's stream, numbered by the server that holds its connection. ARGV: epoch, offset, max count, now, message,
     // entries' lifetime, positions' lifetime. Another epoch starts the stream over: its old entries are not its history.
     private const string KeepScript = """
-        if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+        local value = redis.call('GET', KEYS[2])
+        if value then value = string.match(value, '^[^|]*') end
+        if value ~= ARGV[1] then
           redis.call('DEL', KEYS[1], KEYS[3])
           redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[7])
         else
@@ -60,7 +67,7 @@ internal sealed class RedisStreams(RedisConnection connection, RedisOutbox outbo
     // `how many` when it missed more; oldest first either way.
     private const string ReadScript = """
         local e = redis.call('GET', KEYS[2])
-        if not e then e = ARGV[1]; redis.call('SET', KEYS[2], e, 'PX', ARGV[3]) end
+        if e then e = string.match(e, '^[^|]*') else e = ARGV[1]; redis.call('SET', KEYS[2], e, 'PX', ARGV[3]) end
         local o = tonumber(redis.call('GET', KEYS[3]) or '0')
         local count = tonumber(ARGV[2])
         if count == 0 then return {e, o} end
