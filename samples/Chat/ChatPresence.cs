@@ -35,7 +35,7 @@ public sealed class ChatPresence : IDisposable
                 break;
             // A session that went on on another server left this server, not its room.
             case WebSocketPresenceChangeKind.LeftGroup when !change.ResumedElsewhere:
-                _ = AnnounceAsync(change.Group!, $"* {change.UserId ?? "anonymous"} left");
+                _ = AnnounceLeftAsync(change.Group!, change.UserId ?? "anonymous");
                 break;
             case WebSocketPresenceChangeKind.Disconnected:
                 _continued.TryRemove(change.ConnectionId, out _);
@@ -43,12 +43,15 @@ public sealed class ChatPresence : IDisposable
         }
     }
 
-    // Presence calls its observers on the thread that made the change: the announcement goes on without it.
-    private async Task AnnounceAsync(string room, string text)
+    // Presence calls its observers on the thread that made the change: the announcement goes on without it. A name still
+    // in the room (another tab, a reloaded page) has not left it.
+    private async Task AnnounceLeftAsync(string room, string name)
     {
         try
         {
-            await _clients.Group(room).SendTextAsync(text);
+            var members = await _clients.Presence.GetGroupMembersAsync(room);
+            if (members.Any(m => (m.UserId ?? "anonymous") == name)) return;
+            await _clients.Group(room).SendTextAsync($"* {name} left");
         }
         catch (Exception error)
         {

@@ -85,8 +85,10 @@ internal sealed class RedisBackplaneCoordinator : IWebSocketBackplane, IWebSocke
 
     public ValueTask<byte[]> GetSessionKeyAsync(CancellationToken cancellationToken) => _streams.GetSigningKeyAsync(cancellationToken);
 
-    public ValueTask<long?> OpenSessionAsync(string endpoint, string sessionId, CancellationToken cancellationToken)
+    public ValueTask<BackplaneSession?> OpenSessionAsync(string endpoint, string sessionId, CancellationToken cancellationToken)
         => _streams.OpenSessionAsync(endpoint, sessionId, cancellationToken);
+
+    public void SessionLeft(string endpoint, string sessionId) => _streams.SessionLeft(endpoint, sessionId);
 
     public void RecordHandled(string endpoint, string sessionId, long number) => _streams.RecordHandled(endpoint, sessionId, number);
 
@@ -171,6 +173,22 @@ internal sealed class RedisBackplaneCoordinator : IWebSocketBackplane, IWebSocke
         _ = _presence.BeatAsync();
     }
 
+    /// <summary>
+    /// Another server took a session over. The notice may come after the session came back here (it travels apart from
+    /// the session's hash): only a session still elsewhere is dropped from this server's presence.
+    /// </summary>
+    private async Task SessionResumedElsewhereAsync(IWebSocketBackplaneHost host, string endpoint, string session)
+    {
+        try
+        {
+            if (!await _streams.IsHereAsync(endpoint, session).ConfigureAwait(false)) host.SessionResumedElsewhere(endpoint, session);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // Redis is away: the away connection stays present until its grace ends.
+        }
+    }
+
     /// <summary>What other servers send: messages for this server's connections, group changes and their answers, sessions gone on elsewhere.</summary>
     private void OnMessage(ChannelMessage message)
     {
@@ -197,7 +215,7 @@ internal sealed class RedisBackplaneCoordinator : IWebSocketBackplane, IWebSocke
                     break;
                 case RedisWire.SessionResumed:
                     var (endpoint, session) = RedisWire.DecodeSessionResumed(bytes);
-                    host.SessionResumedElsewhere(endpoint, session);
+                    _ = SessionResumedElsewhereAsync(host, endpoint, session);
                     break;
             }
         }

@@ -107,6 +107,59 @@ public sealed class PresenceGraceTests
         Assert.Equal(0, await clients.Presence.CountGroupMembersAsync("lobby"));
     }
 
+    [Fact]
+    public async Task AClientThatResumesBeforeItsOldConnectionIsNoticedGoneTakesItsPlaceWithoutALeave()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await TestServer.StartAsync(time: clock);
+        var clients = server.Services.GetRequiredService<IWebSocketClients<ResumableEndpoint>>();
+        var (old, session) = await OpenWithSessionAsync(server, "ann");
+        var oldId = (await clients.Presence.GetUserConnectionsAsync("ann")).Single().ConnectionId;
+        var changes = new ConcurrentQueue<WebSocketPresenceChange>();
+        using var _ = clients.Presence.Subscribe(changes.Enqueue);
+
+        // A half-open socket: the server still holds it when the client comes back on a new one.
+        using var back = await V1Client.ConnectAsync(server.WebSocketUri("/resume/lobby"), "ann");
+        Assert.True((await back.HelloAsync(session, new Dictionary<string, (string, long)>(old.Positions)))["resumed"]!.GetValue<bool>());
+        await back.ReceiveUntilSubscribedAsync("a", "u:ann", "g:lobby");
+        var resumed = Assert.Single(changes);
+        Assert.Equal((WebSocketPresenceChangeKind.Resumed, oldId), (resumed.Kind, resumed.PreviousConnectionId));
+
+        old.Socket.Abort();
+        old.Dispose();
+        await Eventually.WaitUntilAsync(() => server.Probe.RequestEnded("/resume/lobby"), "the old connection to end");
+        // Gone without a word to the observers and without a grace: one member, the new connection.
+        clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Single(changes);
+        var member = Assert.Single(await clients.Presence.GetGroupMembersAsync("lobby"));
+        Assert.Equal(resumed.ConnectionId, member.ConnectionId);
+        Assert.Equal(1, await clients.Presence.CountConnectionsAsync());
+    }
+
+    [Fact]
+    public async Task AnObserverThatThrowsWhenTheGraceIsOverDoesNotStopTheOthersOrTheServer()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await TestServer.StartAsync(time: clock);
+        var clients = server.Services.GetRequiredService<IWebSocketClients<ResumableEndpoint>>();
+        var (ann, _) = await OpenWithSessionAsync(server, "ann");
+        using var thrower = clients.Presence.Subscribe(change =>
+        {
+            if (change.Kind == WebSocketPresenceChangeKind.LeftGroup) throw new InvalidOperationException("an observer's bug");
+        });
+        var changes = new ConcurrentQueue<WebSocketPresenceChange>();
+        using var listener = clients.Presence.Subscribe(changes.Enqueue);
+
+        ann.Socket.Abort();
+        ann.Dispose();
+        await Eventually.WaitUntilAsync(() => server.Probe.RequestEnded("/resume/lobby"), "ann's connection to end");
+        // The grace ends on the clock's timer: the throw stays there.
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal([WebSocketPresenceChangeKind.LeftGroup, WebSocketPresenceChangeKind.Disconnected], changes.Select(c => c.Kind));
+        using var bob = await OpenAsync(server, "bob");
+        Assert.Equal(1, await clients.Presence.CountConnectionsAsync());
+    }
+
     private static async Task<V1Client> OpenAsync(TestServer server, string user)
         => (await OpenWithSessionAsync(server, user)).Client;
 

@@ -178,9 +178,13 @@ public sealed class ResumableScaleOutTests : IAsyncLifetime
         lock (changesOnA) Assert.Empty(changesOnA);
         Assert.Equal(["ann", "ben"], (await presence.GetGroupMembersAsync("room")).Select(m => m.UserId).Order());
 
+        var changesOnB = new List<WebSocketPresenceChange>();
+        using var __ = presence.Subscribe(c => { lock (changesOnB) changesOnB.Add(c); });
         using var back = await V1Client.ConnectAsync(Resumable(b, "ann", "room"));
         Assert.True((await back.HelloAsync(session, positions))["resumed"]!.GetValue<bool>());
         await back.ReceiveUntilSubscribedAsync("a", "u:ann", "g:room");
+        // Server b's view: the member came over from another server, not a new arrival.
+        lock (changesOnB) Assert.Equal((WebSocketPresenceChangeKind.Resumed, null), (changesOnB[0].Kind, changesOnB[0].PreviousConnectionId));
 
         // Server a hears that the session went on elsewhere: ann counts once, well before the grace is over.
         await Eventually.WaitUntilAsync(async () => await presence.CountGroupMembersAsync("room") == 2 && (await presence.GetUserConnectionsAsync("ann")).Count == 1,
@@ -189,6 +193,39 @@ public sealed class ResumableScaleOutTests : IAsyncLifetime
         Assert.Equal(["ann", "ben"], members.Select(m => m.UserId).Order());
         // Server a's own view: the connection left it, for another server (not the app).
         lock (changesOnA) Assert.Equal([(WebSocketPresenceChangeKind.LeftGroup, true), (WebSocketPresenceChangeKind.Disconnected, true)], changesOnA.Select(c => (c.Kind, c.ResumedElsewhere)));
+    }
+
+    [Fact]
+    public async Task AClientBackOnAnotherServerAfterTheGraceIsANewArrivalThere()
+    {
+        await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);
+        await using var b = await Node.StartAsync(_redis, _prefix, "b", _clock);
+        var (ann, session) = await OpenAsync(a, "ann", "room", "g:room");
+        var positions = new Dictionary<string, (string, long)>(ann.Positions);
+        var onA = a.Services.GetRequiredService<IWebSocketClients<ResumableClusterEndpoint>>().Presence;
+        var gone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = onA.Subscribe(c => { if (c.Kind == WebSocketPresenceChangeKind.Disconnected) gone.TrySetResult(); });
+        ann.Socket.Abort();
+        ann.Dispose();
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1)); // until a noticed the end and its grace ran out
+            return gone.Task.IsCompleted && await onA.CountConnectionsAsync() == 0;
+        }, "a to report ann gone");
+
+        // a's word that the session left goes to Redis through its outbox.
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration))
+        {
+            var key = Assert.Single(admin.GetServers()[0].Keys(pattern: _prefix + ":*:session:*"));
+            await Eventually.WaitUntilAsync(async () => (await admin.GetDatabase().HashGetAsync(key, "o")).IsNull, "a to say that the session left it");
+        }
+
+        var changesOnB = new List<WebSocketPresenceChange>();
+        using var __ = b.Services.GetRequiredService<IWebSocketClients<ResumableClusterEndpoint>>().Presence.Subscribe(c => { lock (changesOnB) changesOnB.Add(c); });
+        using var back = await V1Client.ConnectAsync(Resumable(b, "ann", "room"));
+        Assert.True((await back.HelloAsync(session, positions))["resumed"]!.GetValue<bool>());
+        await back.ReceiveUntilSubscribedAsync("g:room");
+        lock (changesOnB) Assert.Equal(WebSocketPresenceChangeKind.Connected, changesOnB[0].Kind);
     }
 
     [Fact]

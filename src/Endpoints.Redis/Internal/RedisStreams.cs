@@ -179,14 +179,32 @@ internal sealed class RedisStreams(RedisConnection connection, RedisOutbox outbo
         return (byte[])(await database.StringGetAsync(names.SessionSigningKey).ConfigureAwait(false))!;
     }
 
-    public async ValueTask<long?> OpenSessionAsync(string endpoint, string sessionId, CancellationToken cancellationToken)
+    public async ValueTask<BackplaneSession?> OpenSessionAsync(string endpoint, string sessionId, CancellationToken cancellationToken)
     {
         var result = (RedisResult[])(await connection.Redis.GetDatabase()
             .ScriptEvaluateAsync(OpenSessionScript, [names.SessionKey(endpoint, sessionId)], [Milliseconds(s_positionLifetime), nodeId])
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         // The server it was on may still count its last connection as present (the grace): it is told to stop.
-        if (!result[1].IsNull && (string)result[1]! is { } before && before != nodeId) outbox.Send(names.NodeChannel(before), RedisWire.EncodeSessionResumed(endpoint, sessionId));
-        return result[0].IsNull ? null : (long)result[0];
+        var before = result[1].IsNull ? null : (string?)result[1];
+        var elsewhere = before is not null && before != nodeId;
+        if (elsewhere) outbox.Send(names.NodeChannel(before!), RedisWire.EncodeSessionResumed(endpoint, sessionId));
+        return result[0].IsNull ? null : new BackplaneSession((long)result[0], elsewhere);
+    }
+
+    /// <summary>Whether the session is on this server now (a notice that it went on elsewhere may come after it came back).</summary>
+    public async Task<bool> IsHereAsync(string endpoint, string sessionId)
+        => await connection.Redis.GetDatabase().HashGetAsync(names.SessionKey(endpoint, sessionId), "o").ConfigureAwait(false) == nodeId;
+
+    // ARGV: this server. Forgets the server only if it is still this one (the session may have gone on elsewhere).
+    private const string SessionLeftScript = """
+        if redis.call('HGET', KEYS[1], 'o') == ARGV[1] then redis.call('HDEL', KEYS[1], 'o') end
+        """;
+
+    public void SessionLeft(string endpoint, string sessionId)
+    {
+        RedisKey[] keys = [names.SessionKey(endpoint, sessionId)];
+        RedisValue[] values = [nodeId];
+        outbox.Send(database => database.ScriptEvaluate(SessionLeftScript, keys, values, CommandFlags.FireAndForget));
     }
 
     public void RecordHandled(string endpoint, string sessionId, long number)

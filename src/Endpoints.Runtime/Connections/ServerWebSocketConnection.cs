@@ -120,7 +120,7 @@ internal sealed class ServerWebSocketConnection : WebSocketConnection, IControlF
         }
         var (subscriber, sessionToken) = await streams.OpenAsync(Id, registration.UserId, token, positions, Aborted).ConfigureAwait(false);
         Subscriber = subscriber;
-        Endpoint.Registry.Announce(registration, subscriber.Session.Id, subscriber.Resumed);
+        Endpoint.Registry.Announce(registration, subscriber.Session.Id, subscriber.Resumed, subscriber.HeldElsewhere);
         if (!Transmitter.TryEnqueue(WebSocketMessage.FromUtf8Text(ResumableStreams.Welcome(subscriber, sessionToken)), ResumableStreams.WelcomeHeader)) ReplayIncomplete();
         if (!await streams.GoLiveAsync(registration, subscriber, Aborted).ConfigureAwait(false)) ReplayIncomplete();
     }

@@ -66,11 +66,13 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     }
 
     /// <summary>
-    /// Reports the opening of a connection added with <c>announceLater</c>: when its session's previous connection is
-    /// away within the grace, as <see cref="WebSocketPresenceChangeKind.Resumed"/> (it takes that one's place and, as it
-    /// joins them again, its group memberships: no leave, no join), else as <see cref="WebSocketPresenceChangeKind.Connected"/>.
+    /// Reports the opening of a connection added with <c>announceLater</c>. It continues its session's member, reported
+    /// as <see cref="WebSocketPresenceChangeKind.Resumed"/> (no leave, no join), when that session's previous connection
+    /// is away here within the grace (this one takes its memberships as it joins those groups again), is still open here
+    /// (a socket not yet noticed gone: this one takes its place), or was held by another server
+    /// (<paramref name="heldElsewhere"/>); else it is <see cref="WebSocketPresenceChangeKind.Connected"/>.
     /// </summary>
-    public void Announce(RegisteredConnection entry, string session, bool resumed)
+    public void Announce(RegisteredConnection entry, string session, bool resumed, bool heldElsewhere = false)
     {
         WebSocketPresenceChange? change = null;
         lock (_gate)
@@ -78,6 +80,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             if (entry.Ended || entry.Announced) return;
             entry.Announced = true;
             entry.Session = session;
+            var older = _sessions.TryGetValue(session, out var open) && open != entry && !open.Ended && open.UserId == entry.UserId ? open : null;
             _sessions[session] = entry;
             if (resumed && _away.TryGetValue(session, out var away) && away.ResumedBy is null && away.Entry.UserId == entry.UserId)
             {
@@ -85,16 +88,28 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
                 // The backplane lists connections by id (this one since it opened): the old one goes, its memberships move here.
                 foreach (var group in away.Groups.Keys) Record(WebSocketPresenceChangeKind.LeftGroup, away.Entry, group, tellObservers: false);
                 Record(WebSocketPresenceChangeKind.Disconnected, away.Entry, null, tellObservers: false);
-                foreach (var group in away.Groups.Keys) Record(WebSocketPresenceChangeKind.JoinedGroup, entry, group, tellObservers: false);
-                change = ForObservers(WebSocketPresenceChangeKind.Resumed, entry) is { } resumedChange ? resumedChange with { PreviousConnectionId = away.Entry.Id } : null;
+                foreach (var (group, membership) in away.Groups)
+                {
+                    Backplane?.OnLocalChange(Name, Change(WebSocketPresenceChangeKind.JoinedGroup, entry, group) with { At = membership.Since });
+                }
+                change = Resumed(entry, away.Entry.Id);
+            }
+            else if (resumed && older is not null)
+            {
+                older.SupersededBy = entry;
+                entry.Predecessor = older;
+                change = Resumed(entry, older.Id);
             }
             else
             {
-                change = ForObservers(WebSocketPresenceChangeKind.Connected, entry);
+                change = resumed && heldElsewhere ? Resumed(entry, previous: null) : ForObservers(WebSocketPresenceChangeKind.Connected, entry);
             }
         }
         Report(change);
     }
+
+    private WebSocketPresenceChange? Resumed(RegisteredConnection entry, string? previous)
+        => ForObservers(WebSocketPresenceChangeKind.Resumed, entry) is { } change ? change with { PreviousConnectionId = previous } : null;
 
     /// <summary>
     /// Takes the connection out of every group and its user, then out of the registry. Idempotent. With a
@@ -109,9 +124,14 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         {
             if (entry.Ended) return;
             entry.Ended = true;
+            entry.Predecessor = null; // no chain of every connection a long session had
             var left = entry.Groups is { } groups ? groups.Keys.ToArray() : [];
             if (entry.Session is { } ownSession && _sessions.TryGetValue(ownSession, out var current) && current == entry) _sessions.Remove(ownSession);
-            var away = grace > TimeSpan.Zero && entry.Announced && !entry.ResumedElsewhere && entry.Session is { } session ? new AwayMember(entry, session) : null;
+            // A connection of its session took its place already: the observers know that one instead, and it needs no grace.
+            var successor = entry.SupersededBy is { Ended: false } taken ? taken : null;
+            var away = grace > TimeSpan.Zero && entry.Announced && !entry.ResumedElsewhere && successor is null && entry.Session is { } session
+                ? new AwayMember(entry, session, this)
+                : null;
             foreach (var group in left)
             {
                 if (away is not null && _groups.TryGetValue(group, out var members) && members.TryGet(entry, out var membership)) away.Groups[group] = membership;
@@ -125,14 +145,37 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
                 else _users[userId] = rest;
             }
             _connections.TryRemove(entry.Id, out _);
-            // What it took over from a connection before it is its own now: that one's stay ends with it.
-            if (entry.Session is { } own && _away.TryGetValue(own, out var previous) && previous.ResumedBy == entry) End(previous, ref changes);
+            // Memberships it took over from an earlier connection and has not joined again: still the session's while it
+            // may come back, else they end with it.
+            if (entry.Session is { } own && _away.TryGetValue(own, out var previous) && previous.ResumedBy == entry)
+            {
+                if (away is null)
+                {
+                    End(previous, ref changes, entry.ResumedElsewhere);
+                }
+                else
+                {
+                    foreach (var (group, membership) in previous.Groups) away.Groups.TryAdd(group, membership);
+                    previous.Groups.Clear();
+                    _away.Remove(own);
+                    previous.Timer?.Dispose();
+                }
+            }
             if (away is not null)
             {
                 if (_away.Remove(away.Session, out var older)) End(older, ref changes);
                 _away[away.Session] = away;
-                away.Timer = time.CreateTimer(static state => ((AwayMember)state!).Registry!.GraceOver((AwayMember)state), away, grace, Timeout.InfiniteTimeSpan);
-                away.Registry = this;
+                away.Timer = time.CreateTimer(static state => ((AwayMember)state!).Registry.GraceOver((AwayMember)state), away, grace, Timeout.InfiniteTimeSpan);
+            }
+            else if (successor is not null)
+            {
+                // The backplane lists connections by id: this one goes. The observers hear only of the groups its successor is not in.
+                foreach (var group in left)
+                {
+                    Record(WebSocketPresenceChangeKind.LeftGroup, entry, group, tellObservers: false);
+                    if (successor.Groups?.ContainsKey(group) != true) Gone(ForObservers(WebSocketPresenceChangeKind.LeftGroup, successor, group), false, ref changes);
+                }
+                Record(WebSocketPresenceChangeKind.Disconnected, entry, null, tellObservers: false);
             }
             else
             {
@@ -155,18 +198,24 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             if (!_away.TryGetValue(session, out var away) || away.ResumedBy is not null) return;
             End(away, ref changes, resumedElsewhere: true);
         }
-        ReportAll(changes);
+        // On a thread of the backplane's: an observer's throw must not end its loop.
+        ReportAll(changes, catchThrows: true);
     }
 
     private void GraceOver(AwayMember away)
     {
         List<WebSocketPresenceChange>? changes = null;
+        bool gone;
         lock (_gate)
         {
             if (!_away.TryGetValue(away.Session, out var current) || current != away) return;
+            gone = away.ResumedBy is null;
             End(away, ref changes);
         }
-        ReportAll(changes);
+        // Not back here in time: a server it comes back to later reports an arrival, not a continuation.
+        if (gone) (Backplane as IWebSocketStreamBackplane)?.SessionLeft(Name, away.Session);
+        // On a timer's thread: an observer's throw would end the process.
+        ReportAll(changes, catchThrows: true);
     }
 
     /// <summary>
@@ -188,10 +237,10 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         if (change is not null) (changes ??= []).Add(resumedElsewhere ? change with { ResumedElsewhere = true } : change);
     }
 
-    private void ReportAll(List<WebSocketPresenceChange>? changes)
+    private void ReportAll(List<WebSocketPresenceChange>? changes, bool catchThrows = false)
     {
         if (changes is null) return;
-        foreach (var change in changes) Report(change);
+        foreach (var change in changes) Report(change, catchThrows);
     }
 
     /// <summary>The groups a connection is in now.</summary>
@@ -338,9 +387,17 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         }
     }
 
-    /// <summary>The membership a connection takes over from its session's away connection, if that one was in the group (under the lock).</summary>
+    /// <summary>
+    /// The membership a connection takes over from its session's previous connection, if that one was in the group: away
+    /// (its membership moves here), or still open, not yet noticed gone (both are members until it is). Under the lock.
+    /// </summary>
     private GroupMembership? TakeOver(RegisteredConnection entry, string group)
     {
+        if (entry.Predecessor is { Ended: false } open && open.Groups?.ContainsKey(group) == true && _groups.TryGetValue(group, out var members)
+            && members.TryGet(open, out var held))
+        {
+            return held;
+        }
         if (entry.Session is not { } session || !_away.TryGetValue(session, out var away) || away.ResumedBy != entry) return null;
         return away.Groups.Remove(group, out var membership) ? membership : null;
     }
@@ -466,17 +523,30 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     }
 
     /// <summary>A change only the app's observers hear of (the backplane knew it already, or never needs to).</summary>
-    private WebSocketPresenceChange? ForObservers(WebSocketPresenceChangeKind kind, RegisteredConnection entry)
-        => Volatile.Read(ref _observers).Length > 0 ? Change(kind, entry, null) : null;
+    private WebSocketPresenceChange? ForObservers(WebSocketPresenceChangeKind kind, RegisteredConnection entry, string? group = null)
+        => Volatile.Read(ref _observers).Length > 0 ? Change(kind, entry, group) : null;
 
     private WebSocketPresenceChange Change(WebSocketPresenceChangeKind kind, RegisteredConnection entry, string? group)
         => new(kind, entry.Id, entry.UserId, group, time.GetUtcNow());
 
-    /// <summary>Tells the app's observers, outside the lock (their code may take its time).</summary>
-    private void Report(WebSocketPresenceChange? change)
+    /// <summary>
+    /// Tells the app's observers, outside the lock (their code may take its time). With <paramref name="catchThrows"/>
+    /// (on a timer's or the backplane's thread, where a throw would end the process or its loop) an observer that throws,
+    /// which observers are told not to, costs the others nothing.
+    /// </summary>
+    private void Report(WebSocketPresenceChange? change, bool catchThrows = false)
     {
         if (change is null) return;
-        foreach (var observer in Volatile.Read(ref _observers)) observer(change);
+        foreach (var observer in Volatile.Read(ref _observers))
+        {
+            try
+            {
+                observer(change);
+            }
+            catch (Exception) when (catchThrows)
+            {
+            }
+        }
     }
 
     private sealed class Subscription(ConnectionRegistry registry, Action<WebSocketPresenceChange> observer) : IDisposable
@@ -515,13 +585,19 @@ internal sealed class RegisteredConnection(IFanOutReceiver connection, string? u
 
     /// <summary>Its session went on on another server: when it ends here, it is gone at once.</summary>
     public bool ResumedElsewhere { get; set; }
+
+    /// <summary>A connection of its session that took its place before this one was noticed gone.</summary>
+    public RegisteredConnection? SupersededBy { get; set; }
+
+    /// <summary>The connection of its session whose place it took while that one was still open.</summary>
+    public RegisteredConnection? Predecessor { get; set; }
 }
 
 /// <summary>
 /// A resumable session's connection that ended within the presence grace: present (in its groups, as its user) but not
 /// reachable, until the grace is over or the connection that resumes its session has taken its place.
 /// </summary>
-internal sealed class AwayMember(RegisteredConnection entry, string session)
+internal sealed class AwayMember(RegisteredConnection entry, string session, ConnectionRegistry registry)
 {
     public RegisteredConnection Entry { get; } = entry;
 
@@ -535,7 +611,7 @@ internal sealed class AwayMember(RegisteredConnection entry, string session)
 
     public ITimer? Timer { get; set; }
 
-    public ConnectionRegistry? Registry { get; set; }
+    public ConnectionRegistry Registry { get; } = registry;
 }
 
 /// <summary>

@@ -49,8 +49,8 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
 
     private WebSocketHistoryLimits Limits => new(history.MaxMessages, history.MaxAge);
 
-    /// <summary>How long a connection that ended stays present for its session to come back.</summary>
-    public TimeSpan PresenceGrace => history.PresenceGrace;
+    /// <summary>How long a connection that ended stays present for its session to come back: at most as long as the session is kept.</summary>
+    public TimeSpan PresenceGrace => history.PresenceGrace <= TimeSpan.Zero ? TimeSpan.Zero : history.PresenceGrace < history.MaxAge ? history.PresenceGrace : history.MaxAge;
 
     /// <summary>
     /// A send through <see cref="IWebSocketClients{TEndpoint}"/>. The result counts this server's connections that took
@@ -143,16 +143,18 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
         var known = tokens.Validate(token, registry.Name, userId);
         ResumableSession session;
         bool resumed;
+        var heldElsewhere = false;
         if (Store is { } store)
         {
             // Any server may have held it: the backplane knows, and what was handled there counts here.
             var id = known ?? SessionTokens.NewSessionId();
-            var handled = await store.OpenSessionAsync(registry.Name, id, cancellationToken).ConfigureAwait(false);
-            if (handled is { } number)
+            var backplaneSession = await store.OpenSessionAsync(registry.Name, id, cancellationToken).ConfigureAwait(false);
+            if (backplaneSession is { } onBackplane)
             {
                 session = _sessions.GetOrAdd(id, static (id, state) => new ResumableSession(id, state.userId) { EndedAt = state.now }, (userId, now: time.GetUtcNow()));
-                session.HandledElsewhere(number);
+                session.HandledElsewhere(onBackplane.Handled);
                 resumed = known is not null;
+                heldElsewhere = resumed && onBackplane.HeldElsewhere;
             }
             else
             {
@@ -180,7 +182,7 @@ internal sealed class ResumableStreams(ConnectionRegistry registry, TimeProvider
             session.Owner = connectionId;
         }
         session.AddConnection(connectionId);
-        return (new StreamSubscriber(session, resumed, positions), tokens.Create(session.Id, registry.Name, userId));
+        return (new StreamSubscriber(session, resumed, positions) { HeldElsewhere = heldElsewhere }, tokens.Create(session.Id, registry.Name, userId));
     }
 
     private bool Expired(ResumableSession session, DateTimeOffset now)

@@ -18,6 +18,9 @@ internal sealed class StreamSubscriber(ResumableSession session, bool resumed, D
 
     public ResumableSession Session { get; } = session;
 
+    /// <summary>Resumed from another server that held its last connection within the presence grace (or died holding it).</summary>
+    public bool HeldElsewhere { get; init; }
+
     public bool Resumed { get; } = resumed;
 
     /// <summary>What to do with a live message of a stream.</summary>

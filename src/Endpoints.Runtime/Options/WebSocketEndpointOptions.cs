@@ -148,7 +148,7 @@ public sealed class WebSocketHistoryOptions
     /// <summary>
     /// How long a connection that ended stays present (in its groups and as its user, for presence queries; messages
     /// are kept for it, not sent), so that a client that resumes its session within it shows as one member, not as a
-    /// leave and a join. Default 10 seconds; zero reports the departure at once.
+    /// leave and a join. Default 10 seconds; zero reports the departure at once; at most <see cref="MaxAge"/> (the session's life).
     /// </summary>
     public TimeSpan PresenceGrace { get; set; } = TimeSpan.FromSeconds(10);
 }

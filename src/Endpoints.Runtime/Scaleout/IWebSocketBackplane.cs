@@ -137,10 +137,16 @@ public interface IWebSocketStreamBackplane
     ValueTask<byte[]> GetSessionKeyAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// A connection opens (or resumes) a session: the highest client message number handled in it so far, or null when
-    /// no server knows it (it is kept from now on).
+    /// A connection opens (or resumes) a session: what the servers know of it (the highest client message number handled,
+    /// whether another server holds it within its presence grace), or null when no server knows it (it is kept from now on).
     /// </summary>
-    ValueTask<long?> OpenSessionAsync(string endpoint, string sessionId, CancellationToken cancellationToken);
+    ValueTask<BackplaneSession?> OpenSessionAsync(string endpoint, string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The presence grace of a session's last connection on this server ended without the session coming back: a server
+    /// it comes back to later reports it as a new arrival, not as a continuation.
+    /// </summary>
+    void SessionLeft(string endpoint, string sessionId);
 
     /// <summary>Records the highest client message number handled in a session, in order with this server's other writes.</summary>
     void RecordHandled(string endpoint, string sessionId, long number);
@@ -148,6 +154,11 @@ public interface IWebSocketStreamBackplane
     /// <summary>A connection of the session ended on this server: the session is kept for <paramref name="keep"/> from now.</summary>
     void CloseSession(string endpoint, string sessionId, TimeSpan keep);
 }
+
+/// <summary>A session as the servers know it.</summary>
+/// <param name="Handled">The highest client message number handled in it so far.</param>
+/// <param name="HeldElsewhere">Another server held its last connection and has not reported it gone (its presence grace runs, or it died).</param>
+public readonly record struct BackplaneSession(long Handled, bool HeldElsewhere);
 
 /// <summary>How much a stream keeps: the latest <paramref name="MaxMessages"/>, none older than <paramref name="MaxAge"/>.</summary>
 public readonly record struct WebSocketHistoryLimits(int MaxMessages, TimeSpan MaxAge);
