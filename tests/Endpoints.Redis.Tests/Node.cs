@@ -29,7 +29,7 @@ public sealed class Node : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<Node> StartAsync(RedisServer redis, string prefix, string name, TimeProvider time, Action<RedisBackplaneOptions>? configure = null, int outboxCapacity = 256,
-        HandledMessages? handled = null, int port = 0)
+        HandledMessages? handled = null, int port = 0, TimeSpan? presenceGrace = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
@@ -37,7 +37,11 @@ public sealed class Node : IAsyncDisposable
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton<IWebSocketUserIdProvider, QueryUserIdProvider>();
         builder.Services.AddSingleton(handled ?? new HandledMessages());
-        builder.Services.AddWebSocketEndpoints(o => o.OutboxCapacity = outboxCapacity).AddRedis(redis.Configuration, o =>
+        builder.Services.AddWebSocketEndpoints(o =>
+        {
+            o.OutboxCapacity = outboxCapacity;
+            if (presenceGrace is { } grace) o.History.PresenceGrace = grace;
+        }).AddRedis(redis.Configuration, o =>
         {
             o.ChannelPrefix = prefix;
             o.NodeId = name;

@@ -195,10 +195,12 @@ public sealed class ResumableScaleOutTests : IAsyncLifetime
         lock (changesOnA) Assert.Equal([(WebSocketPresenceChangeKind.LeftGroup, true), (WebSocketPresenceChangeKind.Disconnected, true)], changesOnA.Select(c => (c.Kind, c.ResumedElsewhere)));
     }
 
-    [Fact]
-    public async Task AClientBackOnAnotherServerAfterTheGraceIsANewArrivalThere()
+    [Theory]
+    [InlineData(10)]
+    [InlineData(0)]
+    public async Task AClientBackOnAnotherServerAfterTheGraceIsANewArrivalThere(int graceSeconds)
     {
-        await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock);
+        await using var a = await Node.StartAsync(_redis, _prefix, "a", _clock, presenceGrace: TimeSpan.FromSeconds(graceSeconds));
         await using var b = await Node.StartAsync(_redis, _prefix, "b", _clock);
         var (ann, session) = await OpenAsync(a, "ann", "room", "g:room");
         var positions = new Dictionary<string, (string, long)>(ann.Positions);

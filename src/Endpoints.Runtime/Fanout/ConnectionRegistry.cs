@@ -120,6 +120,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
     {
         // Only when someone listens: a disconnect allocates nothing more otherwise.
         List<WebSocketPresenceChange>? changes = null;
+        string? leftSession = null;
         lock (_gate)
         {
             if (entry.Ended) return;
@@ -182,8 +183,11 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
                 // One whose opening the observers were never told of goes without a word to them (the backplane hears it).
                 foreach (var group in left) Gone(Record(WebSocketPresenceChangeKind.LeftGroup, entry, group, entry.Announced), entry.ResumedElsewhere, ref changes);
                 Gone(Record(WebSocketPresenceChangeKind.Disconnected, entry, null, entry.Announced), entry.ResumedElsewhere, ref changes);
+                if (entry.Announced && !entry.ResumedElsewhere) leftSession = entry.Session;
             }
         }
+        // Reported gone without a grace: a server it comes back to later reports an arrival, not a continuation.
+        if (leftSession is not null) (Backplane as IWebSocketStreamBackplane)?.SessionLeft(Name, leftSession);
         ReportAll(changes);
     }
 
