@@ -86,8 +86,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             {
                 away.ResumedBy = entry;
                 // The backplane lists connections by id (this one since it opened): the old one goes, its memberships move here.
-                foreach (var group in away.Groups.Keys) Record(WebSocketPresenceChangeKind.LeftGroup, away.Entry, group, tellObservers: false);
-                Record(WebSocketPresenceChangeKind.Disconnected, away.Entry, null, tellObservers: false);
+                GoneFromBackplane(away.Entry, away.Groups.Keys);
                 foreach (var (group, membership) in away.Groups)
                 {
                     Backplane?.OnLocalChange(Name, Change(WebSocketPresenceChangeKind.JoinedGroup, entry, group) with { At = membership.Since });
@@ -171,12 +170,11 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             else if (successor is not null)
             {
                 // The backplane lists connections by id: this one goes. The observers hear only of the groups its successor is not in.
+                GoneFromBackplane(entry, left);
                 foreach (var group in left)
                 {
-                    Record(WebSocketPresenceChangeKind.LeftGroup, entry, group, tellObservers: false);
                     if (successor.Groups?.ContainsKey(group) != true) Gone(ForObservers(WebSocketPresenceChangeKind.LeftGroup, successor, group), false, ref changes);
                 }
-                Record(WebSocketPresenceChangeKind.Disconnected, entry, null, tellObservers: false);
             }
             else
             {
@@ -186,8 +184,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
                 if (entry.Announced && !entry.ResumedElsewhere) leftSession = entry.Session;
             }
         }
-        // Reported gone without a grace: a server it comes back to later reports an arrival, not a continuation.
-        if (leftSession is not null) (Backplane as IWebSocketStreamBackplane)?.SessionLeft(Name, leftSession);
+        if (leftSession is not null) SessionLeft(leftSession);
         ReportAll(changes);
     }
 
@@ -216,8 +213,7 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             gone = away.ResumedBy is null;
             End(away, ref changes);
         }
-        // Not back here in time: a server it comes back to later reports an arrival, not a continuation.
-        if (gone) (Backplane as IWebSocketStreamBackplane)?.SessionLeft(Name, away.Session);
+        if (gone) SessionLeft(away.Session);
         // On a timer's thread: an observer's throw would end the process.
         ReportAll(changes, catchThrows: true);
     }
@@ -234,6 +230,19 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
         foreach (var group in away.Groups.Keys) Gone(Record(WebSocketPresenceChangeKind.LeftGroup, holder, group), resumedElsewhere, ref changes);
         away.Groups.Clear();
         if (away.ResumedBy is null) Gone(Record(WebSocketPresenceChangeKind.Disconnected, away.Entry, null), resumedElsewhere, ref changes);
+    }
+
+    /// <summary>
+    /// The session was reported gone from this server (no grace, or its grace over): a server it comes back to later
+    /// reports an arrival, not a continuation.
+    /// </summary>
+    private void SessionLeft(string session) => (Backplane as IWebSocketStreamBackplane)?.SessionLeft(Name, session);
+
+    /// <summary>A connection the observers no longer know by its id leaves the backplane's lists (under the lock).</summary>
+    private void GoneFromBackplane(RegisteredConnection entry, IEnumerable<string> groups)
+    {
+        foreach (var group in groups) Record(WebSocketPresenceChangeKind.LeftGroup, entry, group, tellObservers: false);
+        Record(WebSocketPresenceChangeKind.Disconnected, entry, null, tellObservers: false);
     }
 
     private static void Gone(WebSocketPresenceChange? change, bool resumedElsewhere, ref List<WebSocketPresenceChange>? changes)
