@@ -511,14 +511,20 @@ internal sealed class ConnectionRegistry(string name, TimeProvider time, WebSock
             }
             snapshot.Add(new BackplaneConnection(Name, entry.Id, entry.UserId, entry.Since, groups));
         }
+        // Those away within the grace: copied under the lock (O(away)), merged outside it (C5: the lock is never held for
+        // a pass over every connection).
+        List<(RegisteredConnection Entry, string? ResumedById, List<(string, DateTimeOffset)> Groups)> away;
         lock (_gate)
         {
-            foreach (var away in _away.Values)
-            {
-                var groups = away.Groups.Select(static pair => (pair.Key, pair.Value.Since)).ToList();
-                if (away.ResumedBy is null) snapshot.Add(new BackplaneConnection(Name, away.Entry.Id, away.Entry.UserId, away.Entry.Since, groups));
-                else if (snapshot.FindIndex(c => c.ConnectionId == away.ResumedBy.Id) is var at and >= 0) snapshot[at] = snapshot[at] with { Groups = [.. snapshot[at].Groups, .. groups] };
-            }
+            if (_away.Count == 0) return snapshot;
+            away = [.. _away.Values.Select(static a => (a.Entry, a.ResumedBy?.Id, a.Groups.Select(static pair => (pair.Key, pair.Value.Since)).ToList()))];
+        }
+        var at = new Dictionary<string, int>(snapshot.Count, StringComparer.Ordinal);
+        for (var i = 0; i < snapshot.Count; i++) at[snapshot[i].ConnectionId] = i;
+        foreach (var (entry, resumedById, groups) in away)
+        {
+            if (resumedById is null) snapshot.Add(new BackplaneConnection(Name, entry.Id, entry.UserId, entry.Since, groups));
+            else if (at.TryGetValue(resumedById, out var index)) snapshot[index] = snapshot[index] with { Groups = [.. snapshot[index].Groups, .. groups] };
         }
         return snapshot;
     }
